@@ -1,0 +1,38 @@
+//! Kafka topic names. Versioned: a breaking change of a topic's contract gets a new name.
+
+/// Every post that came in, normalised and matched; keyed by conversation so a thread stays in
+/// order. Written by ingest straight to the log (posts are too many for the event store).
+pub const POSTS_INGESTED: &str = "tagar.posts.ingested.v1";
+/// Listening-rule changes (ingest's own aggregate), keyed by brand.
+pub const LISTENING_RULES: &str = "tagar.ingest.rules.v1";
+/// Moderation's events: classifications, review cases and their decisions; keyed by the
+/// aggregate (the case) or, for classifications, by the post.
+pub const MODERATION_EVENTS: &str = "tagar.moderation.events.v1";
+/// Scheduling's events: brands, accounts, scheduled posts and their publishing; keyed by
+/// aggregate id.
+pub const SCHEDULING_EVENTS: &str = "tagar.scheduling.events.v1";
+
+/// The loopback network: every post scheduling publishes there, keyed by conversation, as
+/// `NetworkPostDelivered` events; ingest takes them in like any network's posts.
+pub const LOOPBACK_NETWORK: &str = "tagar.network.loopback.v1";
+
+/// Every topic Tagar's services write, for provisioning at start.
+pub const ALL: [&str; 5] = [
+    POSTS_INGESTED,
+    LISTENING_RULES,
+    MODERATION_EVENTS,
+    SCHEDULING_EVENTS,
+    LOOPBACK_NETWORK,
+];
+
+/// Kafka header names Tagar sets on every record.
+pub mod headers {
+    /// The envelope's event type, so consumers can route without decoding.
+    pub const EVENT_TYPE: &str = "tagar-event-type";
+    /// The tenant the record belongs to.
+    pub const TENANT: &str = "tagar-tenant";
+    /// W3C trace context.
+    pub const TRACEPARENT: &str = "traceparent";
+    /// W3C trace state.
+    pub const TRACESTATE: &str = "tracestate";
+}
