@@ -1,0 +1,209 @@
+//! The transactional outbox and its relay.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use sqlx::Row;
+use tagar_eventlog::{EventLog, Headers, OutgoingRecord};
+use tokio_util::sync::CancellationToken;
+
+use crate::db::{Dialect, Store};
+use crate::error::StoreError;
+use crate::headers_codec;
+use crate::tx::StoreTx;
+
+/// A record to publish once the transaction that wrote it commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// The topic.
+    pub topic: String,
+    /// The key (an aggregate id, so one aggregate's events stay in order).
+    pub key: Bytes,
+    /// The value.
+    pub payload: Bytes,
+    /// Headers (event type, tenant, trace context).
+    pub headers: Headers,
+}
+
+impl StoreTx {
+    /// Writes outbox records in this transaction, after the append lock, so the relay
+    /// publishes them in commit order.
+    pub async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), StoreError> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        self.lock_appends().await?;
+        let now = crate::now_us();
+        for m in messages {
+            sqlx::query("INSERT INTO outbox (topic, record_key, payload, headers, created_at_us) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&m.topic)
+                .bind(&m.key[..])
+                .bind(&m.payload[..])
+                .bind(headers_codec::encode(&m.headers))
+                .bind(now)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.wrote_outbox = true;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// How many outbox records wait to be published (a health and lag figure).
+    pub async fn outbox_pending(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at_us IS NULL")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+}
+
+/// How the relay batches and waits.
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    /// The most outbox records published per round.
+    pub batch_size: u32,
+    /// How often to look for records written by other processes.
+    pub poll_interval: Duration,
+    /// How long published records are kept before they are deleted.
+    pub keep_published: Duration,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 500,
+            poll_interval: Duration::from_millis(200),
+            keep_published: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Publishes the outbox to the event log, in order, and marks what it published. Only one
+/// relay works at a time per database (PostgreSQL: a session advisory lock), so order holds
+/// across replicas; a crash after publishing and before marking publishes again (consumers
+/// drop the duplicates), never loses.
+pub struct OutboxRelay {
+    store: Store,
+    log: Arc<dyn EventLog>,
+    config: RelayConfig,
+}
+
+struct Pending {
+    id: i64,
+    topic: String,
+    record: OutgoingRecord,
+}
+
+const RELAY_LOCK: i64 = 7461676173;
+
+impl OutboxRelay {
+    /// A relay from `store`'s outbox to `log`.
+    pub fn new(store: Store, log: Arc<dyn EventLog>, config: RelayConfig) -> Self {
+        Self { store, log, config }
+    }
+
+    /// Relays until cancelled. Publishing errors are logged and retried; they never lose records.
+    pub async fn run(self, cancel: CancellationToken) -> Result<(), StoreError> {
+        let mut leader = self.store.pool().acquire().await?;
+        if self.store.dialect() == Dialect::Postgres {
+            loop {
+                let won: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(RELAY_LOCK)
+                    .fetch_one(&mut *leader)
+                    .await?;
+                if won {
+                    break;
+                }
+                tokio::select! {
+                    () = cancel.cancelled() => return Ok(()),
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+        let mut rounds: u64 = 0;
+        loop {
+            let relayed = match self.relay_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox relay round failed; retrying");
+                    0
+                }
+            };
+            rounds += 1;
+            if rounds.is_multiple_of(1000) {
+                self.delete_old().await?;
+            }
+            if relayed == self.config.batch_size as usize {
+                continue;
+            }
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = self.store.signals.outbox.notified() => {}
+                () = tokio::time::sleep(self.config.poll_interval) => {}
+            }
+        }
+        drop(leader);
+        Ok(())
+    }
+
+    /// Publishes one batch of pending records in order and marks them; returns how many.
+    pub async fn relay_once(&self) -> Result<usize, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, topic, record_key, payload, headers FROM outbox WHERE published_at_us IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(i64::from(self.config.batch_size))
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut pending = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let key: Vec<u8> = row.try_get("record_key")?;
+            let payload: Vec<u8> = row.try_get("payload")?;
+            let headers: Vec<u8> = row.try_get("headers")?;
+            pending.push(Pending {
+                id: row.try_get("id")?,
+                topic: row.try_get("topic")?,
+                record: OutgoingRecord {
+                    key: key.into(),
+                    value: payload.into(),
+                    headers: headers_codec::decode(&headers)?,
+                },
+            });
+        }
+        // Consecutive records of one topic go in one publish; topics alternate in id order.
+        for run in pending.chunk_by(|a, b| a.topic == b.topic) {
+            let records: Vec<OutgoingRecord> = run.iter().map(|p| p.record.clone()).collect();
+            self.log.publish(&run[0].topic, &records).await?;
+            self.mark_published(run).await?;
+        }
+        Ok(pending.len())
+    }
+
+    async fn mark_published(&self, run: &[Pending]) -> Result<(), StoreError> {
+        let placeholders: Vec<String> = (0..run.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE outbox SET published_at_us = $1 WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(crate::now_us());
+        for p in run {
+            query = query.bind(p.id);
+        }
+        query.execute(self.store.pool()).await?;
+        Ok(())
+    }
+
+    async fn delete_old(&self) -> Result<(), StoreError> {
+        let cutoff = crate::now_us() - self.config.keep_published.as_micros() as i64;
+        sqlx::query(
+            "DELETE FROM outbox WHERE published_at_us IS NOT NULL AND published_at_us < $1",
+        )
+        .bind(cutoff)
+        .execute(self.store.pool())
+        .await?;
+        Ok(())
+    }
+}
