@@ -1,0 +1,144 @@
+//! Runs a process's servers and background tasks until shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tagar_runtime::auth::AuthLayer;
+use tagar_runtime::telemetry::grpc_server_span;
+use tagar_runtime::{DrainOutcome, admin};
+use tagar_store::{OutboxRelay, RelayConfig};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::RoutesBuilder;
+
+use crate::module::ServiceModule;
+use crate::platform::Platform;
+use crate::settings::Settings;
+
+/// A running process: where it listens, and the task that ends when it has shut down.
+pub struct Running {
+    /// The gRPC server's address.
+    pub grpc_addr: SocketAddr,
+    /// The admin server's address (`/healthz`, `/metrics`).
+    pub admin_addr: SocketAddr,
+    /// The platform it runs on.
+    pub platform: Platform,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Waits until the process has shut down and drained.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task")?
+    }
+
+    /// Starts shutdown and waits for the drain.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.platform.shutdown.cancel();
+        self.wait().await
+    }
+}
+
+/// Starts the outbox relay, each module's background tasks, the admin server and the
+/// authenticated gRPC server (health and reflection included). Returns once listening.
+pub async fn serve(
+    settings: &Settings,
+    platform: Platform,
+    modules: &[Arc<dyn ServiceModule>],
+) -> anyhow::Result<Running> {
+    let shutdown = platform.shutdown.clone();
+    let (admin_addr, admin_task) = admin::serve(
+        settings.admin.listen,
+        platform.health.clone(),
+        platform.metrics.clone(),
+        shutdown.token(),
+    )
+    .await
+    .context("start the admin server")?;
+
+    let relay = OutboxRelay::new(
+        platform.store.clone(),
+        Arc::clone(&platform.log),
+        RelayConfig::default(),
+    );
+    let token = shutdown.token();
+    shutdown.spawn("outbox-relay", async move {
+        if let Err(e) = relay.run(token).await {
+            tracing::error!(error = %e, "outbox relay stopped");
+        }
+    });
+    for module in modules {
+        module
+            .start(&platform)
+            .with_context(|| format!("start {}", module.name()))?;
+    }
+
+    let mut routes = RoutesBuilder::default();
+    routes.add_service(platform.health.grpc_service());
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(tagar_proto::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("build the reflection service")?;
+    routes.add_service(reflection);
+    for module in modules {
+        module.add_routes(&platform, &mut routes);
+    }
+
+    let listener = TcpListener::bind(settings.grpc.listen)
+        .await
+        .with_context(|| format!("bind gRPC on {}", settings.grpc.listen))?;
+    let grpc_addr = listener.local_addr()?;
+    let names: Vec<_> = modules.iter().map(|m| m.name()).collect();
+    tracing::info!(%grpc_addr, %admin_addr, services = ?names, mode = ?platform.mode, "tagar is serving");
+
+    let token = shutdown.token();
+    let server = tonic::transport::Server::builder()
+        // Clients reconnect now and then, so replicas added during a trending event get load.
+        .max_connection_age(Duration::from_secs(300))
+        .max_connection_age_grace(Duration::from_secs(30))
+        .trace_fn(grpc_server_span)
+        .layer(AuthLayer::new(platform.authenticator.clone()))
+        .add_routes(routes.routes())
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            shutdown.token().cancelled_owned(),
+        );
+    let drain = settings.shutdown.drain();
+    let health = platform.health.clone();
+    let store = platform.store.clone();
+    let task = tokio::spawn(async move {
+        let mut server = Box::pin(server);
+        let served = tokio::select! {
+            ended = &mut server => ended.context("gRPC server"),
+            () = token.cancelled() => {
+                // Readiness goes to 503 at once, so load balancers stop sending new calls, and
+                // open streams get at most the drain bound to finish.
+                health.set_draining().await;
+                match tokio::time::timeout(drain, &mut server).await {
+                    Ok(ended) => ended.context("gRPC server"),
+                    Err(_) => {
+                        tracing::warn!(?drain, "gRPC calls still open after the drain bound; closing them");
+                        Ok(())
+                    }
+                }
+            }
+        };
+        health.set_draining().await;
+        shutdown.cancel();
+        if let DrainOutcome::TimedOut { still_running } = shutdown.wait_drained(drain).await {
+            tracing::warn!(?still_running, "tasks still running after the drain bound");
+        }
+        let _ = admin_task.await;
+        store.close().await;
+        served
+    });
+    Ok(Running {
+        grpc_addr,
+        admin_addr,
+        platform,
+        task,
+    })
+}

@@ -1,0 +1,61 @@
+//! Every setting of a Tagar process, composed from each part's own section.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use tagar_eventlog::kafka::KafkaConfig;
+use tagar_runtime::{AdminConfig, AuthConfig, GrpcConfig, ShutdownConfig, TelemetryConfig};
+use tagar_store::DatabaseConfig;
+
+/// A process's settings: built-in defaults, then the TOML file (`--config` or `TAGAR_CONFIG`),
+/// then `TAGAR__SECTION__KEY` environment variables.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `[grpc]`: where the gRPC server listens.
+    pub grpc: GrpcConfig,
+    /// `[admin]`: where `/healthz` and `/metrics` are served.
+    pub admin: AdminConfig,
+    /// `[telemetry]`: log filter and format; OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    pub telemetry: TelemetryConfig,
+    /// `[auth]`: the token signing secret.
+    pub auth: AuthConfig,
+    /// `[shutdown]`: how long in-flight work may take to drain.
+    pub shutdown: ShutdownConfig,
+    /// `[database]`: the distributed mode's PostgreSQL.
+    pub database: DatabaseConfig,
+    /// `[kafka]`: the distributed mode's brokers and topic defaults.
+    pub kafka: KafkaConfig,
+    /// `[standalone]`: the standalone mode's data directory and log partitions.
+    pub standalone: StandaloneConfig,
+}
+
+/// Settings of the standalone mode (`TAGAR__STANDALONE__…`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StandaloneConfig {
+    /// Where the SQLite database (`tagar.db`) and the first admin key live.
+    pub data_dir: PathBuf,
+    /// Partitions of each topic in the store's log: how many consumers of one group can share
+    /// a topic inside the one process.
+    pub partitions: i32,
+}
+
+impl Default for StandaloneConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            partitions: 4,
+        }
+    }
+}
+
+impl StandaloneConfig {
+    /// The SQLite database in the data directory.
+    pub fn database(&self) -> DatabaseConfig {
+        DatabaseConfig::new(format!(
+            "sqlite://{}?mode=rwc",
+            self.data_dir.join("tagar.db").display()
+        ))
+    }
+}
