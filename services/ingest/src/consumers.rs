@@ -1,0 +1,97 @@
+//! The loopback network's deliveries, taken in like pushed posts.
+//!
+//! `tagar.network.loopback.v1` carries `NetworkPostDelivered` envelopes (the tenant in the
+//! envelope). Posts are gathered per tenant while a polled batch is handled and ingested at
+//! the flush, one batch per tenant, before the runner commits; a redelivery after a crash is
+//! dropped by the duplicate drop.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tagar_eventlog::{EventLog, HandleError, Record, RecordHandler, RunnerConfig, supervise};
+use tagar_model::{Post, TenantId};
+use tagar_proto::topics;
+use tagar_proto::v1::envelope::Event;
+use tokio_util::sync::CancellationToken;
+
+use crate::ingestor::{Ingestor, Source};
+
+/// The consumer group of loopback deliveries.
+pub const LOOPBACK_GROUP: &str = "tagar-ingest-loopback";
+
+/// Ingests loopback deliveries.
+pub struct LoopbackHandler {
+    ingestor: Arc<Ingestor>,
+    pending: HashMap<TenantId, Vec<Post>>,
+}
+
+impl LoopbackHandler {
+    /// A handler feeding `ingestor`.
+    pub fn new(ingestor: Arc<Ingestor>) -> Self {
+        Self {
+            ingestor,
+            pending: HashMap::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl RecordHandler for LoopbackHandler {
+    fn reset(&mut self) {
+        // Gathered but not ingested: it will be delivered again.
+        self.pending.clear();
+    }
+
+    async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
+        let (meta, envelope) = tagar_host::events::decode(record)?;
+        let Some(Event::NetworkPostDelivered(delivered)) = envelope.event else {
+            // Other facts on the network's topic are not posts to take in.
+            return Ok(());
+        };
+        let wire = delivered
+            .post
+            .ok_or_else(|| HandleError::Poison("NetworkPostDelivered.post is missing".into()))?;
+        let post = Post::try_from(wire).map_err(|e| {
+            self.ingestor.count(Source::Loopback, "rejected", 1);
+            HandleError::Poison(format!("NetworkPostDelivered.{e}"))
+        })?;
+        self.pending.entry(meta.tenant).or_default().push(post);
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), HandleError> {
+        let tenants: Vec<TenantId> = self.pending.keys().copied().collect();
+        for tenant in tenants {
+            let posts = self.pending.get(&tenant).cloned().unwrap_or_default();
+            self.ingestor
+                .ingest(tenant, posts, Source::Loopback)
+                .await
+                .map_err(|e| HandleError::Retry(e.to_string()))?;
+            // Only a tenant whose batch is in the log leaves the buffer: a retried flush
+            // sends the others again.
+            self.pending.remove(&tenant);
+        }
+        Ok(())
+    }
+}
+
+/// Consumes the loopback topic until `cancel`, joining again after failures (from the last
+/// commit).
+pub async fn run_loopback(
+    log: Arc<dyn EventLog>,
+    ingestor: Arc<Ingestor>,
+    cancel: CancellationToken,
+) {
+    let mut handler = LoopbackHandler::new(ingestor);
+    let topics = [topics::LOOPBACK_NETWORK];
+    supervise(
+        log,
+        LOOPBACK_GROUP,
+        &topics,
+        RunnerConfig::default(),
+        &mut handler,
+        cancel,
+    )
+    .await;
+}

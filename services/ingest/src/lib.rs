@@ -1,0 +1,98 @@
+//! The ingest service: takes posts in from the networks, normalises and deduplicates them,
+//! matches them to every brand's listening rules, and publishes them to
+//! `tagar.posts.ingested.v1`. Stateless apart from its shared tables: it scales out when a
+//! hashtag trends.
+//!
+//! - [`grpc`]: `IngestService` (`PushPosts`, listening rules);
+//! - [`ingestor`]: the one path every post takes (duplicate drop, matching, publish);
+//! - [`consumers`]: the loopback network's deliveries;
+//! - [`domain`]: the listening-rule aggregate and the matcher, pure;
+//! - [`jsonl`]: JSONL replays, for `tagar push`.
+
+pub mod consumers;
+pub mod domain;
+pub mod grpc;
+pub mod ingestor;
+pub mod jsonl;
+pub mod metrics;
+pub mod rule_cache;
+pub mod rules;
+pub mod store;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tagar_host::{Platform, ServiceModule};
+use tagar_proto::topics;
+use tagar_proto::v1::ingest_service_server::IngestServiceServer;
+use tagar_store::MigrationSet;
+use tonic::service::RoutesBuilder;
+
+pub use ingestor::{BatchOutcome, Ingestor, Source};
+pub use jsonl::{JsonlBatch, JsonlBatches, JsonlError, parse_jsonl_line};
+
+/// How often a replica checks whether a tenant's rules changed elsewhere.
+pub const RULES_REFRESH: Duration = Duration::from_millis(250);
+
+/// The ingest service, as the host runs it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ingest;
+
+/// The ingest path over a platform. The gRPC handlers and the loopback consumer each build
+/// their own (the counter is shared); their rule caches agree within [`RULES_REFRESH`].
+fn parts(platform: &Platform) -> (Arc<rule_cache::RuleCache>, Arc<Ingestor>) {
+    let rules = Arc::new(rule_cache::RuleCache::new(
+        platform.store.clone(),
+        RULES_REFRESH,
+    ));
+    let ingestor = Arc::new(Ingestor::new(
+        platform.store.clone(),
+        Arc::clone(&platform.log),
+        Arc::clone(&rules),
+        metrics::posts_ingested(&platform.metrics),
+    ));
+    (rules, ingestor)
+}
+
+impl ServiceModule for Ingest {
+    fn name(&self) -> &'static str {
+        "ingest"
+    }
+
+    fn topics(&self) -> &'static [&'static str] {
+        &[
+            topics::POSTS_INGESTED,
+            topics::LISTENING_RULES,
+            topics::LOOPBACK_NETWORK,
+        ]
+    }
+
+    fn migrations(&self) -> Option<&'static MigrationSet> {
+        Some(&store::MIGRATIONS)
+    }
+
+    fn grpc_services(&self) -> &'static [&'static str] {
+        &["tagar.v1.IngestService"]
+    }
+
+    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) {
+        let (rules, ingestor) = parts(platform);
+        routes.add_service(IngestServiceServer::new(grpc::IngestGrpc::new(
+            platform.store.clone(),
+            ingestor,
+            rules,
+        )));
+    }
+
+    fn start(&self, platform: &Platform) -> anyhow::Result<()> {
+        let (_, ingestor) = parts(platform);
+        let log = Arc::clone(&platform.log);
+        let cancel = platform.shutdown.token();
+        platform.shutdown.spawn(
+            "ingest-loopback",
+            consumers::run_loopback(log, ingestor, cancel),
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,277 @@
+//! Ingest's SQL: the seen-posts table behind the duplicate drop, and the listening rules'
+//! read model with its per-tenant version. Every query filters on the tenant.
+
+use std::collections::{BTreeMap, HashSet};
+
+use sqlx::{AnyConnection, Row};
+use tagar_model::{BrandId, Network, TenantId};
+use tagar_store::{MigrationSet, Store, StoreError, StoreTx};
+use uuid::Uuid;
+
+use crate::domain::{ListeningRule, Pattern, RuleKind};
+
+/// Ingest's tables, numbered 1000–1999.
+pub static MIGRATIONS: MigrationSet = MigrationSet {
+    name: "ingest",
+    postgres: || sqlx::migrate!("./migrations/postgres"),
+    sqlite: || sqlx::migrate!("./migrations/sqlite"),
+};
+
+/// A post's identity for the duplicate drop: `(network, native id)`.
+pub type SeenKey = (&'static str, String);
+
+/// Rows per multi-row statement: three bound values a row, far below SQLite's 32,766.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Claims the posts of `keys` (distinct) for `tenant`: inserts the ones never seen, and
+/// takes over claims older than `stale_before_us` that were never published. Returns the
+/// keys claimed: the posts to publish. All or nothing: one transaction.
+pub async fn claim_seen(
+    store: &Store,
+    tenant: TenantId,
+    keys: &[SeenKey],
+    now_us: i64,
+    stale_before_us: i64,
+) -> Result<HashSet<SeenKey>, StoreError> {
+    let tenant = tenant.to_string();
+    let mut claimed = HashSet::with_capacity(keys.len());
+    let mut tx = store.begin().await?;
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO ingest_seen (tenant_id, network, native_id, claimed_at_us, published_at_us) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let n = 4 + 2 * i;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("($1, ${n}, ${}, $2, 0)", n + 1));
+        }
+        sql.push_str(
+            " ON CONFLICT (tenant_id, network, native_id) DO UPDATE \
+             SET claimed_at_us = excluded.claimed_at_us \
+             WHERE ingest_seen.published_at_us = 0 AND ingest_seen.claimed_at_us < $3 \
+             RETURNING network, native_id",
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(&tenant)
+            .bind(now_us)
+            .bind(stale_before_us);
+        for (network, native_id) in chunk {
+            query = query.bind(*network).bind(native_id.as_str());
+        }
+        for row in query.fetch_all(tx.conn()).await? {
+            let network: String = row.try_get(0)?;
+            let native_id: String = row.try_get(1)?;
+            let network: Network = network.parse().map_err(|e| StoreError::Corrupt {
+                field: "ingest_seen.network",
+                reason: format!("{e}"),
+            })?;
+            claimed.insert((network.as_str(), native_id));
+        }
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// Marks claimed posts published: they are duplicates for good from now on.
+pub async fn mark_published(
+    store: &Store,
+    tenant: TenantId,
+    keys: &[SeenKey],
+    now_us: i64,
+) -> Result<(), StoreError> {
+    for_each_network(keys, |network, ids| {
+        let mut sql = String::from(
+            "UPDATE ingest_seen SET published_at_us = $2 WHERE tenant_id = $1 AND network = $3 AND native_id IN (",
+        );
+        push_params(&mut sql, 4, ids.len());
+        sql.push(')');
+        (sql, network, ids)
+    })
+    .run(store, tenant, now_us)
+    .await
+}
+
+/// Releases the claims made at `claimed_at_us` whose posts could not be published, so a
+/// retry takes them in (a claim another replica took over since is left alone).
+pub async fn release(
+    store: &Store,
+    tenant: TenantId,
+    keys: &[SeenKey],
+    claimed_at_us: i64,
+) -> Result<(), StoreError> {
+    for_each_network(keys, |network, ids| {
+        let mut sql = String::from(
+            "DELETE FROM ingest_seen WHERE tenant_id = $1 AND published_at_us = 0 AND claimed_at_us = $2 AND network = $3 AND native_id IN (",
+        );
+        push_params(&mut sql, 4, ids.len());
+        sql.push(')');
+        (sql, network, ids)
+    })
+    .run(store, tenant, claimed_at_us)
+    .await
+}
+
+fn push_params(sql: &mut String, first: usize, count: usize) {
+    for i in 0..count {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("${}", first + i));
+    }
+}
+
+/// Statements over keys grouped by network, `ROWS_PER_STATEMENT` ids each.
+struct PerNetwork<'k>(Vec<(String, &'static str, Vec<&'k str>)>);
+
+fn for_each_network<'k>(
+    keys: &'k [SeenKey],
+    build: impl Fn(&'static str, Vec<&'k str>) -> (String, &'static str, Vec<&'k str>),
+) -> PerNetwork<'k> {
+    let mut by_network: BTreeMap<&'static str, Vec<&'k str>> = BTreeMap::new();
+    for (network, id) in keys {
+        by_network.entry(network).or_default().push(id.as_str());
+    }
+    let mut statements = Vec::new();
+    for (network, ids) in by_network {
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            statements.push(build(network, chunk.to_vec()));
+        }
+    }
+    PerNetwork(statements)
+}
+
+impl PerNetwork<'_> {
+    /// Runs each statement with `$1` = tenant, `$2` = `at_us`, `$3` = network, then the ids.
+    async fn run(self, store: &Store, tenant: TenantId, at_us: i64) -> Result<(), StoreError> {
+        let tenant = tenant.to_string();
+        for (sql, network, ids) in self.0 {
+            let mut query = sqlx::query(&sql).bind(&tenant).bind(at_us).bind(network);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.execute(store.pool()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether inserting a rule's row found the same pattern on the brand already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleInsert {
+    /// Inserted.
+    Inserted,
+    /// The brand has a rule of that kind and pattern already.
+    Duplicate,
+}
+
+/// Adds an active rule to the read model.
+pub async fn insert_rule(
+    tx: &mut StoreTx,
+    tenant: TenantId,
+    rule: &ListeningRule,
+) -> Result<RuleInsert, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO ingest_rules (tenant_id, rule_id, brand_id, kind, pattern, created_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, brand_id, kind, pattern) DO NOTHING",
+    )
+    .bind(tenant.to_string())
+    .bind(rule.rule_id.to_string())
+    .bind(rule.brand_id.to_string())
+    .bind(rule.kind.as_str())
+    .bind(rule.pattern.to_stored(rule.kind))
+    .bind(tagar_store::now_us())
+    .execute(tx.conn())
+    .await?;
+    Ok(if inserted.rows_affected() == 1 {
+        RuleInsert::Inserted
+    } else {
+        RuleInsert::Duplicate
+    })
+}
+
+/// Removes a rule from the read model.
+pub async fn delete_rule(
+    tx: &mut StoreTx,
+    tenant: TenantId,
+    rule_id: Uuid,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM ingest_rules WHERE tenant_id = $1 AND rule_id = $2")
+        .bind(tenant.to_string())
+        .bind(rule_id.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Bumps the tenant's rules version, so every replica recompiles its matcher.
+pub async fn bump_rules_version(tx: &mut StoreTx, tenant: TenantId) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ingest_rule_versions (tenant_id, version) VALUES ($1, 1) \
+         ON CONFLICT (tenant_id) DO UPDATE SET version = ingest_rule_versions.version + 1",
+    )
+    .bind(tenant.to_string())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The tenant's rules version (0 before its first rule).
+pub async fn rules_version(store: &Store, tenant: TenantId) -> Result<i64, StoreError> {
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM ingest_rule_versions WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .fetch_optional(store.pool())
+            .await?;
+    Ok(version.unwrap_or(0))
+}
+
+/// The tenant's active rules, of one brand or of all, in the order they were added.
+pub async fn active_rules(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: Option<BrandId>,
+) -> Result<Vec<ListeningRule>, StoreError> {
+    let rows = match brand {
+        Some(brand) => {
+            sqlx::query(
+                "SELECT rule_id, brand_id, kind, pattern FROM ingest_rules \
+             WHERE tenant_id = $1 AND brand_id = $2 ORDER BY rule_id",
+            )
+            .bind(tenant.to_string())
+            .bind(brand.to_string())
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT rule_id, brand_id, kind, pattern FROM ingest_rules \
+             WHERE tenant_id = $1 ORDER BY rule_id",
+            )
+            .bind(tenant.to_string())
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    };
+    rows.iter().map(rule_from_row).collect()
+}
+
+fn rule_from_row(row: &sqlx::any::AnyRow) -> Result<ListeningRule, StoreError> {
+    let corrupt = |field: &'static str, reason: String| StoreError::Corrupt { field, reason };
+    let rule_id: String = row.try_get(0)?;
+    let brand_id: String = row.try_get(1)?;
+    let kind: String = row.try_get(2)?;
+    let pattern: String = row.try_get(3)?;
+    let kind = RuleKind::parse(&kind)
+        .ok_or_else(|| corrupt("ingest_rules.kind", format!("unknown kind {kind:?}")))?;
+    Ok(ListeningRule {
+        rule_id: Uuid::parse_str(&rule_id)
+            .map_err(|e| corrupt("ingest_rules.rule_id", e.to_string()))?,
+        brand_id: BrandId::parse(&brand_id)
+            .map_err(|e| corrupt("ingest_rules.brand_id", e.to_string()))?,
+        kind,
+        pattern: Pattern::parse(kind, &pattern)
+            .map_err(|e| corrupt("ingest_rules.pattern", e.to_string()))?,
+    })
+}

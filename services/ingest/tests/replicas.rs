@@ -1,0 +1,64 @@
+//! Two ingest replicas on one database and one Kafka: a rule added through one is matched by
+//! the other (which had compiled the tenant's matcher before), and a post pushed to both is
+//! published once.
+
+#[macro_use]
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use support::{ADMIN, App, all, client_of, find, has_all, native_id, post, read_ingested};
+use tagar_host::Mode;
+use tagar_proto::v1::RuleKind;
+use uuid::Uuid;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_rules_and_the_duplicate_drop() {
+    let app = App::start(Mode::Distributed).await;
+    let replica = App::launch(&app.settings, Mode::Distributed).await;
+    let tenant = Uuid::now_v7();
+    let brand = Uuid::now_v7();
+    let mut one = app.client(tenant, ADMIN, all()).await;
+    let mut two = client_of(&replica, tenant, ADMIN, all()).await;
+
+    // Replica two compiles the tenant's (empty) matcher first.
+    let before = native_id("before");
+    assert_eq!(
+        two.push(vec![vec![post(&before, "#Kopi")]])
+            .await
+            .unwrap()
+            .accepted,
+        1
+    );
+    let rule = one
+        .add_rule(brand, RuleKind::Hashtag, "#kopi")
+        .await
+        .unwrap();
+    tokio::time::sleep(tagar_ingest::RULES_REFRESH + Duration::from_millis(100)).await;
+
+    let after = native_id("after");
+    assert_eq!(
+        two.push(vec![vec![post(&after, "#KOPI")]])
+            .await
+            .unwrap()
+            .accepted,
+        1
+    );
+    // The same post through the other replica is a duplicate.
+    let again = one.push(vec![vec![post(&after, "#KOPI")]]).await.unwrap();
+    assert_eq!((again.accepted, again.duplicates), (0, 1));
+
+    let seen = read_ingested(&app.log(), |s| has_all(s, &[&before, &after])).await;
+    assert!(find(&seen, &before).event.matches.is_empty());
+    assert_eq!(
+        find(&seen, &after).matches(),
+        BTreeSet::from([(brand.to_string(), vec![rule.rule_id])])
+    );
+
+    tokio::time::timeout(Duration::from_secs(30), replica.stop())
+        .await
+        .expect("drains in time")
+        .expect("clean stop");
+    app.stop().await;
+}
