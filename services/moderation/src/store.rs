@@ -1,0 +1,274 @@
+//! Moderation's SQL: policies, the review queue and blocked authors. Every query filters on
+//! the tenant. Functions take a connection, so they run inside the caller's transaction.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use tagar_model::{BrandId, TenantId};
+use tagar_store::StoreError;
+
+use crate::domain::policy::ModerationPolicy;
+
+fn to_ppm(score: f32) -> i64 {
+    (f64::from(score) * 1_000_000.0).round() as i64
+}
+
+fn from_ppm(ppm: i64) -> f32 {
+    (ppm as f64 / 1_000_000.0) as f32
+}
+
+/// A brand's policy as stored, with the policy aggregate's version.
+pub async fn policy(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+) -> Result<Option<(ModerationPolicy, u64)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT review_ppm, hide_ppm, spam_hide_ppm, version FROM moderation_policies \
+         WHERE tenant_id = $1 AND brand_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            ModerationPolicy {
+                review_threshold: from_ppm(r.try_get("review_ppm")?),
+                hide_threshold: from_ppm(r.try_get("hide_ppm")?),
+                spam_hide_threshold: from_ppm(r.try_get("spam_hide_ppm")?),
+            },
+            r.try_get::<i64, _>("version")? as u64,
+        ))
+    })
+    .transpose()
+}
+
+/// Stores a brand's policy at the policy aggregate's `version`.
+pub async fn save_policy(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    policy: &ModerationPolicy,
+    version: u64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO moderation_policies \
+         (tenant_id, brand_id, review_ppm, hide_ppm, spam_hide_ppm, version, updated_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (tenant_id, brand_id) DO UPDATE SET review_ppm = excluded.review_ppm, \
+         hide_ppm = excluded.hide_ppm, spam_hide_ppm = excluded.spam_hide_ppm, \
+         version = excluded.version, updated_at_us = excluded.updated_at_us",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(to_ppm(policy.review_threshold))
+    .bind(to_ppm(policy.hide_threshold))
+    .bind(to_ppm(policy.spam_hide_threshold))
+    .bind(version as i64)
+    .bind(tagar_store::now_us())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A review case as the queue shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRow {
+    /// The case (aggregate) id.
+    pub case_id: String,
+    /// The brand.
+    pub brand_id: String,
+    /// The post's network (wire enum value).
+    pub network: i32,
+    /// The post's id on its network.
+    pub native_id: String,
+    /// The post's author on its network.
+    pub author_id: String,
+    /// The post's text.
+    pub text: String,
+    /// Why it is in review.
+    pub reasons: Vec<String>,
+    /// Whether the post is hidden.
+    pub hidden: bool,
+    /// The case state (wire `CaseState` value).
+    pub state: i32,
+    /// The moderator it is assigned to, empty if none.
+    pub assignee: String,
+    /// The decision (wire `Decision` value), 0 until decided.
+    pub decision: i32,
+    /// The moderator's note.
+    pub note: String,
+    /// When it was opened, microseconds since the epoch.
+    pub opened_at_us: i64,
+    /// The case aggregate's version.
+    pub version: u64,
+}
+
+const CASE_COLUMNS: &str = "case_id, brand_id, network, native_id, author_id, text, reasons, hidden, \
+                            state, assignee, decision, note, opened_at_us, version";
+
+fn case_row(r: &AnyRow) -> Result<CaseRow, StoreError> {
+    let reasons: String = r.try_get("reasons")?;
+    Ok(CaseRow {
+        case_id: r.try_get("case_id")?,
+        brand_id: r.try_get("brand_id")?,
+        network: r.try_get::<i64, _>("network")? as i32,
+        native_id: r.try_get("native_id")?,
+        author_id: r.try_get("author_id")?,
+        text: r.try_get("text")?,
+        reasons: reasons
+            .split('\n')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        hidden: r.try_get::<i64, _>("hidden")? != 0,
+        state: r.try_get::<i64, _>("state")? as i32,
+        assignee: r.try_get("assignee")?,
+        decision: r.try_get::<i64, _>("decision")? as i32,
+        note: r.try_get("note")?,
+        opened_at_us: r.try_get("opened_at_us")?,
+        version: r.try_get::<i64, _>("version")? as u64,
+    })
+}
+
+/// Writes a case row, new or changed.
+pub async fn save_case(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    c: &CaseRow,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO moderation_cases (tenant_id, {CASE_COLUMNS}, updated_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         ON CONFLICT (case_id) DO UPDATE SET hidden = excluded.hidden, state = excluded.state, \
+         assignee = excluded.assignee, decision = excluded.decision, note = excluded.note, \
+         version = excluded.version, updated_at_us = excluded.updated_at_us"
+    ))
+    .bind(tenant.to_string())
+    .bind(&c.case_id)
+    .bind(&c.brand_id)
+    .bind(i64::from(c.network))
+    .bind(&c.native_id)
+    .bind(&c.author_id)
+    .bind(&c.text)
+    .bind(c.reasons.join("\n"))
+    .bind(i64::from(c.hidden))
+    .bind(i64::from(c.state))
+    .bind(&c.assignee)
+    .bind(i64::from(c.decision))
+    .bind(&c.note)
+    .bind(c.opened_at_us)
+    .bind(c.version as i64)
+    .bind(tagar_store::now_us())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One case of the tenant.
+pub async fn case(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    case_id: &str,
+) -> Result<Option<CaseRow>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {CASE_COLUMNS} FROM moderation_cases WHERE tenant_id = $1 AND case_id = $2"
+    ))
+    .bind(tenant.to_string())
+    .bind(case_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(case_row).transpose()
+}
+
+/// Whether the brand already has a case for the post.
+pub async fn has_case_for_post(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    network: i32,
+    native_id: &str,
+) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM moderation_cases \
+         WHERE tenant_id = $1 AND brand_id = $2 AND network = $3 AND native_id = $4",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(i64::from(network))
+    .bind(native_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A brand's cases in the given states, oldest first.
+pub async fn list_cases(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    states: &[i32],
+    limit: u32,
+) -> Result<Vec<CaseRow>, StoreError> {
+    // The states are our own enum values, never user text.
+    let states: Vec<String> = states.iter().map(i32::to_string).collect();
+    let rows = sqlx::query(&format!(
+        "SELECT {CASE_COLUMNS} FROM moderation_cases \
+         WHERE tenant_id = $1 AND brand_id = $2 AND state IN ({}) \
+         ORDER BY opened_at_us, case_id LIMIT $3",
+        states.join(", ")
+    ))
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(case_row).collect()
+}
+
+/// Blocks an author for a brand (no change if blocked already).
+pub async fn block_author(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: &str,
+    network: i32,
+    author_id: &str,
+    case_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO moderation_blocked_authors \
+         (tenant_id, brand_id, network, author_id, case_id, blocked_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (tenant_id, brand_id, network, author_id) DO NOTHING",
+    )
+    .bind(tenant.to_string())
+    .bind(brand)
+    .bind(i64::from(network))
+    .bind(author_id)
+    .bind(case_id)
+    .bind(tagar_store::now_us())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the brand blocked the author.
+pub async fn is_blocked(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    network: i32,
+    author_id: &str,
+) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM moderation_blocked_authors \
+         WHERE tenant_id = $1 AND brand_id = $2 AND network = $3 AND author_id = $4",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(i64::from(network))
+    .bind(author_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
