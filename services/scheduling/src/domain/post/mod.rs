@@ -1,0 +1,188 @@
+//! The scheduled-post aggregate: a draft for one of a brand's accounts, approved or rejected,
+//! scheduled at a time in the brand's zone, then published once (or failed).
+//!
+//! `handle` decides, `apply` only records: all the rules are in `handle`.
+
+mod types;
+
+pub use types::{PostCommand, PostEvent, ScheduledPost, Slot, Stage};
+
+use tagar_model::checks::{self, BrandVoicePolicy, Draft, ProblemKind};
+use tagar_model::{Media, Network};
+
+use super::{DomainError, local_time};
+
+fn refuse<T>(state: &ScheduledPost, what: &str) -> Result<T, DomainError> {
+    let why = match state.stage {
+        Stage::New => "the post does not exist".to_owned(),
+        Stage::Published => "the post is published, and published posts are final".to_owned(),
+        stage => format!("the post is {}", stage.as_str()),
+    };
+    Err(DomainError::Precondition(format!("cannot {what}: {why}")))
+}
+
+/// Decides what a command does to a post: its events, or why it is refused.
+pub fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>, DomainError> {
+    match command {
+        PostCommand::Draft {
+            brand,
+            account,
+            network,
+            text,
+            media,
+            author,
+        } => {
+            if state.stage != Stage::New {
+                return refuse(state, "draft it again");
+            }
+            check_draft(network, &text, &media)?;
+            Ok(vec![PostEvent::Drafted {
+                brand,
+                account,
+                text,
+                media,
+                author,
+            }])
+        }
+        PostCommand::Approve { approver } => {
+            if state.stage != Stage::Draft {
+                return refuse(state, "approve it (only drafts can be approved)");
+            }
+            Ok(vec![PostEvent::Approved { approver }])
+        }
+        PostCommand::Reject { approver, reason } => {
+            if state.stage != Stage::Draft {
+                return refuse(state, "reject it (only drafts can be rejected)");
+            }
+            if reason.trim().is_empty() {
+                return Err(DomainError::invalid("reason", "is required"));
+            }
+            Ok(vec![PostEvent::Rejected { approver, reason }])
+        }
+        PostCommand::Schedule {
+            local_time,
+            time_zone,
+            now,
+        } => {
+            if !matches!(state.stage, Stage::Approved | Stage::Scheduled) {
+                return refuse(state, "schedule it (only approved posts can be scheduled)");
+            }
+            let publish_at = local_time::instant(&local_time, time_zone.tz(), now)?;
+            Ok(vec![PostEvent::Scheduled(Slot {
+                publish_at,
+                local_time: local_time.trim().to_owned(),
+                time_zone: time_zone.as_str().to_owned(),
+            })])
+        }
+        PostCommand::Publish {
+            network,
+            native_id,
+            published_at,
+        } => {
+            if state.stage != Stage::Scheduled {
+                return refuse(state, "publish it (only scheduled posts are published)");
+            }
+            Ok(vec![PostEvent::Published {
+                network,
+                native_id,
+                published_at,
+            }])
+        }
+        PostCommand::FailPublish { reason, retryable } => {
+            if state.stage != Stage::Scheduled {
+                return refuse(
+                    state,
+                    "record a failed publish (only scheduled posts are published)",
+                );
+            }
+            Ok(vec![PostEvent::PublishFailed { reason, retryable }])
+        }
+    }
+}
+
+/// The network's rules and media rights; the first problem is reported, naming `text` or
+/// the media item.
+fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), DomainError> {
+    if text.trim().is_empty() && media.is_empty() {
+        return Err(DomainError::invalid(
+            "text",
+            "must not be empty without media",
+        ));
+    }
+    let policy = BrandVoicePolicy {
+        media_needs_rights: true,
+        ..BrandVoicePolicy::default()
+    };
+    let draft = Draft {
+        network,
+        text,
+        language: None,
+        media,
+    };
+    match checks::check(&policy, &draft).into_iter().next() {
+        None => Ok(()),
+        Some(problem) => {
+            let field = match problem.kind {
+                ProblemKind::MediaWithoutRights { index } => format!("media[{index}]"),
+                _ => "text".to_owned(),
+            };
+            Err(DomainError::invalid(field, problem.message))
+        }
+    }
+}
+
+/// Records an event. No decisions here: they were made in [`handle`].
+pub fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
+    match event {
+        PostEvent::Drafted {
+            brand,
+            account,
+            text,
+            media,
+            author,
+        } => {
+            state.stage = Stage::Draft;
+            state.brand = Some(*brand);
+            state.account = Some(*account);
+            state.text.clone_from(text);
+            state.media.clone_from(media);
+            state.author.clone_from(author);
+        }
+        PostEvent::Approved { approver } => {
+            state.stage = Stage::Approved;
+            state.approver.clone_from(approver);
+        }
+        PostEvent::Rejected { approver, reason } => {
+            state.stage = Stage::Rejected;
+            state.approver.clone_from(approver);
+            state.reason.clone_from(reason);
+        }
+        PostEvent::Scheduled(slot) => {
+            state.stage = Stage::Scheduled;
+            state.slot = Some(slot.clone());
+        }
+        PostEvent::Published {
+            native_id,
+            published_at,
+            ..
+        } => {
+            state.stage = Stage::Published;
+            state.native_id.clone_from(native_id);
+            state.published_at = Some(*published_at);
+        }
+        PostEvent::PublishFailed { reason, retryable } => {
+            state.stage = if *retryable {
+                Stage::Scheduled
+            } else {
+                Stage::Failed
+            };
+            state.reason.clone_from(reason);
+        }
+    }
+    state
+}
+
+/// The post its events make.
+pub fn replay<'a>(events: impl IntoIterator<Item = &'a PostEvent>) -> ScheduledPost {
+    events.into_iter().fold(ScheduledPost::default(), apply)
+}

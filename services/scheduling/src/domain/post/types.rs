@@ -1,0 +1,197 @@
+//! The scheduled post's states, commands and events.
+
+use chrono::{DateTime, Utc};
+use tagar_model::{AccountId, BrandId, Media, Network, TimeZone};
+
+/// Where a post is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stage {
+    /// Nothing recorded yet.
+    #[default]
+    New,
+    /// Written, waiting for approval.
+    Draft,
+    /// Approved, not scheduled yet.
+    Approved,
+    /// Refused; final.
+    Rejected,
+    /// Approved and due at a time.
+    Scheduled,
+    /// Out on its network; final.
+    Published,
+    /// Publishing failed for good; final.
+    Failed,
+}
+
+impl Stage {
+    /// The name stored in the read model and used in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::New => "new",
+            Stage::Draft => "draft",
+            Stage::Approved => "approved",
+            Stage::Rejected => "rejected",
+            Stage::Scheduled => "scheduled",
+            Stage::Published => "published",
+            Stage::Failed => "failed",
+        }
+    }
+
+    /// Inverse of [`Stage::as_str`].
+    pub fn parse(name: &str) -> Option<Stage> {
+        [
+            Stage::New,
+            Stage::Draft,
+            Stage::Approved,
+            Stage::Rejected,
+            Stage::Scheduled,
+            Stage::Published,
+            Stage::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
+/// When a post goes out, and the wall-clock time it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// The instant.
+    pub publish_at: DateTime<Utc>,
+    /// The wall-clock time asked for, as given.
+    pub local_time: String,
+    /// The IANA zone it was read in.
+    pub time_zone: String,
+}
+
+/// The post as its events leave it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScheduledPost {
+    /// Where it is in its life.
+    pub stage: Stage,
+    /// The brand it belongs to.
+    pub brand: Option<BrandId>,
+    /// The account it is published from.
+    pub account: Option<AccountId>,
+    /// The text.
+    pub text: String,
+    /// The media.
+    pub media: Vec<Media>,
+    /// Who wrote the draft.
+    pub author: String,
+    /// Who approved or rejected it.
+    pub approver: String,
+    /// Why it was rejected or why publishing failed.
+    pub reason: String,
+    /// When it goes (or went) out.
+    pub slot: Option<Slot>,
+    /// The network's id once published.
+    pub native_id: String,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// What may be asked of a post.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostCommand {
+    /// Write a draft for `account` (on `network`) of `brand`.
+    Draft {
+        /// The brand.
+        brand: BrandId,
+        /// The account it will be published from.
+        account: AccountId,
+        /// The account's network, whose text rules the draft must meet.
+        network: Network,
+        /// The text.
+        text: String,
+        /// The media; every one must have usage rights.
+        media: Vec<Media>,
+        /// Who wrote it.
+        author: String,
+    },
+    /// Approve a draft.
+    Approve {
+        /// Who approves.
+        approver: String,
+    },
+    /// Reject a draft.
+    Reject {
+        /// Who rejects.
+        approver: String,
+        /// Why.
+        reason: String,
+    },
+    /// Schedule (or re-schedule) an approved post at a wall-clock time in `time_zone`.
+    Schedule {
+        /// `YYYY-MM-DDTHH:MM[:SS]`.
+        local_time: String,
+        /// The brand's zone.
+        time_zone: TimeZone,
+        /// The time now, so the past can be refused.
+        now: DateTime<Utc>,
+    },
+    /// Record that the network took the post.
+    Publish {
+        /// The network.
+        network: Network,
+        /// The id the network gave it.
+        native_id: String,
+        /// When.
+        published_at: DateTime<Utc>,
+    },
+    /// Record that publishing failed.
+    FailPublish {
+        /// Why.
+        reason: String,
+        /// Whether the dispatcher will try again (the post stays scheduled).
+        retryable: bool,
+    },
+}
+
+/// What happened to a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostEvent {
+    /// A draft was written.
+    Drafted {
+        /// The brand.
+        brand: BrandId,
+        /// The account.
+        account: AccountId,
+        /// The text.
+        text: String,
+        /// The media.
+        media: Vec<Media>,
+        /// Who wrote it.
+        author: String,
+    },
+    /// The draft was approved.
+    Approved {
+        /// By whom.
+        approver: String,
+    },
+    /// The draft was rejected.
+    Rejected {
+        /// By whom.
+        approver: String,
+        /// Why.
+        reason: String,
+    },
+    /// The post was given a time.
+    Scheduled(Slot),
+    /// The network took it.
+    Published {
+        /// The network.
+        network: Network,
+        /// The network's id.
+        native_id: String,
+        /// When.
+        published_at: DateTime<Utc>,
+    },
+    /// Publishing failed.
+    PublishFailed {
+        /// Why.
+        reason: String,
+        /// Whether it will be tried again.
+        retryable: bool,
+    },
+}

@@ -1,0 +1,271 @@
+//! Given these events, when this command, then these events or this error.
+
+use chrono::{DateTime, TimeZone as _, Utc};
+use tagar_model::{AccountId, BrandId, Media, MediaKind, Network, TimeZone};
+
+use super::DomainError;
+use super::post::{PostCommand, PostEvent, ScheduledPost, Slot, Stage, apply, handle, replay};
+
+struct Given(Vec<PostEvent>);
+
+fn given(events: impl IntoIterator<Item = PostEvent>) -> Given {
+    Given(events.into_iter().collect())
+}
+
+impl Given {
+    fn when(&self, command: PostCommand) -> Result<Vec<PostEvent>, DomainError> {
+        handle(&replay(&self.0), command)
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap()
+}
+
+fn ids() -> (BrandId, AccountId) {
+    (
+        BrandId::from_uuid(uuid::Uuid::from_u128(1)),
+        AccountId::from_uuid(uuid::Uuid::from_u128(2)),
+    )
+}
+
+fn draft_command(text: &str, media: Vec<Media>) -> PostCommand {
+    let (brand, account) = ids();
+    PostCommand::Draft {
+        brand,
+        account,
+        network: Network::X,
+        text: text.to_owned(),
+        media,
+        author: "ana".into(),
+    }
+}
+
+fn drafted() -> PostEvent {
+    let (brand, account) = ids();
+    PostEvent::Drafted {
+        brand,
+        account,
+        text: "Selamat pagi #KopiKita".into(),
+        media: vec![],
+        author: "ana".into(),
+    }
+}
+
+fn approved() -> PostEvent {
+    PostEvent::Approved {
+        approver: "budi".into(),
+    }
+}
+
+fn slot(local_time: &str, publish_at: DateTime<Utc>) -> PostEvent {
+    PostEvent::Scheduled(Slot {
+        publish_at,
+        local_time: local_time.into(),
+        time_zone: "Asia/Jakarta".into(),
+    })
+}
+
+fn schedule(local_time: &str) -> PostCommand {
+    PostCommand::Schedule {
+        local_time: local_time.into(),
+        time_zone: TimeZone::parse("Asia/Jakarta").unwrap(),
+        now: now(),
+    }
+}
+
+fn published() -> PostEvent {
+    PostEvent::Published {
+        network: Network::X,
+        native_id: "loopback-1".into(),
+        published_at: now(),
+    }
+}
+
+fn precondition(result: Result<Vec<PostEvent>, DomainError>) -> String {
+    match result {
+        Err(DomainError::Precondition(why)) => why,
+        other => panic!("expected a refused precondition, got {other:?}"),
+    }
+}
+
+fn invalid_field(result: Result<Vec<PostEvent>, DomainError>) -> (String, String) {
+    match result {
+        Err(DomainError::Invalid { field, reason }) => (field, reason),
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_draft_that_fits_is_drafted() {
+    let events = given([])
+        .when(draft_command("Selamat pagi #KopiKita", vec![]))
+        .unwrap();
+    assert_eq!(events, vec![drafted()]);
+    assert_eq!(replay(&events).stage, Stage::Draft);
+}
+
+#[test]
+fn a_draft_too_long_for_its_network_names_text() {
+    let (field, reason) = invalid_field(given([]).when(draft_command(&"a".repeat(281), vec![])));
+    assert_eq!(field, "text");
+    assert!(reason.contains("over x's limit of 280"), "{reason}");
+    let (field, _) = invalid_field(given([]).when(draft_command("   ", vec![])));
+    assert_eq!(field, "text");
+}
+
+#[test]
+fn media_without_usage_rights_is_refused() {
+    let media = |rights| Media {
+        kind: MediaKind::Image,
+        url: "https://cdn.example/kopi.jpg".into(),
+        alt_text: None,
+        usage_rights: rights,
+    };
+    let (field, reason) =
+        invalid_field(given([]).when(draft_command("Kopi", vec![media(true), media(false)])));
+    assert_eq!(field, "media[1]");
+    assert!(reason.contains("no usage rights"), "{reason}");
+    assert!(
+        given([])
+            .when(draft_command("Kopi", vec![media(true)]))
+            .is_ok()
+    );
+}
+
+#[test]
+fn only_drafts_are_approved_or_rejected() {
+    assert_eq!(
+        given([drafted()])
+            .when(PostCommand::Approve {
+                approver: "budi".into()
+            })
+            .unwrap(),
+        vec![approved()]
+    );
+    let reject = || PostCommand::Reject {
+        approver: "budi".into(),
+        reason: "off brand".into(),
+    };
+    assert_eq!(
+        given([drafted()]).when(reject()).unwrap(),
+        vec![PostEvent::Rejected {
+            approver: "budi".into(),
+            reason: "off brand".into()
+        }]
+    );
+    let why = precondition(given([drafted(), approved()]).when(reject()));
+    assert!(why.contains("only drafts"), "{why}");
+    precondition(given([drafted(), approved()]).when(PostCommand::Approve {
+        approver: "x".into(),
+    }));
+    precondition(given([]).when(PostCommand::Approve {
+        approver: "x".into(),
+    }));
+    let (field, _) = invalid_field(given([drafted()]).when(PostCommand::Reject {
+        approver: "b".into(),
+        reason: " ".into(),
+    }));
+    assert_eq!(field, "reason");
+}
+
+#[test]
+fn only_approved_posts_are_scheduled() {
+    let why = precondition(given([drafted()]).when(schedule("2026-06-02T09:00")));
+    assert!(why.contains("only approved posts"), "{why}");
+    let rejected = PostEvent::Rejected {
+        approver: "b".into(),
+        reason: "no".into(),
+    };
+    precondition(given([drafted(), rejected]).when(schedule("2026-06-02T09:00")));
+    // 09:00 in Jakarta (+07) is 02:00 UTC.
+    let events = given([drafted(), approved()])
+        .when(schedule("2026-06-02T09:00"))
+        .unwrap();
+    assert_eq!(
+        events,
+        vec![slot(
+            "2026-06-02T09:00",
+            Utc.with_ymd_and_hms(2026, 6, 2, 2, 0, 0).unwrap()
+        )]
+    );
+}
+
+#[test]
+fn a_scheduled_post_can_be_rescheduled_before_it_goes_out() {
+    let first = slot(
+        "2026-06-02T09:00",
+        Utc.with_ymd_and_hms(2026, 6, 2, 2, 0, 0).unwrap(),
+    );
+    let events = given([drafted(), approved(), first])
+        .when(schedule("2026-06-03T18:30"))
+        .unwrap();
+    assert_eq!(
+        events,
+        vec![slot(
+            "2026-06-03T18:30",
+            Utc.with_ymd_and_hms(2026, 6, 3, 11, 30, 0).unwrap()
+        )]
+    );
+}
+
+#[test]
+fn a_time_in_the_past_is_refused_naming_local_time() {
+    let (field, reason) =
+        invalid_field(given([drafted(), approved()]).when(schedule("2026-06-01T16:59")));
+    assert_eq!(field, "local_time");
+    assert!(reason.contains("in the past"), "{reason}");
+}
+
+#[test]
+fn published_posts_are_final() {
+    let history = [
+        drafted(),
+        approved(),
+        slot("2026-06-02T09:00", now()),
+        published(),
+    ];
+    let why = precondition(given(history.clone()).when(schedule("2026-06-02T09:00")));
+    assert!(why.contains("published posts are final"), "{why}");
+    precondition(given(history.clone()).when(PostCommand::Publish {
+        network: Network::X,
+        native_id: "again".into(),
+        published_at: now(),
+    }));
+    precondition(given(history).when(PostCommand::Approve {
+        approver: "x".into(),
+    }));
+}
+
+#[test]
+fn only_scheduled_posts_are_published() {
+    let publish = || PostCommand::Publish {
+        network: Network::X,
+        native_id: "loopback-1".into(),
+        published_at: now(),
+    };
+    precondition(given([drafted(), approved()]).when(publish()));
+    let events = given([drafted(), approved(), slot("2026-06-02T09:00", now())]).when(publish());
+    assert_eq!(events.unwrap(), vec![published()]);
+}
+
+#[test]
+fn a_retryable_failure_keeps_the_post_scheduled_and_a_final_one_ends_it() {
+    let history = vec![drafted(), approved(), slot("2026-06-02T09:00", now())];
+    let fail = |retryable| PostCommand::FailPublish {
+        reason: "network down".into(),
+        retryable,
+    };
+    let events = given(history.clone()).when(fail(true)).unwrap();
+    let state = events.iter().fold(replay(&history), apply);
+    assert_eq!(state.stage, Stage::Scheduled);
+    let events = given(history.clone()).when(fail(false)).unwrap();
+    let state: ScheduledPost = events.iter().fold(replay(&history), apply);
+    assert_eq!(state.stage, Stage::Failed);
+    assert_eq!(state.reason, "network down");
+}
+
+#[test]
+fn a_post_is_drafted_once() {
+    precondition(given([drafted()]).when(draft_command("again", vec![])));
+}

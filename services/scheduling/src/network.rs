@@ -1,0 +1,143 @@
+//! Where published posts go. A [`Publisher`] takes a due post out to its network inside the
+//! dispatcher's transaction; the loopback network is the one there is today, and real
+//! networks come later behind the same trait.
+//!
+//! A real network is an outside call that cannot join the transaction: it will need the
+//! network's idempotency key (the post id) so a retry after a crash between the call and
+//! the commit finds the post already there instead of posting it twice.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use prost::Message as _;
+use tagar_model::{Author, BrandId, Media, NativePostId, Network, Post, PostMetrics, TenantId};
+use tagar_proto::envelope::EnvelopeBuilder;
+use tagar_proto::topics;
+use tagar_proto::v1::{self, envelope::Event};
+use tagar_store::{OutboxMessage, StoreError, StoreTx};
+use uuid::Uuid;
+
+use crate::store::AccountRow;
+
+/// A due post, as it goes out.
+#[derive(Debug, Clone)]
+pub struct Outgoing<'a> {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The brand.
+    pub brand: BrandId,
+    /// The scheduled post's id.
+    pub post_id: Uuid,
+    /// The account it is published from.
+    pub account: &'a AccountRow,
+    /// The text.
+    pub text: &'a str,
+    /// The media.
+    pub media: &'a [Media],
+    /// When it goes out.
+    pub at: DateTime<Utc>,
+}
+
+/// What the network answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    /// The network it is on.
+    pub network: Network,
+    /// The id the network gave it.
+    pub native_id: String,
+    /// When the network took it.
+    pub published_at: DateTime<Utc>,
+}
+
+/// Publishing did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The network refused the post for good.
+    #[error("the network refused the post: {0}")]
+    Refused(String),
+    /// The network could not be reached; the post stays scheduled and is tried again.
+    #[error("the network is unavailable: {0}")]
+    Unavailable(String),
+    /// Recording in the transaction failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A network posts can be published to.
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    /// Publishes `post`; whatever it records, it records in `tx`, which commits together with
+    /// the post's `PostPublished` event.
+    async fn publish(
+        &self,
+        tx: &mut StoreTx,
+        post: &Outgoing<'_>,
+    ) -> Result<Delivered, PublishError>;
+}
+
+/// Tagar's built-in network: a published post becomes a `NetworkPostDelivered` record on
+/// `tagar.network.loopback.v1`, written to the outbox in the dispatcher's transaction, so it
+/// is delivered exactly when the post is recorded as published. Ingest takes it back in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Loopback;
+
+impl Loopback {
+    /// The post as the network shows it: on the account's network, written by the account.
+    pub fn post_of(post: &Outgoing<'_>, native_id: NativePostId) -> Post {
+        let account = post.account;
+        Post {
+            network: account.network,
+            native_id,
+            author: Author {
+                id: account.account_id.to_string(),
+                handle: account.handle.clone(),
+                display_name: account.handle.clone(),
+                followers: 0,
+                verified: false,
+                account_created_at: None,
+            },
+            text: post.text.to_owned(),
+            language: None,
+            created_at: post.at,
+            reply_to: None,
+            quote_of: None,
+            repost_of: None,
+            conversation_id: None,
+            media: post.media.to_vec(),
+            metrics: PostMetrics::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Publisher for Loopback {
+    async fn publish(
+        &self,
+        tx: &mut StoreTx,
+        post: &Outgoing<'_>,
+    ) -> Result<Delivered, PublishError> {
+        let native_id = NativePostId::parse(&format!("loopback-{}", Uuid::now_v7()))
+            .map_err(|e| PublishError::Refused(e.to_string()))?;
+        let model = Self::post_of(post, native_id);
+        let event = Event::NetworkPostDelivered(v1::NetworkPostDelivered {
+            post: Some(v1::Post::from(&model)),
+            account_id: post.account.account_id.to_string(),
+        });
+        let post_id = post.post_id.to_string();
+        let envelope = EnvelopeBuilder::new(post.tenant, event)
+            .brand(post.brand)
+            .caused_by(post_id.clone(), post_id)
+            .build();
+        tx.enqueue(&[OutboxMessage {
+            topic: topics::LOOPBACK_NETWORK.to_owned(),
+            key: model.conversation_key().to_owned().into(),
+            payload: envelope.encode_to_vec().into(),
+            headers: tagar_host::events::headers_of(&envelope),
+        }])
+        .await?;
+        Ok(Delivered {
+            network: model.network,
+            native_id: model.native_id.as_str().to_owned(),
+            published_at: post.at,
+        })
+    }
+}

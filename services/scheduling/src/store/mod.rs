@@ -1,0 +1,181 @@
+//! Scheduling's SQL: the brand, account and post read models, and claiming due posts.
+//! Every query filters on the tenant, except the dispatcher's claim, which works for all.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tagar_model::{AccountId, BrandId, Network, TenantId};
+use tagar_store::{Store, StoreError, StoreTx};
+use uuid::Uuid;
+
+use crate::domain::brand::{NewAccount, NewBrand};
+use crate::domain::post::ScheduledPost;
+
+mod posts;
+
+pub use posts::{any_due, claim_due, list_posts, save_post};
+
+/// A brand as the read model holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrandRow {
+    /// Its id.
+    pub brand_id: BrandId,
+    /// Its name.
+    pub name: String,
+    /// Its IANA zone.
+    pub time_zone: String,
+}
+
+/// A social account as the read model holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    /// Its id.
+    pub account_id: AccountId,
+    /// Its brand.
+    pub brand_id: BrandId,
+    /// Its network.
+    pub network: Network,
+    /// Its handle.
+    pub handle: String,
+}
+
+/// A post and the version of its stream the view reflects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostView {
+    /// Its id (the aggregate id).
+    pub post_id: Uuid,
+    /// The post.
+    pub post: ScheduledPost,
+    /// Its stream's version.
+    pub version: u64,
+}
+
+/// A scheduled post whose time has come, claimed by a dispatcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The post.
+    pub post_id: Uuid,
+    /// The version the read model holds.
+    pub version: u64,
+}
+
+fn corrupt(field: &'static str, reason: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        field,
+        reason: reason.to_string(),
+    }
+}
+
+fn uuid(row: &AnyRow, column: &'static str) -> Result<Uuid, StoreError> {
+    let text: String = row.try_get(column)?;
+    Uuid::parse_str(&text).map_err(|e| corrupt(column, e))
+}
+
+/// Records a new brand.
+pub async fn insert_brand(
+    tx: &mut StoreTx,
+    tenant: TenantId,
+    brand: BrandId,
+    new: &NewBrand,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO scheduling_brands (tenant_id, brand_id, name, time_zone, created_at_us) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(new.name.as_str())
+    .bind(new.time_zone.as_str())
+    .bind(tagar_store::now_us())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+fn brand_row(row: &AnyRow) -> Result<BrandRow, StoreError> {
+    Ok(BrandRow {
+        brand_id: BrandId::from_uuid(uuid(row, "brand_id")?),
+        name: row.try_get("name")?,
+        time_zone: row.try_get("time_zone")?,
+    })
+}
+
+/// The tenant's brands, oldest first.
+pub async fn list_brands(store: &Store, tenant: TenantId) -> Result<Vec<BrandRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT brand_id, name, time_zone FROM scheduling_brands WHERE tenant_id = $1 ORDER BY created_at_us, brand_id",
+    )
+    .bind(tenant.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(brand_row).collect()
+}
+
+/// One of the tenant's brands.
+pub async fn get_brand(
+    store: &Store,
+    tenant: TenantId,
+    brand: BrandId,
+) -> Result<Option<BrandRow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT brand_id, name, time_zone FROM scheduling_brands WHERE tenant_id = $1 AND brand_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .fetch_optional(store.pool())
+    .await?;
+    row.as_ref().map(brand_row).transpose()
+}
+
+/// Records a connected account; `false` when the brand already has that handle on that
+/// network.
+pub async fn insert_account(
+    tx: &mut StoreTx,
+    tenant: TenantId,
+    account: AccountId,
+    brand: BrandId,
+    new: &NewAccount,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO scheduling_accounts (tenant_id, account_id, brand_id, network, handle, handle_key, connected_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant.to_string())
+    .bind(account.to_string())
+    .bind(brand.to_string())
+    .bind(new.network.as_str())
+    .bind(new.handle.as_str())
+    .bind(new.handle.canonical())
+    .bind(tagar_store::now_us())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn account_row(row: &AnyRow) -> Result<AccountRow, StoreError> {
+    let network: String = row.try_get("network")?;
+    Ok(AccountRow {
+        account_id: AccountId::from_uuid(uuid(row, "account_id")?),
+        brand_id: BrandId::from_uuid(uuid(row, "brand_id")?),
+        network: network
+            .parse()
+            .map_err(|e| corrupt("scheduling_accounts.network", e))?,
+        handle: row.try_get("handle")?,
+    })
+}
+
+/// One of the tenant's accounts.
+pub async fn get_account(
+    store: &Store,
+    tenant: TenantId,
+    account: AccountId,
+) -> Result<Option<AccountRow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT account_id, brand_id, network, handle FROM scheduling_accounts WHERE tenant_id = $1 AND account_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(account.to_string())
+    .fetch_optional(store.pool())
+    .await?;
+    row.as_ref().map(account_row).transpose()
+}

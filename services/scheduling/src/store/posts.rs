@@ -1,0 +1,164 @@
+//! The post read model, and claiming due posts.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tagar_model::{AccountId, BrandId, Media, TenantId};
+use tagar_store::{Dialect, Store, StoreError, StoreTx};
+
+use super::{Due, PostView, corrupt, uuid};
+use crate::domain::post::{ScheduledPost, Slot, Stage};
+
+/// Writes the post's view at `version`, in the transaction that appends its events. Called
+/// before the append, so the row lock comes before the store's append lock in every
+/// transaction that touches a post (the dispatcher's too): no lock-order deadlock.
+pub async fn save_post(
+    tx: &mut StoreTx,
+    tenant: TenantId,
+    view: &PostView,
+) -> Result<(), StoreError> {
+    let post = &view.post;
+    let media =
+        serde_json::to_string(&post.media).map_err(|e| corrupt("scheduling_posts.media", e))?;
+    let slot = post.slot.as_ref();
+    sqlx::query(
+        "INSERT INTO scheduling_posts (tenant_id, post_id, brand_id, account_id, text, media, state, publish_at_us, \
+         local_time, time_zone, native_id, reason, version, updated_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         ON CONFLICT (tenant_id, post_id) DO UPDATE SET state = excluded.state, publish_at_us = excluded.publish_at_us, \
+         local_time = excluded.local_time, time_zone = excluded.time_zone, native_id = excluded.native_id, \
+         reason = excluded.reason, version = excluded.version, updated_at_us = excluded.updated_at_us",
+    )
+    .bind(tenant.to_string())
+    .bind(view.post_id.to_string())
+    .bind(post.brand.map(|b| b.to_string()).unwrap_or_default())
+    .bind(post.account.map(|a| a.to_string()).unwrap_or_default())
+    .bind(&post.text)
+    .bind(media)
+    .bind(post.stage.as_str())
+    .bind(slot.map(|s| s.publish_at.timestamp_micros()))
+    .bind(slot.map(|s| s.local_time.clone()).unwrap_or_default())
+    .bind(slot.map(|s| s.time_zone.clone()).unwrap_or_default())
+    .bind(&post.native_id)
+    .bind(&post.reason)
+    .bind(view.version as i64)
+    .bind(tagar_store::now_us())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+fn time(us: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(us).ok_or_else(|| corrupt("scheduling_posts.publish_at_us", us))
+}
+
+fn post_row(row: &AnyRow) -> Result<PostView, StoreError> {
+    let state: String = row.try_get("state")?;
+    let media: String = row.try_get("media")?;
+    let media: Vec<Media> =
+        serde_json::from_str(&media).map_err(|e| corrupt("scheduling_posts.media", e))?;
+    let publish_at: Option<i64> = row.try_get("publish_at_us")?;
+    let slot = match publish_at {
+        Some(us) => Some(Slot {
+            publish_at: time(us)?,
+            local_time: row.try_get("local_time")?,
+            time_zone: row.try_get("time_zone")?,
+        }),
+        None => None,
+    };
+    let post = ScheduledPost {
+        stage: Stage::parse(&state).ok_or_else(|| corrupt("scheduling_posts.state", &state))?,
+        brand: Some(BrandId::from_uuid(uuid(row, "brand_id")?)),
+        account: Some(AccountId::from_uuid(uuid(row, "account_id")?)),
+        text: row.try_get("text")?,
+        media,
+        slot,
+        native_id: row.try_get("native_id")?,
+        reason: row.try_get("reason")?,
+        ..ScheduledPost::default()
+    };
+    Ok(PostView {
+        post_id: uuid(row, "post_id")?,
+        post,
+        version: row.try_get::<i64, _>("version")? as u64,
+    })
+}
+
+/// A brand's posts, optionally only those in `stage`, by time then creation.
+pub async fn list_posts(
+    store: &Store,
+    tenant: TenantId,
+    brand: BrandId,
+    stage: Option<Stage>,
+) -> Result<Vec<PostView>, StoreError> {
+    let mut sql = String::from(
+        "SELECT post_id, brand_id, account_id, text, media, state, publish_at_us, local_time, time_zone, native_id, \
+         reason, version FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2",
+    );
+    if stage.is_some() {
+        sql.push_str(" AND state = $3");
+    }
+    sql.push_str(" ORDER BY post_id");
+    let mut query = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(brand.to_string());
+    if let Some(stage) = stage {
+        query = query.bind(stage.as_str());
+    }
+    let rows = query.fetch_all(store.pool()).await?;
+    rows.iter().map(post_row).collect()
+}
+
+/// Whether any scheduled post is due at `now`: a cheap read outside any transaction, so an
+/// idle dispatcher never takes SQLite's write lock.
+pub async fn any_due(store: &Store, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT post_id FROM scheduling_posts WHERE state = $1 AND publish_at_us <= $2 LIMIT 1",
+    )
+    .bind(Stage::Scheduled.as_str())
+    .bind(now.timestamp_micros())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Claims up to `limit` scheduled posts due at `now`, for the rest of `tx`.
+///
+/// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers (other replicas) take
+/// disjoint rows and never wait on each other. SQLite: the transaction first writes the
+/// dispatch lock row, which makes it the database's one writer until it ends, so dispatchers
+/// take turns.
+pub async fn claim_due(
+    tx: &mut StoreTx,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<Due>, StoreError> {
+    let lock = match tx.dialect() {
+        Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        Dialect::Sqlite => {
+            sqlx::query("UPDATE scheduling_dispatch_lock SET rounds = rounds + 1 WHERE id = 1")
+                .execute(tx.conn())
+                .await?;
+            ""
+        }
+    };
+    let sql = format!(
+        "SELECT tenant_id, post_id, version FROM scheduling_posts WHERE state = $1 AND publish_at_us <= $2 \
+         ORDER BY publish_at_us LIMIT $3{lock}"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(Stage::Scheduled.as_str())
+        .bind(now.timestamp_micros())
+        .bind(i64::from(limit))
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Due {
+                tenant: TenantId::from_uuid(uuid(row, "tenant_id")?),
+                post_id: uuid(row, "post_id")?,
+                version: row.try_get::<i64, _>("version")? as u64,
+            })
+        })
+        .collect()
+}
