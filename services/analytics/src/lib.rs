@@ -1,0 +1,65 @@
+//! The analytics service: folds the other services' events into read models (per brand and
+//! minute: mentions, flags, hides, publishes, interactions; hashtags per minute) and serves
+//! them over gRPC: activity, trending hashtags (unary and streaming) and a CSV export.
+//!
+//! - [`domain`]: pure folding and trend maths;
+//! - [`consumers`]: one consumer group per topic read, batching each poll into one
+//!   idempotent transaction;
+//! - [`store`]: the SQL; [`query`]: the read side; [`grpc`]: the handlers.
+
+pub mod consumers;
+pub mod domain;
+pub mod grpc;
+pub mod metrics;
+pub mod query;
+pub mod store;
+
+use tagar_host::{Platform, ServiceModule};
+use tagar_proto::v1::analytics_service_server::AnalyticsServiceServer;
+use tagar_store::MigrationSet;
+use tonic::service::RoutesBuilder;
+
+/// The analytics tables (migrations 4000–4999).
+pub static MIGRATIONS: MigrationSet = MigrationSet {
+    name: "analytics",
+    postgres: || sqlx::migrate!("./migrations/postgres"),
+    sqlite: || sqlx::migrate!("./migrations/sqlite"),
+};
+
+/// The fully-qualified name of the gRPC service.
+pub const GRPC_SERVICE: &str = "tagar.v1.AnalyticsService";
+
+/// The analytics service, as the host runs it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Analytics;
+
+impl ServiceModule for Analytics {
+    fn name(&self) -> &'static str {
+        "analytics"
+    }
+
+    /// Analytics writes no topic. It reads `tagar.posts.ingested.v1`,
+    /// `tagar.moderation.events.v1` and `tagar.scheduling.events.v1`, which the services
+    /// writing them provision; its consumers wait for them (see [`consumers`]).
+    fn topics(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn migrations(&self) -> Option<&'static MigrationSet> {
+        Some(&MIGRATIONS)
+    }
+
+    fn grpc_services(&self) -> &'static [&'static str] {
+        &[GRPC_SERVICE]
+    }
+
+    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) {
+        let api = grpc::AnalyticsApi::new(platform.store.clone(), platform.shutdown.clone());
+        routes.add_service(AnalyticsServiceServer::new(api));
+    }
+
+    fn start(&self, platform: &Platform) -> anyhow::Result<()> {
+        consumers::spawn(platform);
+        Ok(())
+    }
+}

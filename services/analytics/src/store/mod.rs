@@ -1,0 +1,225 @@
+//! The analytics service's SQL: the batched, idempotent flush of a consumer's batch here,
+//! the read-model queries behind the gRPC API in [`read`].
+
+mod read;
+
+pub use read::{brand_minutes, hashtag_counts, latest_hashtag_minute};
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use sqlx::{AnyConnection, Row as _};
+use tagar_store::{Store, StoreError, StoreTx};
+use uuid::Uuid;
+
+use crate::domain::fold::{CaseFact, Counts, Fold};
+use crate::domain::tally::Tally;
+
+/// Rows per multi-row statement: well under both databases' limits on bound parameters.
+const MARKS_PER_INSERT: usize = 1_000;
+const BRAND_ROWS_PER_UPSERT: usize = 400;
+const HASHTAG_ROWS_PER_UPSERT: usize = 800;
+
+/// Writes a consumer batch in ONE transaction, idempotently:
+///
+/// 1. marks every event of the batch processed for `group` with multi-row
+///    `INSERT … ON CONFLICT DO NOTHING RETURNING event_id`, which returns only the events
+///    never processed before;
+/// 2. sums the folds of those new events alone (a redelivered event adds nothing) and
+///    settles their review-case facts;
+/// 3. adds the sums to the read models with multi-row upserts (`x = table.x + excluded.x`).
+///
+/// The marks and the counts commit or roll back together, so a crash or a failed flush
+/// leaves no mark without its counts; the retried batch counts each event exactly once.
+/// Returns how many events were new.
+pub async fn flush(
+    store: &Store,
+    group: &str,
+    batch: &[(Uuid, Fold)],
+) -> Result<usize, StoreError> {
+    let mut tx = store.begin().await?;
+    let fresh = mark_processed(&mut tx, group, batch).await?;
+    let mut tally = Tally::default();
+    let mut counted = HashSet::with_capacity(fresh.len());
+    for (event_id, fold) in batch {
+        // `counted` also drops a duplicate of an event within the batch itself.
+        if !fresh.contains(event_id) || !counted.insert(*event_id) {
+            continue;
+        }
+        tally.add(fold);
+        if let Some(fact) = &fold.case {
+            settle_case(tx.conn(), fact, &mut tally).await?;
+        }
+    }
+    upsert_brand_minutes(tx.conn(), &tally).await?;
+    upsert_hashtag_minutes(tx.conn(), &tally).await?;
+    tx.commit().await?;
+    Ok(counted.len())
+}
+
+async fn mark_processed(
+    tx: &mut StoreTx,
+    group: &str,
+    batch: &[(Uuid, Fold)],
+) -> Result<HashSet<Uuid>, StoreError> {
+    let mut ids: Vec<Uuid> = batch.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let now = tagar_store::now_us();
+    let mut fresh = HashSet::with_capacity(ids.len());
+    for chunk in ids.chunks(MARKS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO processed_events (consumer, event_id, processed_at_us) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(sql, "{sep}($1, ${}, $2)", i + 3);
+        }
+        sql.push_str(" ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id");
+        let mut query = sqlx::query(&sql).bind(group).bind(now);
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(tx.conn()).await? {
+            let id: String = row.try_get(0)?;
+            let id = Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt {
+                field: "processed_events.event_id",
+                reason: e.to_string(),
+            })?;
+            fresh.insert(id);
+        }
+    }
+    Ok(fresh)
+}
+
+/// A moderator's hide counts only when the case's post was not already counted hidden (by
+/// the policy, which `ReviewCaseOpened.hidden` reports, or by an earlier decision).
+async fn settle_case(
+    conn: &mut AnyConnection,
+    fact: &CaseFact,
+    tally: &mut Tally,
+) -> Result<(), StoreError> {
+    match fact {
+        CaseFact::Opened {
+            tenant,
+            case_id,
+            hidden,
+        } => {
+            sqlx::query(
+                "INSERT INTO analytics_review_cases (tenant_id, case_id, hidden) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tenant_id, case_id) DO UPDATE SET hidden = \
+                 CASE WHEN analytics_review_cases.hidden = 1 THEN 1 ELSE excluded.hidden END",
+            )
+            .bind(tenant.to_string())
+            .bind(case_id)
+            .bind(i64::from(*hidden))
+            .execute(&mut *conn)
+            .await?;
+        }
+        CaseFact::Hidden { at, case_id } => {
+            let done = sqlx::query(
+                "INSERT INTO analytics_review_cases (tenant_id, case_id, hidden) VALUES ($1, $2, 1) \
+                 ON CONFLICT (tenant_id, case_id) DO UPDATE SET hidden = 1 \
+                 WHERE analytics_review_cases.hidden = 0",
+            )
+            .bind(at.tenant.to_string())
+            .bind(case_id)
+            .execute(&mut *conn)
+            .await?;
+            if done.rows_affected() == 1 {
+                let hidden = Counts {
+                    hidden: 1,
+                    ..Counts::default()
+                };
+                tally.add_counts(*at, hidden);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn upsert_brand_minutes(conn: &mut AnyConnection, tally: &Tally) -> Result<(), StoreError> {
+    let rows: Vec<_> = tally.brands.iter().collect();
+    for chunk in rows.chunks(BRAND_ROWS_PER_UPSERT) {
+        let mut sql = String::from(
+            "INSERT INTO analytics_brand_minutes (tenant_id, brand_id, minute_us, mentions, flagged, \
+             hidden, published, likes, reposts, replies) VALUES ",
+        );
+        push_placeholders(&mut sql, chunk.len(), 10);
+        sql.push_str(
+            " ON CONFLICT (tenant_id, brand_id, minute_us) DO UPDATE SET \
+             mentions = analytics_brand_minutes.mentions + excluded.mentions, \
+             flagged = analytics_brand_minutes.flagged + excluded.flagged, \
+             hidden = analytics_brand_minutes.hidden + excluded.hidden, \
+             published = analytics_brand_minutes.published + excluded.published, \
+             likes = analytics_brand_minutes.likes + excluded.likes, \
+             reposts = analytics_brand_minutes.reposts + excluded.reposts, \
+             replies = analytics_brand_minutes.replies + excluded.replies",
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, c) in chunk {
+            query = query
+                .bind(key.tenant.to_string())
+                .bind(key.brand.to_string())
+                .bind(key.minute_us)
+                .bind(c.mentions)
+                .bind(c.flagged)
+                .bind(c.hidden)
+                .bind(c.published)
+                .bind(c.likes)
+                .bind(c.reposts)
+                .bind(c.replies);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_hashtag_minutes(conn: &mut AnyConnection, tally: &Tally) -> Result<(), StoreError> {
+    let rows: Vec<_> = tally.hashtags.iter().collect();
+    for chunk in rows.chunks(HASHTAG_ROWS_PER_UPSERT) {
+        let mut sql = String::from(
+            "INSERT INTO analytics_hashtag_minutes (tenant_id, scope, hashtag, minute_us, n) VALUES ",
+        );
+        push_placeholders(&mut sql, chunk.len(), 5);
+        sql.push_str(
+            " ON CONFLICT (tenant_id, scope, hashtag, minute_us) DO UPDATE SET \
+             n = analytics_hashtag_minutes.n + excluded.n",
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, n) in chunk {
+            query = query
+                .bind(key.tenant.to_string())
+                .bind(key.scope.column())
+                .bind(key.hashtag.as_str())
+                .bind(key.minute_us)
+                .bind(**n);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `($1, …, $width), ($width+1, …)` for `rows` rows.
+fn push_placeholders(sql: &mut String, rows: usize, width: usize) {
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ",(" });
+        for col in 0..width {
+            let sep = if col == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}${}", row * width + col + 1);
+        }
+        sql.push(')');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_rows_then_columns() {
+        let mut sql = String::new();
+        push_placeholders(&mut sql, 2, 3);
+        assert_eq!(sql, "($1, $2, $3),($4, $5, $6)");
+    }
+}
