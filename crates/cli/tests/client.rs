@@ -1,0 +1,171 @@
+//! The client subcommands against a real `tagar standalone`: started as a user starts it, on
+//! a fresh data directory and free ports, then driven only through the `tagar` command.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running `tagar standalone`, stopped when dropped.
+struct Standalone {
+    child: Child,
+    grpc: String,
+    data: tempfile::TempDir,
+}
+
+impl Drop for Standalone {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Standalone {
+    /// Starts it and waits (at most a minute) for the line that gives its gRPC address.
+    fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tagar"))
+            .args(["standalone", "--data-dir", data.path().to_str().unwrap()])
+            .args([
+                "--grpc-listen",
+                "127.0.0.1:0",
+                "--admin-listen",
+                "127.0.0.1:0",
+            ])
+            .env_remove("TAGAR__DATABASE__URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tagar standalone");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.trim_start().strip_prefix("gRPC") {
+                    let addr = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = tx.send(addr);
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("tagar standalone did not print its gRPC address within a minute");
+            }
+        };
+        Self {
+            child,
+            grpc: format!("http://{addr}"),
+            data,
+        }
+    }
+
+    /// Runs a client command against it, with the admin key from its data directory.
+    fn tagar(&self, args: &[&str]) -> Output {
+        client(&self.grpc, self.data.path(), args)
+    }
+}
+
+fn client(server: &str, data_dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tagar"))
+        .args(args)
+        .args(["--server", server, "--data-dir", data_dir.to_str().unwrap()])
+        .env_remove("TAGAR_API_KEY")
+        .env_remove("TAGAR_SERVER")
+        .env_remove("TAGAR_OUTPUT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tagar");
+    // A client call has its own 30 s deadline; this bounds the test should that fail too.
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("tagar {args:?} did not finish within a minute");
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_brand_created_through_the_cli_is_listed_as_json() {
+    let tagar = Standalone::start();
+    let created = tagar.tagar(&[
+        "brand",
+        "create",
+        "Kopi Nusantara",
+        "--time-zone",
+        "Asia/Jakarta",
+        "--output",
+        "json",
+    ]);
+    assert!(
+        created.status.success(),
+        "brand create failed: {}",
+        text(&created.stderr)
+    );
+    let brand: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    let id = brand["brand_id"].as_str().expect("brand_id").to_owned();
+    assert_eq!(brand["name"], "Kopi Nusantara");
+    assert_eq!(brand["time_zone"], "Asia/Jakarta");
+
+    let listed = tagar.tagar(&["brand", "list", "--output", "json"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let brands = list["brands"].as_array().expect("brands");
+    assert!(
+        brands
+            .iter()
+            .any(|b| b["brand_id"] == id.as_str() && b["name"] == "Kopi Nusantara"),
+        "{list}"
+    );
+
+    let table = tagar.tagar(&["brand", "list"]);
+    let table = text(&table.stdout);
+    assert!(table.starts_with("BRAND") && table.contains(&id), "{table}");
+}
+
+#[test]
+fn errors_read_as_code_and_message_with_exit_code_1() {
+    let tagar = Standalone::start();
+
+    let refused = client(
+        &tagar.grpc,
+        Path::new("/nonexistent"),
+        &["brand", "list", "--api-key", "tgr_0000000000000000_nope"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let err = text(&refused.stderr);
+    assert!(err.starts_with("tagar: unauthenticated: "), "{err}");
+    assert!(!err.contains("Status {"), "no Debug dump: {err}");
+
+    let nobody = client("http://127.0.0.1:9", tagar.data.path(), &["brand", "list"]);
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(
+        text(&nobody.stderr).starts_with("tagar: unavailable: cannot reach http://127.0.0.1:9")
+    );
+
+    let no_key = client(&tagar.grpc, Path::new("/nonexistent"), &["brand", "list"]);
+    assert_eq!(no_key.status.code(), Some(1));
+    assert!(text(&no_key.stderr).contains("--api-key"));
+
+    let bad_time = tagar.tagar(&["post", "schedule", "--brand", "b", "p", "--at", "tomorrow"]);
+    assert_eq!(
+        bad_time.status.code(),
+        Some(2),
+        "clap refuses it before any call"
+    );
+    assert!(text(&bad_time.stderr).contains("--at"));
+}

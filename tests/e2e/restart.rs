@@ -1,0 +1,84 @@
+//! A process killed in the middle of a replay: nothing lost, nothing counted twice.
+
+use std::time::Duration;
+
+use tagar_proto::v1;
+
+use crate::client::{Clients, eventually, post, totals};
+use crate::system::{Role, System};
+
+const POSTS: usize = 3_000;
+const BATCH: usize = 300;
+
+/// Replays `POSTS` posts for a brand in batches, kills `victim` with SIGKILL halfway and
+/// starts it again, then pushes the rest, plus one batch a second time (as a client retrying
+/// after the outage would). The brand ends with exactly `POSTS` mentions.
+pub async fn replay_across_a_kill(system: &mut System, victim: Role) {
+    let mut c = Clients::connect(system).await;
+    let brand = c
+        .scheduling
+        .create_brand(v1::CreateBrandRequest {
+            name: "Teh Melati".into(),
+            time_zone: "Asia/Tehran".into(),
+        })
+        .await
+        .expect("create brand")
+        .into_inner()
+        .brand_id;
+    c.ingest
+        .add_listening_rule(v1::AddListeningRuleRequest {
+            brand_id: brand.clone(),
+            kind: v1::RuleKind::Hashtag as i32,
+            pattern: "تهران_باران".into(),
+        })
+        .await
+        .expect("add rule");
+
+    let posts: Vec<v1::Post> = (0..POSTS)
+        .map(|i| {
+            post(
+                &format!("r-{i}"),
+                &format!("user{}", i % 97),
+                &format!("باران امروز {i} #تهران_باران"),
+            )
+        })
+        .collect();
+    let batches: Vec<_> = posts.chunks(BATCH).collect();
+    let half = batches.len() / 2;
+    for batch in &batches[..half] {
+        c.push(batch.to_vec()).await.expect("push before the kill");
+    }
+
+    system.kill_and_restart(victim).await;
+    let mut c = Clients::connect(system).await;
+
+    for batch in &batches[half..] {
+        c.push(batch.to_vec())
+            .await
+            .expect("push after the restart");
+    }
+    let again = c
+        .push(batches[half - 1].to_vec())
+        .await
+        .expect("push a batch again");
+    assert_eq!(
+        again.duplicates as usize, BATCH,
+        "a retried batch is dropped as duplicates"
+    );
+
+    let counted = eventually(Duration::from_secs(180), "every post counted", || {
+        let (mut analytics, brand) = (c.analytics.clone(), brand.clone());
+        async move {
+            let t = totals(&mut analytics, &brand).await;
+            (t.mentions as usize >= POSTS).then_some(t)
+        }
+    })
+    .await;
+    assert_eq!(counted.mentions as usize, POSTS, "none counted twice");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        totals(&mut c.analytics, &brand).await.mentions as usize,
+        POSTS,
+        "and none later"
+    );
+}

@@ -1,0 +1,182 @@
+//! The first user journey across all four services.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tagar_proto::v1;
+
+use crate::client::{Clients, eventually, post, totals};
+use crate::system::System;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+/// A post with a brand's hashtag is counted for that brand; an abusive reply lands in the
+/// review queue, hidden by policy; a scheduled post is published once at its time, comes back
+/// through the loopback network, and shows up in analytics.
+pub async fn mentions_moderation_and_publishing(system: &System) {
+    let mut c = Clients::connect(system).await;
+
+    let brand = c
+        .scheduling
+        .create_brand(v1::CreateBrandRequest {
+            name: "Kopi Nusantara".into(),
+            time_zone: "Asia/Jakarta".into(),
+        })
+        .await
+        .expect("create brand")
+        .into_inner();
+    c.ingest
+        .add_listening_rule(v1::AddListeningRuleRequest {
+            brand_id: brand.brand_id.clone(),
+            kind: v1::RuleKind::Hashtag as i32,
+            pattern: "KopiSenja".into(),
+        })
+        .await
+        .expect("add rule");
+
+    // The brand hides what its moderators would not want shown while they review it.
+    c.moderation
+        .set_policy(v1::ModerationPolicy {
+            brand_id: brand.brand_id.clone(),
+            review_threshold: 0.3,
+            hide_threshold: 0.5,
+            spam_hide_threshold: 0.8,
+        })
+        .await
+        .expect("set policy");
+
+    // A fan's post, an abusive reply to it, a post for nobody, and a malformed one.
+    let fan = post("1001", "dewi", "Sore ini ngopi dulu #KopiSenja ☕");
+    let mut abusive = post(
+        "1002",
+        "troll",
+        "dasar bodoh, kopi kalian kayak air got anjing #KopiSenja",
+    );
+    abusive.reply_to = Some(v1::PostRef {
+        native_id: "1001".into(),
+        author_id: "id-dewi".into(),
+    });
+    let unrelated = post("1003", "budi", "Hujan terus di Bandung");
+    let mut broken = post("1004", "x", "no author");
+    broken.author = None;
+    let pushed = c
+        .push(vec![fan, abusive, unrelated, broken])
+        .await
+        .expect("push");
+    assert_eq!((pushed.accepted, pushed.rejected), (3, 1), "{pushed:?}");
+    assert_eq!(pushed.errors[0].field, "post.author");
+    assert_eq!(pushed.errors[0].index, 3);
+
+    let brand_id = brand.brand_id.clone();
+    let counted = eventually(WAIT, "two mentions counted for the brand", || {
+        let (mut analytics, brand_id) = (c.analytics.clone(), brand_id.clone());
+        async move {
+            let totals = totals(&mut analytics, &brand_id).await;
+            (totals.mentions >= 2).then_some(totals)
+        }
+    })
+    .await;
+    assert_eq!(counted.mentions, 2, "the unrelated post is not the brand's");
+
+    let case = eventually(WAIT, "the abusive reply in the review queue", || {
+        let (mut moderation, brand_id) = (c.moderation.clone(), brand_id.clone());
+        async move {
+            let cases = moderation
+                .list_review_cases(v1::ListReviewCasesRequest {
+                    brand_id,
+                    ..Default::default()
+                })
+                .await
+                .expect("list cases")
+                .into_inner()
+                .cases;
+            cases.into_iter().find(|k| k.native_id == "1002")
+        }
+    })
+    .await;
+    assert!(case.hidden, "hidden by the default policy: {case:?}");
+
+    // Publish a post a few seconds from now, in the brand's time zone.
+    let account = c
+        .scheduling
+        .connect_account(v1::ConnectAccountRequest {
+            brand_id: brand_id.clone(),
+            network: v1::Network::X as i32,
+            handle: "kopinusantara".into(),
+        })
+        .await
+        .expect("connect account")
+        .into_inner();
+    let draft = c
+        .scheduling
+        .create_draft(v1::CreateDraftRequest {
+            brand_id: brand_id.clone(),
+            account_id: account.account_id,
+            text: "Selamat sore! Sudah #KopiSenja hari ini?".into(),
+            media: vec![],
+        })
+        .await
+        .expect("draft")
+        .into_inner();
+    let approved = c
+        .scheduling
+        .approve_post(v1::ApprovePostRequest {
+            brand_id: brand_id.clone(),
+            post_id: draft.post_id.clone(),
+            expected_version: draft.version,
+        })
+        .await
+        .expect("approve")
+        .into_inner();
+    let jakarta = chrono_tz::Asia::Jakarta;
+    let at = (Utc::now() + chrono::Duration::seconds(4))
+        .with_timezone(&jakarta)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    c.scheduling
+        .schedule_post(v1::SchedulePostRequest {
+            brand_id: brand_id.clone(),
+            post_id: draft.post_id.clone(),
+            local_time: at,
+            expected_version: approved.version,
+        })
+        .await
+        .expect("schedule");
+
+    let published = eventually(WAIT, "the scheduled post published", || {
+        let (mut scheduling, brand_id, post_id) = (
+            c.scheduling.clone(),
+            brand_id.clone(),
+            draft.post_id.clone(),
+        );
+        async move {
+            let p = scheduling
+                .get_scheduled_post(v1::GetScheduledPostRequest { brand_id, post_id })
+                .await
+                .ok()?
+                .into_inner();
+            (p.state == v1::PostState::Published as i32).then_some(p)
+        }
+    })
+    .await;
+    assert!(!published.published_native_id.is_empty());
+
+    // It shows up in analytics once, and, back through the loopback network and ingest, as the
+    // brand's own mention (it carries the brand's hashtag).
+    let counted = eventually(WAIT, "the publish and its loopback mention counted", || {
+        let (mut analytics, brand_id) = (c.analytics.clone(), brand_id.clone());
+        async move {
+            let totals = totals(&mut analytics, &brand_id).await;
+            (totals.published >= 1 && totals.mentions >= 3).then_some(totals)
+        }
+    })
+    .await;
+    assert_eq!((counted.published, counted.mentions), (1, 3));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let later = totals(&mut c.analytics, &brand_id).await;
+    assert_eq!(
+        (later.published, later.mentions),
+        (1, 3),
+        "published exactly once"
+    );
+}
