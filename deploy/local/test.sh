@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs Tagar's whole test suite: sets up what the tests need (PostgreSQL, the Tansu broker),
+# checks formatting and lints, then runs every test of the workspace. The tests start their
+# own broker on a free port and create their own databases; nothing else needs to run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "PostgreSQL"
+deploy/local/ensure-postgres.sh
+step "Tansu broker"
+TANSU_BIN=$(deploy/local/ensure-tansu.sh | tail -n 1)
+export TANSU_BIN
+echo "tansu: $TANSU_BIN"
+
+step "Dropping databases left by earlier test runs"
+export PGPASSWORD=postgres
+psql -q -h 127.0.0.1 -U postgres -d postgres -At \
+  -c "SELECT datname FROM pg_database WHERE datname LIKE 'tagar\_test\_%'" |
+  while read -r db; do psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS \"$db\""; done
+
+step "Removing broker directories left by earlier test runs"
+rm -rf "${TMPDIR:-/tmp}"/tagar-tansu-*
+
+step "Formatting"
+cargo fmt --all -- --check
+step "Lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "Tests"
+cargo test --workspace --locked
