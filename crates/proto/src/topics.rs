@@ -3,7 +3,7 @@
 /// Every post that came in, normalised and matched; keyed by conversation so a thread stays in
 /// order. Written by ingest straight to the log (posts are too many for the event store).
 pub const POSTS_INGESTED: &str = "tagar.posts.ingested.v1";
-/// Listening-rule changes (ingest's own aggregate), keyed by brand.
+/// Listening-rule changes (ingest's own aggregate), keyed by rule id.
 pub const LISTENING_RULES: &str = "tagar.ingest.rules.v1";
 /// Moderation's events: classifications, review cases and their decisions; keyed by the
 /// aggregate (the case) or, for classifications, by the post.
