@@ -18,7 +18,11 @@ pub struct TestSettings {
 }
 
 /// Settings for a test process in `mode`: a temporary data directory (standalone), or a fresh
-/// PostgreSQL database and the test broker with short group timeouts (distributed).
+/// PostgreSQL database and a broker of its own with short group timeouts (distributed).
+///
+/// A broker per process, because the services' consumer groups have fixed names: processes
+/// of several tests on one broker would share (or inherit) group memberships. Tansu starts in
+/// tens of milliseconds. With `TAGAR_TEST_KAFKA_BROKERS` set, every test uses those brokers.
 pub async fn settings(mode: Mode) -> TestSettings {
     let mut settings = Settings::default();
     settings.grpc.listen = "127.0.0.1:0".parse().expect("address");
@@ -33,7 +37,10 @@ pub async fn settings(mode: Mode) -> TestSettings {
         Mode::Distributed => {
             settings.database =
                 tagar_store::DatabaseConfig::new(tagar_testkit::fresh_postgres().await);
-            settings.kafka.brokers = tagar_testkit::kafka_brokers();
+            settings.kafka.brokers = match std::env::var("TAGAR_TEST_KAFKA_BROKERS") {
+                Ok(external) => external,
+                Err(_) => tagar_testkit::dedicated_kafka_brokers(),
+            };
             settings.kafka.session_timeout_ms = tagar_testkit::SESSION_TIMEOUT_MS;
             settings.kafka.max_poll_interval_ms = tagar_testkit::MAX_POLL_INTERVAL_MS;
             settings.kafka.partitions = 2;

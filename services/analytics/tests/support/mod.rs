@@ -32,34 +32,24 @@ impl ServiceModule for Writers {
     }
 }
 
-/// Distributed tests share one broker per test binary, and analytics' consumer groups have
-/// fixed names: two processes at once would split the partitions between them. They take
-/// turns.
-static DISTRIBUTED: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// A running analytics process.
 pub struct Harness {
     pub running: Running,
     settings: Settings,
     mode: Mode,
     _dir: testing::TestSettings,
-    _turn: Option<tokio::sync::MutexGuard<'static, ()>>,
 }
 
 impl Harness {
     pub async fn start(mode: Mode) -> Self {
-        // Distributed runs share fixed consumer-group names on one broker: one at a time.
-        let turn = match mode {
-            Mode::Standalone => None,
-            Mode::Distributed => Some(DISTRIBUTED.lock().await),
-        };
+        // In distributed mode each harness has a broker of its own (see `testing::settings`),
+        // so analytics' fixed consumer-group names are never shared between tests.
         let test = testing::settings(mode).await;
         Self {
             running: launch(&test.settings, mode).await,
             settings: test.settings.clone(),
             mode,
             _dir: test,
-            _turn: turn,
         }
     }
 
@@ -70,7 +60,6 @@ impl Harness {
             settings,
             mode,
             _dir,
-            _turn,
         } = self;
         tokio::time::timeout(Duration::from_secs(30), running.stop())
             .await
@@ -81,7 +70,6 @@ impl Harness {
             settings,
             mode,
             _dir,
-            _turn,
         }
     }
 
