@@ -100,7 +100,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn a_brand_created_through_the_cli_is_listed_as_json() {
+fn a_brand_and_its_account_created_through_the_cli_are_listed_as_json() {
     let tagar = Standalone::start();
     let created = tagar.tagar(&[
         "brand",
@@ -135,6 +135,39 @@ fn a_brand_created_through_the_cli_is_listed_as_json() {
     let table = tagar.tagar(&["brand", "list"]);
     let table = text(&table.stdout);
     assert!(table.starts_with("BRAND") && table.contains(&id), "{table}");
+
+    let empty = tagar.tagar(&["account", "list", "--brand", &id]);
+    assert!(empty.status.success(), "{}", text(&empty.stderr));
+    assert!(
+        text(&empty.stdout).starts_with("No accounts yet"),
+        "{}",
+        text(&empty.stdout)
+    );
+    let connected = tagar.tagar(&[
+        "account",
+        "connect",
+        "--brand",
+        &id,
+        "--network",
+        "x",
+        "--handle",
+        "@KopiNusantara",
+        "--output",
+        "json",
+    ]);
+    assert!(connected.status.success(), "{}", text(&connected.stderr));
+    let account: serde_json::Value = serde_json::from_slice(&connected.stdout).unwrap();
+    let listed = tagar.tagar(&["account", "list", "--brand", &id, "--output", "json"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(list["accounts"], serde_json::json!([account]), "{list}");
+    assert_eq!(account["network"], "x");
+    assert_eq!(account["handle"], "KopiNusantara");
+    let table = text(&tagar.tagar(&["account", "list"]).stdout);
+    assert!(
+        table.starts_with("ACCOUNT") && table.contains("@KopiNusantara"),
+        "{table}"
+    );
 }
 
 #[test]

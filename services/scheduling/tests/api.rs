@@ -203,6 +203,9 @@ async fn tenants_and_brands_are_walled_off(mode: Mode) {
     let post = draft(&mut api, &ours, &x, "Kopi pagi #KopiKita")
         .await
         .unwrap();
+    let chai_x = account(&mut api, &ours, &chai, v1::Network::X).await;
+    let chai_bsky = account(&mut api, &ours, &chai, v1::Network::Bluesky).await;
+    let tehran_x = account(&mut api, &theirs, &tehran, v1::Network::X).await;
 
     // The other tenant sees none of ours, even naming our ids.
     let listed = api
@@ -211,6 +214,18 @@ async fn tenants_and_brands_are_walled_off(mode: Mode) {
         .unwrap()
         .into_inner();
     assert_eq!(listed.brands, vec![tehran.clone()]);
+    assert_eq!(
+        accounts(&mut api, &theirs, "").await.unwrap(),
+        vec![tehran_x.clone()]
+    );
+    let err = accounts(&mut api, &theirs, &kopi.brand_id)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::NotFound,
+        "another tenant's brand is not found"
+    );
     let err = api
         .get_scheduled_post(theirs.call(v1::GetScheduledPostRequest {
             brand_id: kopi.brand_id.clone(),
@@ -265,6 +280,15 @@ async fn tenants_and_brands_are_walled_off(mode: Mode) {
         .unwrap()
         .into_inner();
     assert_eq!(listed.brands, vec![kopi.clone()]);
+    assert_eq!(
+        accounts(&mut api, &manager, "").await.unwrap(),
+        vec![x.clone()],
+        "a one-brand manager lists only that brand's accounts"
+    );
+    let err = accounts(&mut api, &manager, &chai.brand_id)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
     let err = api
         .connect_account(manager.call(v1::ConnectAccountRequest {
             brand_id: chai.brand_id.clone(),
@@ -292,7 +316,23 @@ async fn tenants_and_brands_are_walled_off(mode: Mode) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(listed.brands, vec![kopi, chai]);
+    assert_eq!(listed.brands, vec![kopi.clone(), chai.clone()]);
+    assert_eq!(
+        accounts(&mut api, &ours, &chai.brand_id).await.unwrap(),
+        vec![chai_x.clone(), chai_bsky.clone()],
+        "one brand's accounts, oldest first"
+    );
+    let mut all = accounts(&mut api, &ours, "").await.unwrap();
+    all.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    let mut expected = vec![x.clone(), chai_x, chai_bsky];
+    expected.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    assert_eq!(
+        all, expected,
+        "every brand's accounts, and only the tenant's"
+    );
+    let err = accounts(&mut api, &ours, "kopi").await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(err.message(), "brand_id: is not a UUID");
     let analyst = system
         .key(Some(ours.tenant), Role::Analyst, BrandScope::All)
         .await;
@@ -304,6 +344,18 @@ async fn tenants_and_brands_are_walled_off(mode: Mode) {
         .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
     system.stop().await;
+}
+
+async fn accounts(
+    api: &mut Client,
+    key: &Key,
+    brand_id: &str,
+) -> Result<Vec<v1::SocialAccount>, tonic::Status> {
+    api.list_accounts(key.call(v1::ListAccountsRequest {
+        brand_id: brand_id.into(),
+    }))
+    .await
+    .map(|r| r.into_inner().accounts)
 }
 
 async fn brand_err(api: &mut Client, key: &Key) -> tonic::Status {

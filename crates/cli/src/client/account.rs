@@ -1,4 +1,4 @@
-//! `tagar account`: connect a brand's social accounts (the scheduling service).
+//! `tagar account`: connect and list brands' social accounts (the scheduling service).
 
 use std::path::Path;
 
@@ -8,7 +8,7 @@ use tagar_model::Network;
 use tagar_proto::convert::network_to_wire;
 use tagar_proto::v1;
 
-use super::output::fields;
+use super::output::{Table, fields};
 use super::{Connection, Session, StatusExt as _, unary};
 
 /// `tagar account …`.
@@ -36,6 +36,12 @@ pub enum AccountCommand {
         #[arg(long)]
         handle: String,
     },
+    /// Lists the accounts of one brand, or of every brand the key may see.
+    List {
+        /// Only this brand's accounts.
+        #[arg(long, value_name = "BRAND_ID")]
+        brand: Option<String>,
+    },
 }
 
 /// Parses a network name as the model does (`x`, `twitter`, `bsky`, …).
@@ -54,6 +60,24 @@ pub struct AccountView {
     pub network: String,
     /// The handle, without `@`.
     pub handle: String,
+}
+
+/// `tagar account list --output json`.
+#[derive(Debug, Serialize)]
+pub struct AccountList {
+    /// The accounts, by brand and then oldest first.
+    pub accounts: Vec<AccountView>,
+}
+
+impl From<v1::SocialAccount> for AccountView {
+    fn from(a: v1::SocialAccount) -> Self {
+        Self {
+            account_id: a.account_id,
+            brand_id: a.brand_id,
+            network: network_name(a.network),
+            handle: a.handle,
+        }
+    }
 }
 
 /// The lowercase network name of a wire network.
@@ -81,12 +105,7 @@ pub async fn run(config: Option<&Path>, args: AccountArgs) -> anyhow::Result<()>
                 }))
                 .await
                 .or_status()?;
-            let view = AccountView {
-                account_id: a.account_id,
-                brand_id: a.brand_id,
-                network: network_name(a.network),
-                handle: a.handle,
-            };
+            let view = AccountView::from(a);
             session.output.emit(&view, || {
                 fields(&[
                     ("account", view.account_id.clone()),
@@ -96,6 +115,37 @@ pub async fn run(config: Option<&Path>, args: AccountArgs) -> anyhow::Result<()>
                 ])
             });
         }
+        AccountCommand::List { brand } => {
+            let list = AccountList {
+                accounts: session
+                    .scheduling()
+                    .list_accounts(unary(v1::ListAccountsRequest {
+                        brand_id: brand.unwrap_or_default(),
+                    }))
+                    .await
+                    .or_status()?
+                    .accounts
+                    .into_iter()
+                    .map(AccountView::from)
+                    .collect(),
+            };
+            session.output.emit(&list, || account_table(&list.accounts));
+        }
     }
     Ok(())
+}
+
+fn account_table(accounts: &[AccountView]) -> String {
+    let mut table = Table::new(&["account", "brand", "network", "handle"]);
+    for a in accounts {
+        table.row([
+            a.account_id.clone(),
+            a.brand_id.clone(),
+            a.network.clone(),
+            format!("@{}", a.handle),
+        ]);
+    }
+    table.render_or(
+        "No accounts yet: connect one with `tagar account connect --brand ID --network NAME --handle HANDLE`.",
+    )
 }

@@ -53,3 +53,34 @@ pub async fn connect(
         .map_err(status)?;
     Ok(Response::new(views::account(row)))
 }
+
+/// `ListAccounts`: one brand's accounts (`NOT_FOUND` when the tenant has no such brand), or,
+/// with no `brand_id`, the accounts of every brand in the caller's scope.
+pub async fn list_accounts(
+    store: &Store,
+    request: Request<v1::ListAccountsRequest>,
+) -> Reply<v1::ListAccountsResponse> {
+    let body = request.get_ref();
+    let (principal, tenant, brand) = if body.brand_id.trim().is_empty() {
+        let (principal, tenant) = caller(&request, EDITORS)?;
+        (principal.clone(), tenant, None)
+    } else {
+        let (principal, tenant, brand) = editor(&request, &body.brand_id)?;
+        if sql::get_brand(store, tenant, brand)
+            .await
+            .map_err(store_status)?
+            .is_none()
+        {
+            return Err(Status::not_found("brand not found"));
+        }
+        (principal, tenant, Some(brand))
+    };
+    let accounts = sql::list_accounts(store, tenant, brand)
+        .await
+        .map_err(store_status)?
+        .into_iter()
+        .filter(|a| principal.brands.allows(*a.brand_id.as_uuid()))
+        .map(views::account)
+        .collect();
+    Ok(Response::new(v1::ListAccountsResponse { accounts }))
+}

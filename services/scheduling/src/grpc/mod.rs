@@ -70,6 +70,13 @@ impl SchedulingService for SchedulingApi {
         brands::connect(&self.store, request).await
     }
 
+    async fn list_accounts(
+        &self,
+        request: Request<v1::ListAccountsRequest>,
+    ) -> Reply<v1::ListAccountsResponse> {
+        brands::list_accounts(&self.store, request).await
+    }
+
     async fn create_draft(
         &self,
         request: Request<v1::CreateDraftRequest>,

@@ -164,6 +164,30 @@ fn account_row(row: &AnyRow) -> Result<AccountRow, StoreError> {
     })
 }
 
+/// The tenant's accounts, of one brand or of all, by brand and then oldest first.
+pub async fn list_accounts(
+    store: &Store,
+    tenant: TenantId,
+    brand: Option<BrandId>,
+) -> Result<Vec<AccountRow>, StoreError> {
+    let rows = match brand {
+        Some(brand) => sqlx::query(
+            "SELECT account_id, brand_id, network, handle FROM scheduling_accounts \
+             WHERE tenant_id = $1 AND brand_id = $2 ORDER BY connected_at_us, account_id",
+        )
+        .bind(tenant.to_string())
+        .bind(brand.to_string()),
+        None => sqlx::query(
+            "SELECT account_id, brand_id, network, handle FROM scheduling_accounts \
+             WHERE tenant_id = $1 ORDER BY brand_id, connected_at_us, account_id",
+        )
+        .bind(tenant.to_string()),
+    }
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(account_row).collect()
+}
+
 /// One of the tenant's accounts.
 pub async fn get_account(
     store: &Store,
