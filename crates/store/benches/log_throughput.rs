@@ -21,6 +21,7 @@ use bytes::Bytes;
 use tagar_eventlog::{EventLog, Headers, OutgoingRecord, Record, TopicSpec, furthest};
 use tagar_model::TenantId;
 use tagar_store::{AggregateRef, DatabaseConfig, Dialect, NewEvent, OutboxMessage, SqlLog, Store};
+use tagar_testkit::bench::{Table, drop_database, env_count, machine, reach_postgres, thousands};
 use uuid::Uuid;
 
 /// Bytes in each record's value and each event's payload.
@@ -61,16 +62,6 @@ struct Sizes {
     rounds: usize,
 }
 
-fn env_count(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .replace('_', "")
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a count")),
-        Err(_) => default,
-    }
-}
-
 async fn run(sizes: Sizes) {
     println!("Tagar store throughput (SqlLog and event store)");
     println!("machine: {}", machine());
@@ -104,7 +95,9 @@ async fn run(sizes: Sizes) {
             );
         }
     }
-    table.print();
+    table.print(
+        "Consume times run from subscribe (the group join is a few queries) to the last record.",
+    );
 }
 
 /// Every measurement on one backend, on a new database, `sizes.rounds` times.
@@ -183,37 +176,6 @@ async fn describe(store: &Store) -> String {
             let version = scalar("SELECT sqlite_version()").await;
             format!("SQLite {version}, WAL, synchronous=NORMAL (file in a temporary directory)")
         }
-    }
-}
-
-/// Connects to the PostgreSQL server, then makes a fresh database on it.
-async fn reach_postgres() -> Result<String, String> {
-    use sqlx::Connection;
-    let admin = tagar_testkit::postgres_admin_url();
-    let connect = sqlx::PgConnection::connect(&admin);
-    match tokio::time::timeout(Duration::from_secs(5), connect).await {
-        Ok(Ok(conn)) => {
-            let _ = conn.close().await;
-            Ok(tagar_testkit::fresh_postgres().await)
-        }
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("no answer within 5 s".to_owned()),
-    }
-}
-
-/// Drops the benchmark's database, which can hold hundreds of megabytes.
-async fn drop_database(url: &str) {
-    use sqlx::Connection;
-    let name = url.rsplit('/').next().unwrap_or_default();
-    let admin = tagar_testkit::postgres_admin_url();
-    let dropped = async {
-        let mut conn = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await
-    };
-    if let Err(e) = dropped.await {
-        eprintln!("could not drop the benchmark database {name}: {e}");
     }
 }
 
@@ -394,111 +356,4 @@ impl Progress {
             self.next_report += (self.total / 10).max(1);
         }
     }
-}
-
-/// One measurement on one backend: the unit counted, how many per run, and each run's time.
-struct Row {
-    backend: &'static str,
-    name: String,
-    unit: &'static str,
-    count: usize,
-    runs: Vec<Duration>,
-}
-
-/// The results, printed as a Markdown table.
-#[derive(Default)]
-struct Table {
-    rows: Vec<Row>,
-}
-
-impl Table {
-    fn push(
-        &mut self,
-        backend: &'static str,
-        name: &str,
-        unit: &'static str,
-        count: usize,
-        took: Duration,
-    ) {
-        eprintln!("  done in {:.2} s: {backend} {name}", took.as_secs_f64());
-        match self
-            .rows
-            .iter_mut()
-            .find(|r| r.backend == backend && r.name == name)
-        {
-            Some(row) => row.runs.push(took),
-            None => self.rows.push(Row {
-                backend,
-                name: name.to_owned(),
-                unit,
-                count,
-                runs: vec![took],
-            }),
-        }
-    }
-
-    fn print(&self) {
-        println!();
-        println!(
-            "| {:<10} | {:<44} | {:>7} | {:>10} | {:>10} | {:<7} |",
-            "backend", "measurement", "n", "per second", "worst", "unit"
-        );
-        println!(
-            "|{:-<12}|{:-<46}|{:->8}:|{:->11}:|{:->11}:|{:-<9}|",
-            "", "", "", "", "", ""
-        );
-        for row in &self.rows {
-            let rate = |took: &Duration| row.count as f64 / took.as_secs_f64();
-            let best = row.runs.iter().min().map_or(0.0, rate);
-            let worst = row.runs.iter().max().map_or(0.0, rate);
-            println!(
-                "| {:<10} | {:<44} | {:>7} | {:>10} | {:>10} | {:<7} |",
-                row.backend,
-                row.name,
-                thousands(row.count),
-                thousands(best as usize),
-                thousands(worst as usize),
-                row.unit,
-            );
-        }
-        println!();
-        println!(
-            "Best and worst run. Consume times run from subscribe (the group join is a few \
-             queries) to the last record."
-        );
-    }
-}
-
-/// `1234567` as `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let (head, rest) = digits.split_at(digits.len() % 3);
-    let groups = rest
-        .as_bytes()
-        .chunks(3)
-        .map(|g| std::str::from_utf8(g).unwrap_or_default());
-    std::iter::once(head)
-        .filter(|h| !h.is_empty())
-        .chain(groups)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// CPU model, logical cores and memory, from /proc.
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("unknown CPU", |(_, m)| m.trim())
-        .to_owned();
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_gib = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|l| l.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
-    format!("{model}, {cores} cores, {mem_gib:.0} GiB")
 }

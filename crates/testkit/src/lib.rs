@@ -6,7 +6,9 @@
 //!   `TAGAR_TEST_DATABASE_URL` (default `postgres://postgres:postgres@127.0.0.1:5432/postgres`).
 //! - [`fresh_sqlite`]: a SQLite file in a temporary directory removed on drop.
 //! - [`unique`]: names (topics, groups) no other test uses.
+//! - [`bench`]: what every benchmark prints the same way (sizes, counts, the machine).
 
+pub mod bench;
 mod broker;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,6 +1,7 @@
 //! The header printed before the table: the settings measured, the machine and the broker.
 
 use tagar_eventlog::kafka::KafkaConfig;
+use tagar_testkit::bench::machine;
 
 use crate::table::thousands;
 use crate::{KEYS, PARTITIONS, VALUE_BYTES};
@@ -38,25 +39,6 @@ pub(crate) fn print_setup(config: &KafkaConfig, n: usize, rounds: usize, storage
             extra.join(" ")
         }
     );
-}
-
-/// CPU model, logical cores and memory, from /proc.
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("unknown CPU", |(_, m)| m.trim())
-        .to_owned();
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_gib = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|l| l.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
-    format!("{model}, {cores} cores, {mem_gib:.0} GiB")
 }
 
 /// Which Tansu the test kit started (a child of this process), its version and storage.

@@ -9,15 +9,7 @@ use tagar_eventlog::{EventLog, OutgoingRecord, TopicSpec};
 
 use crate::{DISTINCT_VALUES, KEYS, PARTITIONS, VALUE_BYTES};
 
-pub(crate) fn env_count(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .replace('_', "")
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a count")),
-        Err(_) => default,
-    }
-}
+pub(crate) use tagar_testkit::bench::env_count;
 
 /// Picks the broker's storage engine and tells the test kit, which reads
 /// `TAGAR_TEST_BROKER_STORAGE` when it starts the broker.

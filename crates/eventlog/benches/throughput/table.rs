@@ -125,17 +125,4 @@ impl Table {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let (head, rest) = digits.split_at(digits.len() % 3);
-    let groups = rest
-        .as_bytes()
-        .chunks(3)
-        .map(|g| std::str::from_utf8(g).unwrap_or_default());
-    std::iter::once(head)
-        .filter(|h| !h.is_empty())
-        .chain(groups)
-        .collect::<Vec<_>>()
-        .join(",")
-}
+pub(crate) use tagar_testkit::bench::thousands;
