@@ -22,6 +22,7 @@ mod headers_codec;
 mod keys;
 mod log;
 mod outbox;
+mod params;
 mod tx;
 
 pub use config::DatabaseConfig;
@@ -31,6 +32,7 @@ pub use events::{AggregateRef, NewEvent, StoredEvent};
 pub use keys::KeyListing;
 pub use log::{SqlLog, SqlLogConfig};
 pub use outbox::{OutboxMessage, OutboxRelay, RelayConfig};
+pub use params::Placeholders;
 pub use tx::StoreTx;
 
 /// Microseconds since the epoch, the store's unit of time.

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::db::{Dialect, Store};
 use crate::error::StoreError;
 use crate::headers_codec;
+use crate::params::Placeholders;
 use crate::tx::StoreTx;
 
 /// A record to publish once the transaction that wrote it commits.
@@ -183,11 +184,12 @@ impl OutboxRelay {
     }
 
     async fn mark_published(&self, run: &[Pending]) -> Result<(), StoreError> {
-        let placeholders: Vec<String> = (0..run.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "UPDATE outbox SET published_at_us = $1 WHERE id IN ({})",
-            placeholders.join(", ")
-        );
+        let mut sql = String::from("UPDATE outbox SET published_at_us = ");
+        let mut params = Placeholders::new(self.store.dialect());
+        params.push(&mut sql);
+        sql.push_str(" WHERE id IN (");
+        params.list(&mut sql, run.len());
+        sql.push(')');
         let mut query = sqlx::query(&sql).bind(crate::now_us());
         for p in run {
             query = query.bind(p.id);

@@ -135,21 +135,34 @@ impl Table {
 
     /// Prints the table to stdout, then `note` (what the figures include).
     pub fn print(&self, note: &str) {
+        let w = self
+            .rows
+            .iter()
+            .map(|r| r.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("measurement".len());
         println!();
         println!(
-            "| {:<10} | {:<44} | {:>7} | {:>10} | {:>10} | {:<7} |",
+            "| {:<10} | {:<w$} | {:>7} | {:>10} | {:>10} | {:<7} |",
             "backend", "measurement", "n", "per second", "worst", "unit"
         );
         println!(
-            "|{:-<12}|{:-<46}|{:->8}:|{:->11}:|{:->11}:|{:-<9}|",
-            "", "", "", "", "", ""
+            "|{:-<12}|{:-<w2$}|{:->8}:|{:->11}:|{:->11}:|{:-<9}|",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            w2 = w + 2
         );
         for row in &self.rows {
             let rate = |took: &Duration| row.count as f64 / took.as_secs_f64();
             let best = row.runs.iter().min().map_or(0.0, rate);
             let worst = row.runs.iter().max().map_or(0.0, rate);
             println!(
-                "| {:<10} | {:<44} | {:>7} | {:>10} | {:>10} | {:<7} |",
+                "| {:<10} | {:<w$} | {:>7} | {:>10} | {:>10} | {:<7} |",
                 row.backend,
                 row.name,
                 thousands(row.count),

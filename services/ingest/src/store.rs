@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use sqlx::{AnyConnection, Row};
 use tagar_model::{BrandId, Network, TenantId};
-use tagar_store::{MigrationSet, Store, StoreError, StoreTx};
+use tagar_store::{MigrationSet, Placeholders, Store, StoreError, StoreTx};
 use uuid::Uuid;
 
 use crate::domain::{ListeningRule, Pattern, RuleKind};
@@ -20,7 +20,7 @@ pub static MIGRATIONS: MigrationSet = MigrationSet {
 /// A post's identity for the duplicate drop: `(network, native id)`.
 pub type SeenKey = (&'static str, String);
 
-/// Rows per multi-row statement: three bound values a row, far below SQLite's 32,766.
+/// Rows per multi-row statement: five bound values a row, far below SQLite's 32,766.
 const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Claims the posts of `keys` (distinct) for `tenant`: inserts the ones never seen, and
@@ -40,26 +40,26 @@ pub async fn claim_seen(
         let mut sql = String::from(
             "INSERT INTO ingest_seen (tenant_id, network, native_id, claimed_at_us, published_at_us) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let n = 4 + 2 * i;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("($1, ${n}, ${}, $2, 0)", n + 1));
-        }
+        let mut params = Placeholders::new(store.dialect());
+        params.rows(&mut sql, chunk.len(), 5);
         sql.push_str(
             " ON CONFLICT (tenant_id, network, native_id) DO UPDATE \
              SET claimed_at_us = excluded.claimed_at_us \
-             WHERE ingest_seen.published_at_us = 0 AND ingest_seen.claimed_at_us < $3 \
-             RETURNING network, native_id",
+             WHERE ingest_seen.published_at_us = 0 AND ingest_seen.claimed_at_us < ",
         );
-        let mut query = sqlx::query(&sql)
-            .bind(&tenant)
-            .bind(now_us)
-            .bind(stale_before_us);
+        params.push(&mut sql);
+        sql.push_str(" RETURNING network, native_id");
+        // Bound in the order written (see `Placeholders`): each row, then the stale bound.
+        let mut query = sqlx::query(&sql);
         for (network, native_id) in chunk {
-            query = query.bind(*network).bind(native_id.as_str());
+            query = query
+                .bind(&tenant)
+                .bind(*network)
+                .bind(native_id.as_str())
+                .bind(now_us)
+                .bind(0_i64);
         }
+        query = query.bind(stale_before_us);
         for row in query.fetch_all(tx.conn()).await? {
             let network: String = row.try_get(0)?;
             let native_id: String = row.try_get(1)?;
@@ -81,14 +81,11 @@ pub async fn mark_published(
     keys: &[SeenKey],
     now_us: i64,
 ) -> Result<(), StoreError> {
-    for_each_network(keys, |network, ids| {
-        let mut sql = String::from(
-            "UPDATE ingest_seen SET published_at_us = $2 WHERE tenant_id = $1 AND network = $3 AND native_id IN (",
-        );
-        push_params(&mut sql, 4, ids.len());
-        sql.push(')');
-        (sql, network, ids)
-    })
+    per_network(
+        store,
+        keys,
+        ("UPDATE ingest_seen SET published_at_us = ", " WHERE"),
+    )
     .run(store, tenant, now_us)
     .await
 }
@@ -101,34 +98,24 @@ pub async fn release(
     keys: &[SeenKey],
     claimed_at_us: i64,
 ) -> Result<(), StoreError> {
-    for_each_network(keys, |network, ids| {
-        let mut sql = String::from(
-            "DELETE FROM ingest_seen WHERE tenant_id = $1 AND published_at_us = 0 AND claimed_at_us = $2 AND network = $3 AND native_id IN (",
-        );
-        push_params(&mut sql, 4, ids.len());
-        sql.push(')');
-        (sql, network, ids)
-    })
+    per_network(
+        store,
+        keys,
+        (
+            "DELETE FROM ingest_seen WHERE claimed_at_us = ",
+            " AND published_at_us = 0 AND",
+        ),
+    )
     .run(store, tenant, claimed_at_us)
     .await
-}
-
-fn push_params(sql: &mut String, first: usize, count: usize) {
-    for i in 0..count {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!("${}", first + i));
-    }
 }
 
 /// Statements over keys grouped by network, `ROWS_PER_STATEMENT` ids each.
 struct PerNetwork<'k>(Vec<(String, &'static str, Vec<&'k str>)>);
 
-fn for_each_network<'k>(
-    keys: &'k [SeenKey],
-    build: impl Fn(&'static str, Vec<&'k str>) -> (String, &'static str, Vec<&'k str>),
-) -> PerNetwork<'k> {
+/// One statement per network and `ROWS_PER_STATEMENT` ids: `around.0`, the time's placeholder,
+/// `around.1`, then ` tenant_id = … AND network = … AND native_id IN (…)`.
+fn per_network<'k>(store: &Store, keys: &'k [SeenKey], around: (&str, &str)) -> PerNetwork<'k> {
     let mut by_network: BTreeMap<&'static str, Vec<&'k str>> = BTreeMap::new();
     for (network, id) in keys {
         by_network.entry(network).or_default().push(id.as_str());
@@ -136,18 +123,30 @@ fn for_each_network<'k>(
     let mut statements = Vec::new();
     for (network, ids) in by_network {
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            statements.push(build(network, chunk.to_vec()));
+            let mut sql = String::from(around.0);
+            let mut params = Placeholders::new(store.dialect());
+            params.push(&mut sql);
+            sql.push_str(around.1);
+            sql.push_str(" tenant_id = ");
+            params.push(&mut sql);
+            sql.push_str(" AND network = ");
+            params.push(&mut sql);
+            sql.push_str(" AND native_id IN (");
+            params.list(&mut sql, chunk.len());
+            sql.push(')');
+            statements.push((sql, network, chunk.to_vec()));
         }
     }
     PerNetwork(statements)
 }
 
 impl PerNetwork<'_> {
-    /// Runs each statement with `$1` = tenant, `$2` = `at_us`, `$3` = network, then the ids.
+    /// Runs each statement, binding in the order its placeholders are written: `at_us`, the
+    /// tenant, the network, then the ids.
     async fn run(self, store: &Store, tenant: TenantId, at_us: i64) -> Result<(), StoreError> {
         let tenant = tenant.to_string();
         for (sql, network, ids) in self.0 {
-            let mut query = sqlx::query(&sql).bind(&tenant).bind(at_us).bind(network);
+            let mut query = sqlx::query(&sql).bind(at_us).bind(&tenant).bind(network);
             for id in ids {
                 query = query.bind(id);
             }

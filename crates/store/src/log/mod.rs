@@ -5,7 +5,6 @@
 mod consumer;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use tagar_eventlog::{Consumer, EventLog, LogError, OutgoingRecord, TopicSpec, pa
 use crate::db::{Dialect, Store};
 use crate::error::StoreError;
 use crate::headers_codec;
+use crate::params::Placeholders;
 pub use consumer::SqlConsumer;
 
 /// Group settings of the store's log.
@@ -177,34 +177,11 @@ impl EventLog for SqlLog {
     }
 }
 
-/// The multi-row insert for `rows` records. SQLite gets positional `?` parameters: its `$n`
-/// are named parameters, which sqlx binds by looking each name up, in time that grows with the
-/// square of the row count.
+/// The multi-row insert for `rows` records (positional `?` on SQLite: see [`Placeholders`]).
 fn insert_sql(dialect: Dialect, rows: usize) -> String {
     let mut sql = String::with_capacity(120 + rows * 32);
     sql.push_str("INSERT INTO log_records (topic, partition_no, record_offset, record_key, payload, headers, appended_at_ms) VALUES ");
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        match dialect {
-            Dialect::Sqlite => sql.push_str("(?,?,?,?,?,?,?)"),
-            Dialect::Postgres => {
-                let p = i * 7;
-                let _ = write!(
-                    sql,
-                    "(${},${},${},${},${},${},${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6,
-                    p + 7
-                );
-            }
-        }
-    }
+    Placeholders::new(dialect).rows(&mut sql, rows, 7);
     sql
 }
 

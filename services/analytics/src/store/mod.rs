@@ -6,10 +6,9 @@ mod read;
 pub use read::{brand_minutes, hashtag_counts, latest_hashtag_minute};
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 
 use sqlx::{AnyConnection, Row as _};
-use tagar_store::{Store, StoreError, StoreTx};
+use tagar_store::{Dialect, Placeholders, Store, StoreError, StoreTx};
 use uuid::Uuid;
 
 use crate::domain::fold::{CaseFact, Counts, Fold};
@@ -51,8 +50,9 @@ pub async fn flush(
             settle_case(tx.conn(), fact, &mut tally).await?;
         }
     }
-    upsert_brand_minutes(tx.conn(), &tally).await?;
-    upsert_hashtag_minutes(tx.conn(), &tally).await?;
+    let dialect = tx.dialect();
+    upsert_brand_minutes(tx.conn(), dialect, &tally).await?;
+    upsert_hashtag_minutes(tx.conn(), dialect, &tally).await?;
     tx.commit().await?;
     Ok(counted.len())
 }
@@ -66,19 +66,17 @@ async fn mark_processed(
     ids.sort_unstable();
     ids.dedup();
     let now = tagar_store::now_us();
+    let dialect = tx.dialect();
     let mut fresh = HashSet::with_capacity(ids.len());
     for chunk in ids.chunks(MARKS_PER_INSERT) {
         let mut sql = String::from(
             "INSERT INTO processed_events (consumer, event_id, processed_at_us) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let sep = if i == 0 { "" } else { "," };
-            let _ = write!(sql, "{sep}($1, ${}, $2)", i + 3);
-        }
+        Placeholders::new(dialect).rows(&mut sql, chunk.len(), 3);
         sql.push_str(" ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id");
-        let mut query = sqlx::query(&sql).bind(group).bind(now);
+        let mut query = sqlx::query(&sql);
         for id in chunk {
-            query = query.bind(id.to_string());
+            query = query.bind(group).bind(id.to_string()).bind(now);
         }
         for row in query.fetch_all(tx.conn()).await? {
             let id: String = row.try_get(0)?;
@@ -138,14 +136,18 @@ async fn settle_case(
     Ok(())
 }
 
-async fn upsert_brand_minutes(conn: &mut AnyConnection, tally: &Tally) -> Result<(), StoreError> {
+async fn upsert_brand_minutes(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tally: &Tally,
+) -> Result<(), StoreError> {
     let rows: Vec<_> = tally.brands.iter().collect();
     for chunk in rows.chunks(BRAND_ROWS_PER_UPSERT) {
         let mut sql = String::from(
             "INSERT INTO analytics_brand_minutes (tenant_id, brand_id, minute_us, mentions, flagged, \
              hidden, published, likes, reposts, replies) VALUES ",
         );
-        push_placeholders(&mut sql, chunk.len(), 10);
+        Placeholders::new(dialect).rows(&mut sql, chunk.len(), 10);
         sql.push_str(
             " ON CONFLICT (tenant_id, brand_id, minute_us) DO UPDATE SET \
              mentions = analytics_brand_minutes.mentions + excluded.mentions, \
@@ -175,13 +177,17 @@ async fn upsert_brand_minutes(conn: &mut AnyConnection, tally: &Tally) -> Result
     Ok(())
 }
 
-async fn upsert_hashtag_minutes(conn: &mut AnyConnection, tally: &Tally) -> Result<(), StoreError> {
+async fn upsert_hashtag_minutes(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tally: &Tally,
+) -> Result<(), StoreError> {
     let rows: Vec<_> = tally.hashtags.iter().collect();
     for chunk in rows.chunks(HASHTAG_ROWS_PER_UPSERT) {
         let mut sql = String::from(
             "INSERT INTO analytics_hashtag_minutes (tenant_id, scope, hashtag, minute_us, n) VALUES ",
         );
-        push_placeholders(&mut sql, chunk.len(), 5);
+        Placeholders::new(dialect).rows(&mut sql, chunk.len(), 5);
         sql.push_str(
             " ON CONFLICT (tenant_id, scope, hashtag, minute_us) DO UPDATE SET \
              n = analytics_hashtag_minutes.n + excluded.n",
@@ -198,28 +204,4 @@ async fn upsert_hashtag_minutes(conn: &mut AnyConnection, tally: &Tally) -> Resu
         query.execute(&mut *conn).await?;
     }
     Ok(())
-}
-
-/// `($1, …, $width), ($width+1, …)` for `rows` rows.
-fn push_placeholders(sql: &mut String, rows: usize, width: usize) {
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ",(" });
-        for col in 0..width {
-            let sep = if col == 0 { "" } else { ", " };
-            let _ = write!(sql, "{sep}${}", row * width + col + 1);
-        }
-        sql.push(')');
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_number_rows_then_columns() {
-        let mut sql = String::new();
-        push_placeholders(&mut sql, 2, 3);
-        assert_eq!(sql, "($1, $2, $3),($4, $5, $6)");
-    }
 }
