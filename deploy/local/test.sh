@@ -14,14 +14,25 @@ TANSU_BIN=$(deploy/local/ensure-tansu.sh | tail -n 1)
 export TANSU_BIN
 echo "tansu: $TANSU_BIN"
 
-step "Dropping databases left by earlier test runs"
+# The tests' databases and broker directories: removed before the run (a run that was
+# interrupted leaves them) and after it, so repeated runs do not fill the disk.
 export PGPASSWORD=postgres
-psql -q -h 127.0.0.1 -U postgres -d postgres -At \
-  -c "SELECT datname FROM pg_database WHERE datname LIKE 'tagar\_test\_%'" |
-  while read -r db; do psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS \"$db\""; done
+clean_up() {
+  psql -q -h 127.0.0.1 -U postgres -d postgres -At \
+    -c "SELECT datname FROM pg_database WHERE datname LIKE 'tagar\_test\_%'" |
+    while read -r db; do
+      psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+    done
+  rm -rf "${TMPDIR:-/tmp}"/tagar-tansu-*
+}
 
-step "Removing broker directories left by earlier test runs"
-rm -rf "${TMPDIR:-/tmp}"/tagar-tansu-*
+step "Removing test databases and broker directories left by earlier runs"
+clean_up
+finish() {
+  step "Removing this run's test databases and broker directories"
+  clean_up
+}
+trap finish EXIT
 
 step "Formatting"
 cargo fmt --all -- --check
