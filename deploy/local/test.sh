@@ -14,23 +14,35 @@ TANSU_BIN=$(deploy/local/ensure-tansu.sh | tail -n 1)
 export TANSU_BIN
 echo "tansu: $TANSU_BIN"
 
-# The tests' databases and broker directories: removed before the run (a run that was
-# interrupted leaves them) and after it, so repeated runs do not fill the disk.
+# Test databases (`tagar_test_…` on the server) and temporary files. This run's temporary
+# files (broker directories, SQLite files) go to a directory of its own, removed at the end.
+# Databases not in use are dropped before and after the run: those a run killed midway left,
+# then this run's own. A database another run is using is left to it.
 export PGPASSWORD=postgres
-clean_up() {
+drop_test_databases() {
   psql -q -h 127.0.0.1 -U postgres -d postgres -At \
     -c "SELECT datname FROM pg_database WHERE datname LIKE 'tagar\_test\_%'" |
     while read -r db; do
-      psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+      psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS \"$db\"" 2>/dev/null ||
+        echo "left $db: in use by another run"
     done
-  rm -rf "${TMPDIR:-/tmp}"/tagar-tansu-*
 }
 
-step "Removing test databases and broker directories left by earlier runs"
-clean_up
+step "Removing test databases and files left by earlier runs"
+drop_test_databases
+# Broker directories of runs that ended more than an hour ago without cleaning up.
+find "${TMPDIR:-/tmp}" -maxdepth 1 \( -name 'tagar-tansu-*' -o -name 'tagar-test-run.*' \) \
+  -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tagar-test-run.XXXXXX")
+export TMPDIR="$run_tmp"
+
 finish() {
-  step "Removing this run's test databases and broker directories"
-  clean_up
+  local status=$?
+  set +e
+  step "Removing this run's test databases and files"
+  drop_test_databases
+  rm -rf "$run_tmp"
+  exit "$status"
 }
 trap finish EXIT
 

@@ -22,7 +22,8 @@ pub struct TestSettings {
 ///
 /// A broker per process, because the services' consumer groups have fixed names: processes
 /// of several tests on one broker would share (or inherit) group memberships. Tansu starts in
-/// tens of milliseconds. With `TAGAR_TEST_KAFKA_BROKERS` set, every test uses those brokers.
+/// tens of milliseconds. With `TAGAR_TEST_KAFKA_BROKERS` set, every test uses those brokers,
+/// and tests of one binary must run one at a time (`--test-threads=1`).
 pub async fn settings(mode: Mode) -> TestSettings {
     let mut settings = Settings::default();
     settings.grpc.listen = "127.0.0.1:0".parse().expect("address");
