@@ -51,8 +51,9 @@ async fn totals(
     Ok(all)
 }
 
-/// Waits until every scheduled post is out and the brands' figures stop moving (moderation
-/// and analytics consume at their own pace), showing progress; gives up after ten minutes.
+/// Waits until every scheduled post is out and counted by analytics, and the brands' figures
+/// stop moving (moderation and analytics consume at their own pace), showing progress; gives
+/// up after ten minutes.
 pub async fn wait_until_settled(
     session: &Session,
     brands: &[DemoBrand],
@@ -90,8 +91,12 @@ pub async fn wait_until_settled(
             "moderation and analytics catching up: {mentions} mentions counted, {flagged} flagged, {out}/{} scheduled posts out",
             scheduled.len()
         ));
+        // Analytics learns of a publish from the scheduling topic, after scheduling marks the
+        // post published: the figures are final once it has counted every post that is out.
+        let counted: u64 = now.iter().map(|t| t.published).sum();
         steady = if now == last { steady + 1 } else { 0 };
-        if (out == scheduled.len() && steady >= 3) || Instant::now() > deadline {
+        let all_out = out == scheduled.len() && counted >= out as u64;
+        if (all_out && steady >= 3) || Instant::now() > deadline {
             spinner.finish_and_clear();
             return Ok(Settled {
                 totals: now,
