@@ -14,6 +14,8 @@ mod record;
 mod runner;
 
 #[cfg(feature = "contract")]
+pub mod bench;
+#[cfg(feature = "contract")]
 pub mod contract;
 pub mod kafka;
 pub mod trace;

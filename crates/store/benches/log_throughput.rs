@@ -18,10 +18,12 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tagar_eventlog::{EventLog, Headers, OutgoingRecord, Record, TopicSpec, furthest};
+use tagar_eventlog::{EventLog, Headers, OutgoingRecord, TopicSpec, bench};
 use tagar_model::TenantId;
 use tagar_store::{AggregateRef, DatabaseConfig, Dialect, NewEvent, OutboxMessage, SqlLog, Store};
-use tagar_testkit::bench::{Table, drop_database, env_count, machine, reach_postgres, thousands};
+use tagar_testkit::bench::{
+    Progress, Table, drop_database, env_count, machine, reach_postgres, thousands,
+};
 use uuid::Uuid;
 
 /// Bytes in each record's value and each event's payload.
@@ -36,8 +38,8 @@ const POLL_MAX: usize = 1_000;
 const AGGREGATES: usize = 1_000;
 /// Concurrent writers in the append measurements.
 const WRITERS: [usize; 2] = [1, 8];
-/// How long a consumer may see nothing before the bench gives up.
-const STALL: Duration = Duration::from_secs(60);
+/// Distinct record values the records cycle through.
+const DISTINCT_VALUES: usize = 64;
 
 fn main() {
     let records = env_count("TAGAR_BENCH_RECORDS", 100_000);
@@ -76,7 +78,7 @@ async fn run(sizes: Sizes) {
         thousands(AGGREGATES)
     );
     println!("best and worst of {} rounds", sizes.rounds);
-    let data = dataset(sizes.records);
+    let data = bench::records(sizes.records, KEYS, DISTINCT_VALUES, VALUE_BYTES);
     let mut table = Table::default();
 
     let sqlite = tagar_testkit::fresh_sqlite();
@@ -179,31 +181,6 @@ async fn describe(store: &Store) -> String {
     }
 }
 
-/// `n` records over [`KEYS`] keys with [`VALUE_BYTES`]-byte pseudo-random values.
-fn dataset(n: usize) -> Vec<OutgoingRecord> {
-    let keys: Vec<Bytes> = (0..KEYS)
-        .map(|k| Bytes::from(format!("conversation-{k}")))
-        .collect();
-    let mut state: u64 = 0x7A6A_5EED;
-    let values: Vec<Bytes> = (0..64)
-        .map(|_| {
-            let value: Vec<u8> = (0..VALUE_BYTES)
-                .map(|_| {
-                    // xorshift64: deterministic, so every run writes the same bytes.
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    (state >> 24) as u8
-                })
-                .collect();
-            Bytes::from(value)
-        })
-        .collect();
-    (0..n)
-        .map(|i| OutgoingRecord::new(keys[i % KEYS].clone(), values[i % values.len()].clone()))
-        .collect()
-}
-
 /// `SqlLog::publish` over `data`, `batch` records per call, one call at a time.
 async fn publish(
     log: &SqlLog,
@@ -226,30 +203,10 @@ async fn publish(
 /// `ConsumerRunner` does). Timed from `subscribe`, so the (short) join is included.
 async fn consume(log: &SqlLog, topic: &str, n: usize, commit: bool, backend: &str) -> Duration {
     let group = tagar_testkit::unique("bench");
-    let mut progress = Progress::new(format!("{backend}: consume, commit={commit}"), n);
+    let label = format!("{backend}: consume, commit={commit}");
     let start = Instant::now();
     let mut consumer = log.subscribe(&group, &[topic]).await.expect("subscribe");
-    let mut last_batch = Instant::now();
-    while progress.done < n {
-        let batch: Vec<Record> = consumer
-            .poll(POLL_MAX, Duration::from_secs(1))
-            .await
-            .expect("poll");
-        if batch.is_empty() {
-            assert!(
-                last_batch.elapsed() < STALL,
-                "stalled after {} of {n} records",
-                progress.done
-            );
-            continue;
-        }
-        last_batch = Instant::now();
-        if commit {
-            let positions = furthest(batch.iter().map(Record::next_position));
-            consumer.commit(&positions).await.expect("commit");
-        }
-        progress.add(batch.len());
-    }
+    bench::read_all(&mut *consumer, n, POLL_MAX, commit, label).await;
     let took = start.elapsed();
     consumer.close().await.expect("close");
     took
@@ -321,39 +278,6 @@ impl Writer {
                 .append(&aggregate, versions[a], &[event], &[outbox])
                 .await
                 .expect("append");
-        }
-    }
-}
-
-/// Prints how far a measurement got, every tenth of the way, on stderr.
-struct Progress {
-    label: String,
-    total: usize,
-    done: usize,
-    next_report: usize,
-}
-
-impl Progress {
-    fn new(label: String, total: usize) -> Self {
-        eprintln!("{label}: {} records", thousands(total));
-        Self {
-            label,
-            total,
-            done: 0,
-            next_report: total / 10,
-        }
-    }
-
-    fn add(&mut self, n: usize) {
-        self.done += n;
-        if self.done >= self.next_report && self.done < self.total {
-            eprintln!(
-                "  {}: {} / {}",
-                self.label,
-                thousands(self.done),
-                thousands(self.total)
-            );
-            self.next_report += (self.total / 10).max(1);
         }
     }
 }

@@ -89,6 +89,47 @@ pub async fn drop_database(url: &str) {
     }
 }
 
+/// Prints how far a measurement got, every tenth of the way, on stderr.
+#[derive(Debug)]
+pub struct Progress {
+    label: String,
+    total: usize,
+    done: usize,
+    next_report: usize,
+}
+
+impl Progress {
+    /// Announces a measurement of `total` records.
+    pub fn new(label: String, total: usize) -> Self {
+        eprintln!("{label}: {} records", thousands(total));
+        Self {
+            label,
+            total,
+            done: 0,
+            next_report: total / 10,
+        }
+    }
+
+    /// Counts `n` more records done, reporting each tenth of the way.
+    pub fn add(&mut self, n: usize) {
+        self.done += n;
+        if self.done >= self.next_report && self.done < self.total {
+            eprintln!(
+                "  {}: {} / {}",
+                self.label,
+                thousands(self.done),
+                thousands(self.total)
+            );
+            self.next_report += (self.total / 10).max(1);
+        }
+    }
+
+    /// The records done so far.
+    pub fn done(&self) -> usize {
+        self.done
+    }
+}
+
 /// A benchmark's results, printed as one Markdown table: per backend and measurement, the
 /// best and the worst of its rounds (other work on the machine only ever slows a round down).
 #[derive(Debug, Default)]

@@ -4,10 +4,9 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use tagar_eventlog::kafka::KafkaLog;
-use tagar_eventlog::{EventLog, OutgoingRecord, Record, furthest};
+use tagar_eventlog::{EventLog, OutgoingRecord, bench};
+use tagar_testkit::bench::Progress;
 
-use crate::STALL;
-use crate::measure::Progress;
 use crate::table::thousands;
 
 /// `KafkaLog::publish` over `records` in batches of `batch`, `in_flight` calls at a time.
@@ -48,32 +47,8 @@ pub(crate) async fn consume_log(
     let label = format!("consume: KafkaLog poll, commit={commit}");
     let subscribed = Instant::now();
     let mut consumer = log.subscribe(&group, &[topic]).await.expect("subscribe");
-    let mut progress = Progress::new(label, n);
-    let mut start = None;
-    let mut last_batch = Instant::now();
-    while progress.done < n {
-        let batch: Vec<Record> = consumer
-            .poll(1_000, Duration::from_secs(1))
-            .await
-            .expect("poll");
-        if batch.is_empty() {
-            assert!(
-                last_batch.elapsed() < STALL,
-                "stalled after {} of {n} records",
-                progress.done
-            );
-            continue;
-        }
-        last_batch = Instant::now();
-        // The first batch is timed with the join: it arrives no sooner than a fetch.
-        start.get_or_insert_with(Instant::now);
-        if commit {
-            let positions = furthest(batch.iter().map(Record::next_position));
-            consumer.commit(&positions).await.expect("commit");
-        }
-        progress.add(batch.len());
-    }
-    let start = start.expect("records");
+    // The first batch is timed with the join: it arrives no sooner than a fetch.
+    let start = bench::read_all(&mut *consumer, n, 1_000, commit, label).await;
     let read = start.elapsed();
     consumer.close().await.expect("close");
     (start.duration_since(subscribed), read)

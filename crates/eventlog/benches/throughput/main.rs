@@ -28,7 +28,6 @@ mod setup;
 mod table;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tagar_eventlog::OutgoingRecord;
 use tagar_eventlog::kafka::{KafkaConfig, KafkaLog};
@@ -37,7 +36,7 @@ use crate::kafka_log::{consume_log, publish_batch};
 use crate::measure::Cpu;
 use crate::raw::{RawProducer, consume_raw, produce_raw, raw_producer};
 use crate::report::print_setup;
-use crate::setup::{Topics, bench_config, choose_storage, dataset, env_count};
+use crate::setup::{Topics, bench_config, choose_storage, env_count};
 use crate::table::{Kind, Table, thousands};
 
 /// Bytes in each record's value.
@@ -52,8 +51,6 @@ const DISTINCT_VALUES: usize = 4_096;
 const PUBLISHERS_IN_FLIGHT: usize = 4;
 /// The short `fetch.wait.max.ms` of the extra raw consumer row.
 const SHORT_FETCH_WAIT_MS: u32 = 10;
-/// How long a consumer may see nothing before the bench gives up.
-const STALL: Duration = Duration::from_secs(60);
 
 fn main() {
     let records = env_count("TAGAR_BENCH_RECORDS", 500_000);
@@ -69,7 +66,8 @@ fn main() {
 async fn run(n: usize, rounds: usize, storage: &str) {
     let config = bench_config();
     print_setup(&config, n, rounds, storage);
-    let records = dataset(n);
+    let records: Arc<[OutgoingRecord]> =
+        tagar_eventlog::bench::records(n, KEYS, DISTINCT_VALUES, VALUE_BYTES).into();
     let log = KafkaLog::connect(config.clone()).expect("kafka log");
     let mut table = Table::new(n);
     let mut first_raw_topic = None;

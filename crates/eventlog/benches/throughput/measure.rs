@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use crate::table::thousands;
-
 /// CPU time this process (every thread, librdkafka's included) used since `start`.
 pub(crate) struct Cpu(Duration);
 
@@ -31,38 +29,5 @@ impl Cpu {
             })
             .unwrap_or(0);
         Duration::from_millis(ticks * 10)
-    }
-}
-
-/// Prints how far a measurement got, every tenth of the way, on stderr.
-pub(crate) struct Progress {
-    label: String,
-    total: usize,
-    pub(crate) done: usize,
-    next_report: usize,
-}
-
-impl Progress {
-    pub(crate) fn new(label: String, total: usize) -> Self {
-        eprintln!("{label}: {} records", thousands(total));
-        Self {
-            label,
-            total,
-            done: 0,
-            next_report: total / 10,
-        }
-    }
-
-    pub(crate) fn add(&mut self, n: usize) {
-        self.done += n;
-        if self.done >= self.next_report && self.done < self.total {
-            eprintln!(
-                "  {}: {} / {}",
-                self.label,
-                thousands(self.done),
-                thousands(self.total)
-            );
-            self.next_report += (self.total / 10).max(1);
-        }
     }
 }

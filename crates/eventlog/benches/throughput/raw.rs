@@ -12,11 +12,12 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::util::Timeout;
 use tagar_eventlog::OutgoingRecord;
+use tagar_eventlog::bench;
 use tagar_eventlog::kafka::KafkaConfig;
+use tagar_testkit::bench::Progress;
 
-use crate::measure::Progress;
+use crate::VALUE_BYTES;
 use crate::table::thousands;
-use crate::{STALL, VALUE_BYTES};
 
 /// Counts delivery reports, as any producer that checks them must.
 #[derive(Default)]
@@ -121,10 +122,10 @@ pub(crate) async fn consume_raw(
     let subscribed = Instant::now();
     let mut start = None;
     let mut bytes = 0usize;
-    while progress.done < n {
-        let message = tokio::time::timeout(STALL, consumer.recv())
+    while progress.done() < n {
+        let message = tokio::time::timeout(bench::STALL, consumer.recv())
             .await
-            .unwrap_or_else(|_| panic!("stalled after {} of {n} records", progress.done))
+            .unwrap_or_else(|_| panic!("stalled after {} of {n} records", progress.done()))
             .expect("recv");
         start.get_or_insert_with(Instant::now);
         bytes += message.payload_len();

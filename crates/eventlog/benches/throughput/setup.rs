@@ -1,13 +1,10 @@
 //! Setup of a benchmark run: the environment variables, the Kafka settings, the topics and
 //! the records sent.
 
-use std::sync::Arc;
-
-use bytes::Bytes;
 use tagar_eventlog::kafka::{KafkaConfig, KafkaLog};
-use tagar_eventlog::{EventLog, OutgoingRecord, TopicSpec};
+use tagar_eventlog::{EventLog, TopicSpec};
 
-use crate::{DISTINCT_VALUES, KEYS, PARTITIONS, VALUE_BYTES};
+use crate::PARTITIONS;
 
 pub(crate) use tagar_testkit::bench::env_count;
 
@@ -83,29 +80,4 @@ impl Topics {
         log.provision(&specs).await.expect("provision topics");
         topics
     }
-}
-
-/// `n` records over [`KEYS`] keys with [`VALUE_BYTES`]-byte values that do not compress.
-pub(crate) fn dataset(n: usize) -> Arc<[OutgoingRecord]> {
-    let keys: Vec<Bytes> = (0..KEYS)
-        .map(|k| Bytes::from(format!("conversation-{k}")))
-        .collect();
-    let mut state: u64 = 0x7A6A_5EED;
-    let values: Vec<Bytes> = (0..DISTINCT_VALUES)
-        .map(|_| {
-            let value: Vec<u8> = (0..VALUE_BYTES)
-                .map(|_| {
-                    // xorshift64: deterministic, so every run sends the same bytes.
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    (state >> 24) as u8
-                })
-                .collect();
-            Bytes::from(value)
-        })
-        .collect();
-    (0..n)
-        .map(|i| OutgoingRecord::new(keys[i % KEYS].clone(), values[i % DISTINCT_VALUES].clone()))
-        .collect()
 }
