@@ -103,6 +103,32 @@ pub struct PostMetrics {
 }
 
 impl Post {
+    /// A post standing alone: not a reply, quote or repost, no language, conversation or
+    /// media, no metrics yet. Set the other fields with struct update syntax:
+    /// `Post { reply_to: Some(r), ..Post::new(…) }`.
+    pub fn new(
+        network: Network,
+        native_id: NativePostId,
+        author: Author,
+        text: impl Into<String>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            network,
+            native_id,
+            author,
+            text: text.into(),
+            language: None,
+            created_at,
+            reply_to: None,
+            quote_of: None,
+            repost_of: None,
+            conversation_id: None,
+            media: Vec::new(),
+            metrics: PostMetrics::default(),
+        }
+    }
+
     /// The key that identifies a post across networks: `network:native_id`.
     pub fn dedup_key(&self) -> String {
         format!("{}:{}", self.network, self.native_id)

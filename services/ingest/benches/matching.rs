@@ -8,7 +8,7 @@ use std::hint::black_box;
 use chrono::Utc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tagar_ingest::domain::{ListeningRule, Matcher, Pattern, RuleKind, Scratch};
-use tagar_model::{Author, BrandId, NativePostId, Network, Post, PostMetrics};
+use tagar_model::{Author, BrandId, NativePostId, Network, Post};
 use uuid::Uuid;
 
 const BRAND_RULES: [&[(RuleKind, &str)]; 3] = [
@@ -112,26 +112,21 @@ fn rules() -> Vec<ListeningRule> {
 
 fn posts(network: Network) -> Vec<Post> {
     (0..1000)
-        .map(|i| Post {
-            network,
-            native_id: NativePostId::parse(&i.to_string()).unwrap(),
-            author: Author {
-                id: format!("u{i}"),
-                handle: format!("user{}", i % 97),
-                display_name: String::new(),
-                followers: 10,
-                verified: false,
-                account_created_at: None,
-            },
-            text: TEXTS[i % TEXTS.len()].to_owned(),
-            language: None,
-            created_at: Utc::now(),
-            reply_to: None,
-            quote_of: None,
-            repost_of: None,
-            conversation_id: None,
-            media: vec![],
-            metrics: PostMetrics::default(),
+        .map(|i| {
+            Post::new(
+                network,
+                NativePostId::parse(&i.to_string()).unwrap(),
+                Author {
+                    id: format!("u{i}"),
+                    handle: format!("user{}", i % 97),
+                    display_name: String::new(),
+                    followers: 10,
+                    verified: false,
+                    account_created_at: None,
+                },
+                TEXTS[i % TEXTS.len()].to_owned(),
+                Utc::now(),
+            )
         })
         .collect()
 }

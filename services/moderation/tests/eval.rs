@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
 use serde::Deserialize;
-use tagar_model::{Author, NativePostId, Network, Post, PostMetrics};
+use tagar_model::{Author, NativePostId, Network, Post};
 use tagar_moderation::domain::classifier::Classifier;
 
 /// Floors measured on the set (see the README); raise them when the classifier improves.
@@ -62,10 +62,10 @@ fn post(e: &Example) -> Post {
     } else {
         Duration::days(700)
     };
-    Post {
-        network: Network::X,
-        native_id: NativePostId::parse("1").unwrap(),
-        author: Author {
+    Post::new(
+        Network::X,
+        NativePostId::parse("1").unwrap(),
+        Author {
             id: "a".into(),
             handle: "a".into(),
             display_name: "A".into(),
@@ -73,16 +73,9 @@ fn post(e: &Example) -> Post {
             verified: false,
             account_created_at: Some(now - age),
         },
-        text: e.text.clone(),
-        language: None,
-        created_at: now,
-        reply_to: None,
-        quote_of: None,
-        repost_of: None,
-        conversation_id: None,
-        media: vec![],
-        metrics: PostMetrics::default(),
-    }
+        e.text.clone(),
+        now,
+    )
 }
 
 #[test]

@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use prost::Message as _;
-use tagar_model::{Author, BrandId, Media, NativePostId, Network, Post, PostMetrics, TenantId};
+use tagar_model::{Author, BrandId, Media, NativePostId, Network, Post, TenantId};
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
@@ -85,25 +85,21 @@ impl Loopback {
     pub fn post_of(post: &Outgoing<'_>, native_id: NativePostId) -> Post {
         let account = post.account;
         Post {
-            network: account.network,
-            native_id,
-            author: Author {
-                id: account.account_id.to_string(),
-                handle: account.handle.clone(),
-                display_name: account.handle.clone(),
-                followers: 0,
-                verified: false,
-                account_created_at: None,
-            },
-            text: post.text.to_owned(),
-            language: None,
-            created_at: post.at,
-            reply_to: None,
-            quote_of: None,
-            repost_of: None,
-            conversation_id: None,
             media: post.media.to_vec(),
-            metrics: PostMetrics::default(),
+            ..Post::new(
+                account.network,
+                native_id,
+                Author {
+                    id: account.account_id.to_string(),
+                    handle: account.handle.clone(),
+                    display_name: account.handle.clone(),
+                    followers: 0,
+                    verified: false,
+                    account_created_at: None,
+                },
+                post.text,
+                post.at,
+            )
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The matcher in every script our users write, with the false positives it must avoid.
 
 use chrono::Utc;
-use tagar_model::{Author, BrandId, NativePostId, Network, Post, PostMetrics};
+use tagar_model::{Author, BrandId, NativePostId, Network, Post};
 use uuid::Uuid;
 
 use super::*;
@@ -16,10 +16,10 @@ fn rule(brand: BrandId, kind: RuleKind, pattern: &str) -> ListeningRule {
 }
 
 fn post(network: Network, handle: &str, text: &str) -> Post {
-    Post {
+    Post::new(
         network,
-        native_id: NativePostId::parse("1").unwrap(),
-        author: Author {
+        NativePostId::parse("1").unwrap(),
+        Author {
             id: "a1".into(),
             handle: handle.into(),
             display_name: String::new(),
@@ -27,16 +27,9 @@ fn post(network: Network, handle: &str, text: &str) -> Post {
             verified: false,
             account_created_at: None,
         },
-        text: text.into(),
-        language: None,
-        created_at: Utc::now(),
-        reply_to: None,
-        quote_of: None,
-        repost_of: None,
-        conversation_id: None,
-        media: vec![],
-        metrics: PostMetrics::default(),
-    }
+        text,
+        Utc::now(),
+    )
 }
 
 /// The rule ids `text` matches under the rules, on Mastodon and on X.

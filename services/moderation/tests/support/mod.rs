@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tagar_host::testing;
 use tagar_host::{Mode, Running, ServiceModule};
-use tagar_model::{Author, BrandId, NativePostId, Network, Post, PostMetrics, PostRef, TenantId};
+use tagar_model::{Author, BrandId, NativePostId, Network, Post, PostRef, TenantId};
 use tagar_moderation::Moderation;
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
@@ -92,28 +92,25 @@ pub use tagar_host::testing::with_key as call;
 pub fn post(native_id: &str, author: &str, text: &str) -> Post {
     let now = Utc::now();
     Post {
-        network: Network::X,
-        native_id: NativePostId::parse(native_id).unwrap(),
-        author: Author {
-            id: author.into(),
-            handle: author.into(),
-            display_name: author.into(),
-            followers: 3,
-            verified: false,
-            account_created_at: Some(now - chrono::Duration::days(800)),
-        },
-        text: text.into(),
-        language: None,
-        created_at: now,
         reply_to: Some(PostRef {
             native_id: NativePostId::parse("brand-post-1").unwrap(),
             author_id: Some("brand".into()),
         }),
-        quote_of: None,
-        repost_of: None,
         conversation_id: Some("brand-post-1".into()),
-        media: vec![],
-        metrics: PostMetrics::default(),
+        ..Post::new(
+            Network::X,
+            NativePostId::parse(native_id).unwrap(),
+            Author {
+                id: author.into(),
+                handle: author.into(),
+                display_name: author.into(),
+                followers: 3,
+                verified: false,
+                account_created_at: Some(now - chrono::Duration::days(800)),
+            },
+            text,
+            now,
+        )
     }
 }
 

@@ -1,16 +1,16 @@
 //! Per-language classifier tests, false positives included.
 
 use chrono::{DateTime, Duration};
-use tagar_model::{Author, NativePostId, Network, Post, PostMetrics};
+use tagar_model::{Author, NativePostId, Network, Post};
 
 use super::*;
 
 fn post(text: &str) -> Post {
     let created_at = DateTime::from_timestamp(1_750_000_000, 0).unwrap();
-    Post {
-        network: Network::Mastodon,
-        native_id: NativePostId::parse("1").unwrap(),
-        author: Author {
+    Post::new(
+        Network::Mastodon,
+        NativePostId::parse("1").unwrap(),
+        Author {
             id: "a1".into(),
             handle: "someone".into(),
             display_name: "Someone".into(),
@@ -18,16 +18,9 @@ fn post(text: &str) -> Post {
             verified: false,
             account_created_at: Some(created_at - Duration::days(900)),
         },
-        text: text.into(),
-        language: None,
+        text,
         created_at,
-        reply_to: None,
-        quote_of: None,
-        repost_of: None,
-        conversation_id: None,
-        media: vec![],
-        metrics: PostMetrics::default(),
-    }
+    )
 }
 
 fn classify(text: &str) -> Classification {
