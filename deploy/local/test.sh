@@ -13,6 +13,10 @@ step "Tansu broker"
 TANSU_BIN=$(deploy/local/ensure-tansu.sh | tail -n 1)
 export TANSU_BIN
 echo "tansu: $TANSU_BIN"
+step "grpcurl"
+GRPCURL_BIN=$(deploy/local/ensure-grpcurl.sh | tail -n 1)
+export GRPCURL_BIN
+echo "grpcurl: $GRPCURL_BIN"
 
 # Test databases (`tagar_test_…` on the server) and temporary files. This run's temporary
 # files (broker directories, SQLite files) go to a directory of its own, removed at the end.

@@ -1,63 +1,24 @@
 //! gRPC clients with the test key, posts to push, and waiting for eventual outcomes.
 
-use tagar_proto::v1::analytics_service_client::AnalyticsServiceClient;
-use tagar_proto::v1::ingest_service_client::IngestServiceClient;
-use tagar_proto::v1::moderation_service_client::ModerationServiceClient;
-use tagar_proto::v1::scheduling_service_client::SchedulingServiceClient;
+use tagar_client::{AnalyticsClient, IngestClient, ModerationClient, SchedulingClient};
+use tagar_kernel::testing::TestApp;
 use tagar_proto::v1::{self as v1};
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
-use crate::system::{Role, System};
-
-/// Adds the API key to every call.
-#[derive(Clone)]
-pub struct Key(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl tonic::service::Interceptor for Key {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request.metadata_mut().insert("x-api-key", self.0.clone());
-        Ok(request)
-    }
-}
-
-type Authed = InterceptedService<Channel, Key>;
-
-async fn channel(system: &System, role: Role) -> (Channel, Key) {
-    let channel = Channel::from_shared(system.endpoint(role))
-        .unwrap()
-        .connect()
-        .await
-        .expect("connect");
-    (channel, Key(system.api_key.parse().unwrap()))
-}
-
-/// Clients of the four services.
+/// Clients of the four services, each on the process that serves it, with one key.
 pub struct Clients {
-    pub ingest: IngestServiceClient<Authed>,
-    pub moderation: ModerationServiceClient<Authed>,
-    pub scheduling: SchedulingServiceClient<Authed>,
-    pub analytics: AnalyticsServiceClient<Authed>,
+    pub ingest: IngestClient,
+    pub moderation: ModerationClient,
+    pub scheduling: SchedulingClient,
+    pub analytics: AnalyticsClient,
 }
 
 impl Clients {
-    pub async fn connect(system: &System) -> Self {
-        let (c, k) = channel(system, Role::Ingest).await;
-        let ingest = IngestServiceClient::with_interceptor(c, k);
-        let (c, k) = channel(system, Role::Moderation).await;
-        let moderation = ModerationServiceClient::with_interceptor(c, k);
-        let (c, k) = channel(system, Role::Scheduling).await;
-        let scheduling = SchedulingServiceClient::with_interceptor(c, k);
-        let (c, k) = channel(system, Role::Analytics).await;
-        let analytics = AnalyticsServiceClient::with_interceptor(c, k);
+    pub async fn connect(app: &TestApp, key: &str) -> Self {
         Self {
-            ingest,
-            moderation,
-            scheduling,
-            analytics,
+            ingest: app.connect_to("ingest", key).await.ingest(),
+            moderation: app.connect_to("moderation", key).await.moderation(),
+            scheduling: app.connect_to("scheduling", key).await.scheduling(),
+            analytics: app.connect_to("analytics", key).await.analytics(),
         }
     }
 
@@ -79,10 +40,7 @@ impl Clients {
 }
 
 /// The brand's totals over the last day (and the next hour, for clock skew).
-pub async fn totals(
-    analytics: &mut AnalyticsServiceClient<Authed>,
-    brand: &str,
-) -> v1::MinuteActivity {
+pub async fn totals(analytics: &mut AnalyticsClient, brand: &str) -> v1::MinuteActivity {
     let now = chrono::Utc::now();
     let request = v1::GetBrandActivityRequest {
         brand_id: brand.to_owned(),
@@ -130,4 +88,4 @@ pub fn post(native_id: &str, author: &str, text: &str) -> v1::Post {
     }
 }
 
-pub use tagar_host::testing::eventually;
+pub use tagar_kernel::testing::eventually;

@@ -1,34 +1,50 @@
 //! End to end: the whole system started as a user starts it (`tagar standalone`, or the four
-//! `tagar serve` processes against the test broker and a fresh PostgreSQL database) and
-//! driven only through gRPC, as a client would.
+//! `tagar serve` processes against a broker of their own and a fresh PostgreSQL database) on
+//! the shared harness, and driven only through gRPC, as a client would.
 
 mod client;
+mod reflection;
 mod restart;
 mod scenario;
-mod system;
 
-use system::System;
+use tagar_kernel::Mode;
+use tagar_kernel::testing::TestApp;
+use tagar_model::TenantId;
+use tagar_runtime::auth::{BrandScope, Role};
+
+/// The system in `mode`, and an admin key of a new tenant.
+async fn system(mode: Mode) -> (TestApp, String) {
+    let app = TestApp::binary(mode, env!("CARGO_BIN_EXE_tagar")).await;
+    let key = app.key(TenantId::new(), Role::Admin, BrandScope::All).await;
+    (app, key)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn standalone_end_to_end() {
-    let system = System::standalone().await;
-    scenario::mentions_moderation_and_publishing(&system).await;
+    let (app, key) = system(Mode::Standalone).await;
+    scenario::mentions_moderation_and_publishing(&app, &key).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn distributed_end_to_end() {
-    let system = System::distributed().await;
-    scenario::mentions_moderation_and_publishing(&system).await;
+    let (app, key) = system(Mode::Distributed).await;
+    scenario::mentions_moderation_and_publishing(&app, &key).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn standalone_restart_mid_replay_loses_and_doubles_nothing() {
-    let mut system = System::standalone().await;
-    restart::replay_across_a_kill(&mut system, system::Role::Standalone).await;
+    let (mut app, key) = system(Mode::Standalone).await;
+    restart::replay_across_a_kill(&mut app, &key, "standalone").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn distributed_restart_of_analytics_mid_replay_loses_and_doubles_nothing() {
-    let mut system = System::distributed().await;
-    restart::replay_across_a_kill(&mut system, system::Role::Analytics).await;
+    let (mut app, key) = system(Mode::Distributed).await;
+    restart::replay_across_a_kill(&mut app, &key, "analytics").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpcurl_lists_the_services_and_calls_one_through_reflection() {
+    let (app, key) = system(Mode::Standalone).await;
+    reflection::grpcurl_lists_and_calls(&app, &key).await;
 }

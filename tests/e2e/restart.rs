@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use tagar_proto::v1;
 
+use tagar_kernel::testing::TestApp;
+
 use crate::client::{Clients, eventually, post, totals};
-use crate::system::{Role, System};
 
 const POSTS: usize = 3_000;
 const BATCH: usize = 300;
@@ -13,8 +14,8 @@ const BATCH: usize = 300;
 /// Replays `POSTS` posts for a brand in batches, kills `victim` with SIGKILL halfway and
 /// starts it again, then pushes the rest, plus one batch a second time (as a client retrying
 /// after the outage would). The brand ends with exactly `POSTS` mentions.
-pub async fn replay_across_a_kill(system: &mut System, victim: Role) {
-    let mut c = Clients::connect(system).await;
+pub async fn replay_across_a_kill(app: &mut TestApp, key: &str, victim: &str) {
+    let mut c = Clients::connect(app, key).await;
     let brand = c
         .scheduling
         .create_brand(v1::CreateBrandRequest {
@@ -49,8 +50,8 @@ pub async fn replay_across_a_kill(system: &mut System, victim: Role) {
         c.push(batch.to_vec()).await.expect("push before the kill");
     }
 
-    system.kill_and_restart(victim).await;
-    let mut c = Clients::connect(system).await;
+    app.kill_and_restart(victim).await;
+    let mut c = Clients::connect(app, key).await;
 
     for batch in &batches[half..] {
         c.push(batch.to_vec())

@@ -5,16 +5,17 @@ use std::time::Duration;
 use chrono::Utc;
 use tagar_proto::v1;
 
+use tagar_kernel::testing::TestApp;
+
 use crate::client::{Clients, eventually, post, totals};
-use crate::system::System;
 
 const WAIT: Duration = Duration::from_secs(90);
 
 /// A post with a brand's hashtag is counted for that brand; an abusive reply lands in the
 /// review queue, hidden by policy; a scheduled post is published once at its time, comes back
 /// through the loopback network, and shows up in analytics.
-pub async fn mentions_moderation_and_publishing(system: &System) {
-    let mut c = Clients::connect(system).await;
+pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
+    let mut c = Clients::connect(app, key).await;
 
     let brand = c
         .scheduling

@@ -68,10 +68,10 @@ pub enum KeysCommand {
 }
 
 async fn open(config: Option<&Path>, args: &StoreArgs) -> anyhow::Result<Store> {
-    let settings = tagar_host::load_settings(config)?;
+    let settings = tagar_kernel::load_settings(config)?;
     let database = match (&args.database_url, &args.data_dir) {
         (Some(url), _) => DatabaseConfig::new(url.clone()),
-        (None, Some(dir)) => tagar_host::StandaloneConfig {
+        (None, Some(dir)) => tagar_kernel::StandaloneConfig {
             data_dir: dir.clone(),
             ..settings.standalone
         }
@@ -100,7 +100,7 @@ pub async fn run(config: Option<&Path>, command: KeysCommand) -> anyhow::Result<
             } else {
                 BrandScope::Only(brands.into_iter().collect())
             };
-            let (plain, stored) = ApiKey::generate(*tenant.as_uuid(), role, scope);
+            let (plain, stored) = ApiKey::generate(tenant, role, scope);
             open(config, &store)
                 .await?
                 .save_key(&stored, &label)
@@ -161,7 +161,7 @@ pub async fn bootstrap(store: &Store, data_dir: &Path) -> anyhow::Result<Option<
         return Ok(None);
     }
     let tenant = TenantId::new();
-    let (plain, stored) = ApiKey::generate(*tenant.as_uuid(), Role::Admin, BrandScope::All);
+    let (plain, stored) = ApiKey::generate(tenant, Role::Admin, BrandScope::All);
     let path = data_dir.join("admin.key");
     write_private(&path, plain.expose()).with_context(|| format!("write {}", path.display()))?;
     store

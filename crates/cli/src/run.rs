@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use tagar_host::{Mode, ServiceModule, Settings};
+use tagar_kernel::{Mode, ServiceModule, Settings};
 
 use crate::keys;
 
@@ -100,7 +100,7 @@ pub struct ServeArgs {
 
 /// Runs every service in one process until ctrl-c.
 pub async fn standalone(config: Option<&Path>, args: StandaloneArgs) -> anyhow::Result<()> {
-    let mut settings = tagar_host::load_settings(config)?;
+    let mut settings = tagar_kernel::load_settings(config)?;
     if let Some(dir) = args.data_dir {
         settings.standalone.data_dir = dir;
     }
@@ -112,12 +112,12 @@ pub async fn standalone(config: Option<&Path>, args: StandaloneArgs) -> anyhow::
     let _telemetry =
         tagar_runtime::telemetry::init(&settings.telemetry, "tagar").context("telemetry")?;
     let modules = all_modules();
-    let platform = tagar_host::Platform::start(&settings, Mode::Standalone, &modules).await?;
+    let platform = tagar_kernel::Platform::start(&settings, Mode::Standalone, &modules).await?;
     // The first key exists before the process reports ready, so anyone who waits for
     // readiness finds it.
     let first_key = keys::bootstrap(&platform.store, &settings.standalone.data_dir).await?;
     platform.shutdown.listen_for_signals();
-    let running = tagar_host::serve(&settings, platform, &modules).await?;
+    let running = tagar_kernel::serve(&settings, platform, &modules).await?;
     println!(
         "Tagar is running standalone (data in {}).",
         settings.standalone.data_dir.display()
@@ -161,13 +161,13 @@ pub async fn standalone(config: Option<&Path>, args: StandaloneArgs) -> anyhow::
 
 /// Runs the chosen services against PostgreSQL and Kafka until SIGTERM or ctrl-c.
 pub async fn serve(config: Option<&Path>, args: ServeArgs) -> anyhow::Result<()> {
-    let mut settings = tagar_host::load_settings(config)?;
+    let mut settings = tagar_kernel::load_settings(config)?;
     args.listen.apply(&mut settings);
     let mut services = args.services;
     services.dedup();
     let modules: Vec<_> = services.iter().map(|s| s.module()).collect();
     let names: Vec<_> = modules.iter().map(|m| m.name()).collect();
-    tagar_host::run(
+    tagar_kernel::run(
         settings,
         Mode::Distributed,
         modules,

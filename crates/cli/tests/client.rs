@@ -1,75 +1,30 @@
 //! The client subcommands against a real `tagar standalone`: started as a user starts it, on
 //! a fresh data directory and free ports, then driven only through the `tagar` command.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-/// A running `tagar standalone`, stopped when dropped.
-struct Standalone {
-    child: Child,
-    grpc: String,
-    data: tempfile::TempDir,
-}
+use tagar_kernel::Mode;
+use tagar_kernel::testing::TestApp;
 
-impl Drop for Standalone {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A running `tagar standalone` on the shared harness, and its data directory (with the
+/// `admin.key` it wrote).
+struct Standalone {
+    app: TestApp,
+    grpc: String,
 }
 
 impl Standalone {
-    /// Starts it and waits (at most a minute) for the line that gives its gRPC address.
-    fn start() -> Self {
-        let data = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tagar"))
-            .args(["standalone", "--data-dir", data.path().to_str().unwrap()])
-            .args([
-                "--grpc-listen",
-                "127.0.0.1:0",
-                "--admin-listen",
-                "127.0.0.1:0",
-            ])
-            .env_remove("TAGAR__DATABASE__URL")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start tagar standalone");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.trim_start().strip_prefix("gRPC") {
-                    let addr = rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let _ = tx.send(addr);
-                }
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(addr) => addr,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("tagar standalone did not print its gRPC address within a minute");
-            }
-        };
-        Self {
-            child,
-            grpc: format!("http://{addr}"),
-            data,
-        }
+    async fn start() -> Self {
+        let app = TestApp::binary(Mode::Standalone, env!("CARGO_BIN_EXE_tagar")).await;
+        let grpc = app.grpc_url(0);
+        Self { app, grpc }
     }
 
     /// Runs a client command against it, with the admin key from its data directory.
     fn tagar(&self, args: &[&str]) -> Output {
-        client(&self.grpc, self.data.path(), args)
+        client(&self.grpc, self.app.dir(), args)
     }
 }
 
@@ -99,9 +54,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-#[test]
-fn a_brand_and_its_account_created_through_the_cli_are_listed_as_json() {
-    let tagar = Standalone::start();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_brand_and_its_account_created_through_the_cli_are_listed_as_json() {
+    let tagar = Standalone::start().await;
     let created = tagar.tagar(&[
         "brand",
         "create",
@@ -170,9 +125,9 @@ fn a_brand_and_its_account_created_through_the_cli_are_listed_as_json() {
     );
 }
 
-#[test]
-fn errors_read_as_code_and_message_with_exit_code_1() {
-    let tagar = Standalone::start();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_read_as_code_and_message_with_exit_code_1() {
+    let tagar = Standalone::start().await;
 
     let refused = client(
         &tagar.grpc,
@@ -184,7 +139,7 @@ fn errors_read_as_code_and_message_with_exit_code_1() {
     assert!(err.starts_with("tagar: unauthenticated: "), "{err}");
     assert!(!err.contains("Status {"), "no Debug dump: {err}");
 
-    let nobody = client("http://127.0.0.1:9", tagar.data.path(), &["brand", "list"]);
+    let nobody = client("http://127.0.0.1:9", tagar.app.dir(), &["brand", "list"]);
     assert_eq!(nobody.status.code(), Some(1));
     assert!(
         text(&nobody.stderr).starts_with("tagar: unavailable: cannot reach http://127.0.0.1:9")

@@ -1,6 +1,12 @@
 //! Prometheus metrics: one registry per process, every metric named `tagar_…`.
+//!
+//! Asking for a metric that is registered already returns the collector registered first, so
+//! a service that starts twice in one process (tests run both modes in one binary) or two
+//! parts that count the same thing share one collector, with no static cache of their own.
 
-use std::sync::OnceLock;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
@@ -14,13 +20,19 @@ pub const NAMESPACE: &str = "tagar";
 /// Why a metric could not be registered or the registry rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
-    /// The name is invalid, or a metric of that name is already registered.
+    /// The name or labels are invalid.
     #[error("metric `{name}`: {source}")]
     Register {
         /// Name as passed, without the `tagar_` prefix.
         name: String,
         /// What Prometheus rejected.
         source: prometheus::Error,
+    },
+    /// A metric of that name is registered already, as another kind of collector.
+    #[error("metric `{name}` is registered already as another kind of metric")]
+    KindMismatch {
+        /// Name as passed, without the `tagar_` prefix.
+        name: String,
     },
     /// The registry could not be rendered in the text format.
     #[error("cannot encode metrics: {0}")]
@@ -31,6 +43,8 @@ pub enum MetricsError {
 #[derive(Clone, Default)]
 pub struct Metrics {
     registry: Registry,
+    /// Every collector registered through this handle (or its clones), by name.
+    collectors: Arc<Mutex<HashMap<String, Box<dyn Any + Send>>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -57,12 +71,13 @@ impl Metrics {
         &self.registry
     }
 
-    /// Registers a counter named `tagar_<name>`.
+    /// The counter named `tagar_<name>`, registered on first use.
     pub fn counter(&self, name: &str, help: &str) -> Result<IntCounter, MetricsError> {
         self.register(name, IntCounter::with_opts(opts(name, help)))
     }
 
-    /// Registers a counter family named `tagar_<name>` with the given label names.
+    /// The counter family named `tagar_<name>` with the given label names, registered on
+    /// first use.
     pub fn counter_vec(
         &self,
         name: &str,
@@ -72,12 +87,13 @@ impl Metrics {
         self.register(name, IntCounterVec::new(opts(name, help), labels))
     }
 
-    /// Registers a gauge named `tagar_<name>`.
+    /// The gauge named `tagar_<name>`, registered on first use.
     pub fn gauge(&self, name: &str, help: &str) -> Result<IntGauge, MetricsError> {
         self.register(name, IntGauge::with_opts(opts(name, help)))
     }
 
-    /// Registers a gauge family named `tagar_<name>` with the given label names.
+    /// The gauge family named `tagar_<name>` with the given label names, registered on first
+    /// use.
     pub fn gauge_vec(
         &self,
         name: &str,
@@ -87,8 +103,8 @@ impl Metrics {
         self.register(name, IntGaugeVec::new(opts(name, help), labels))
     }
 
-    /// Registers a histogram named `tagar_<name>`; `buckets` of `None` uses Prometheus'
-    /// defaults (5 ms to 10 s, suited to request latencies in seconds).
+    /// The histogram named `tagar_<name>`, registered on first use; `buckets` of `None` uses
+    /// Prometheus' defaults (5 ms to 10 s, suited to request latencies in seconds).
     pub fn histogram(
         &self,
         name: &str,
@@ -101,7 +117,8 @@ impl Metrics {
         )
     }
 
-    /// Registers a histogram family named `tagar_<name>` with the given label names.
+    /// The histogram family named `tagar_<name>` with the given label names, registered on
+    /// first use.
     pub fn histogram_vec(
         &self,
         name: &str,
@@ -125,10 +142,23 @@ impl Metrics {
         Ok(String::from_utf8_lossy(&buffer).into_owned())
     }
 
+    /// The collector registered as `name`, or `built`, registered now. A second ask returns
+    /// the first collector (its help text and labels stay those of the first ask).
     fn register<M>(&self, name: &str, built: prometheus::Result<M>) -> Result<M, MetricsError>
     where
-        M: prometheus::core::Collector + Clone + 'static,
+        M: prometheus::core::Collector + Clone + Send + 'static,
     {
+        let mut collectors = self
+            .collectors
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(existing) = collectors.get(name) {
+            return existing.downcast_ref::<M>().cloned().ok_or_else(|| {
+                MetricsError::KindMismatch {
+                    name: name.to_owned(),
+                }
+            });
+        }
         let error = |source| MetricsError::Register {
             name: name.to_owned(),
             source,
@@ -137,6 +167,7 @@ impl Metrics {
         self.registry
             .register(Box::new(metric.clone()))
             .map_err(error)?;
+        collectors.insert(name.to_owned(), Box::new(metric.clone()));
         Ok(metric)
     }
 }

@@ -68,7 +68,16 @@ async fn metrics_are_served_with_the_tagar_prefix() {
         .histogram_vec("publish_seconds", "Publish latency", &["network"], None)
         .unwrap();
     latency.with_label_values(&["mastodon"]).observe(0.2);
-    assert!(metrics.counter("posts_ingested_total", "again").is_err());
+    // Asked again, the registry returns the collector it holds, not a second one.
+    metrics
+        .counter("posts_ingested_total", "again")
+        .unwrap()
+        .inc();
+    assert!(
+        metrics
+            .gauge("posts_ingested_total", "another kind")
+            .is_err()
+    );
 
     let stop = CancellationToken::new();
     let (addr, _server) = admin::serve(
@@ -81,7 +90,7 @@ async fn metrics_are_served_with_the_tagar_prefix() {
     .unwrap();
     let (status, body) = get(addr, "/metrics").await;
     assert_eq!(status, 200);
-    assert!(body.contains("tagar_posts_ingested_total 3"), "{body}");
+    assert!(body.contains("tagar_posts_ingested_total 4"), "{body}");
     assert!(
         body.contains("tagar_publish_seconds_count{network=\"mastodon\"} 1"),
         "{body}"

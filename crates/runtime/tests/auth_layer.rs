@@ -19,11 +19,11 @@ struct Fixture {
     directory: Arc<StaticKeyDirectory>,
     key: String,
     key_id: String,
-    tenant: Uuid,
+    tenant: tagar_model::TenantId,
 }
 
 fn fixture() -> Fixture {
-    let tenant = Uuid::now_v7();
+    let tenant = tagar_model::TenantId::new();
     let (plain, stored) = ApiKey::generate(tenant, Role::Manager, BrandScope::All);
     let key_id = stored.key_id.clone();
     let directory = Arc::new(StaticKeyDirectory::from_iter([stored]));

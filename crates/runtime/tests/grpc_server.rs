@@ -22,7 +22,6 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_prost::ProstCodec;
-use uuid::Uuid;
 
 /// A hand-written unary service (no protos needed): answers the caller's tenant id,
 /// and only to managers.
@@ -101,7 +100,7 @@ async fn who_am_i(channel: Channel, api_key: Option<&str>) -> Result<String, Sta
 
 #[tokio::test]
 async fn calls_are_authenticated_and_scoped_end_to_end() {
-    let tenant = Uuid::now_v7();
+    let tenant = tagar_model::TenantId::new();
     let (manager_key, manager) = ApiKey::generate(tenant, Role::Manager, BrandScope::All);
     let (analyst_key, analyst) = ApiKey::generate(tenant, Role::Analyst, BrandScope::All);
     let directory = Arc::new(StaticKeyDirectory::from_iter([manager, analyst]));

@@ -22,6 +22,16 @@ pub enum Dialect {
     Sqlite,
 }
 
+impl Dialect {
+    /// The dialect `conn` speaks.
+    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+        match conn.backend_name() {
+            "SQLite" => Dialect::Sqlite,
+            _ => Dialect::Postgres,
+        }
+    }
+}
+
 /// The migrations of one owner of tables (the store itself, or a service), for both backends.
 ///
 /// Every set shares the database's one migrations table, so each numbers its files in a range

@@ -58,8 +58,14 @@ pub struct StoredEvent {
     pub occurred_at_us: i64,
 }
 
-const SELECT_EVENTS: &str = "SELECT global_position, event_id, tenant_id, aggregate_type, aggregate_id, version, \
-                             event_type, payload, occurred_at_us FROM events";
+macro_rules! select_events {
+    () => {
+        "SELECT global_position, event_id, tenant_id, aggregate_type, aggregate_id, version, \
+         event_type, payload, occurred_at_us FROM events"
+    };
+}
+
+const SELECT_EVENTS: &str = select_events!();
 
 fn uuid_column(row: &AnyRow, column: &'static str) -> Result<Uuid, StoreError> {
     let text: String = row.try_get(column)?;
@@ -139,6 +145,34 @@ impl StoreTx {
     }
 }
 
+const SELECT_STREAM: &str = concat!(
+    select_events!(),
+    " WHERE tenant_id = $1 AND aggregate_id = $2 ORDER BY version"
+);
+
+fn stream_query(
+    tenant: TenantId,
+    aggregate_id: Uuid,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
+    sqlx::query(SELECT_STREAM)
+        .bind(tenant.to_string())
+        .bind(aggregate_id.to_string())
+}
+
+impl StoreTx {
+    /// Like [`Store::read_stream`], inside this transaction.
+    pub async fn read_stream(
+        &mut self,
+        tenant: TenantId,
+        aggregate_id: Uuid,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = stream_query(tenant, aggregate_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter().map(stored_event).collect()
+    }
+}
+
 impl Store {
     /// Appends events and their outbox records in one transaction; see [`StoreTx::append`].
     #[tracing::instrument(skip_all, fields(aggregate = %aggregate.id, expected = expected, events = events.len()), err)]
@@ -162,13 +196,9 @@ impl Store {
         tenant: TenantId,
         aggregate_id: Uuid,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{SELECT_EVENTS} WHERE tenant_id = $1 AND aggregate_id = $2 ORDER BY version"
-        ))
-        .bind(tenant.to_string())
-        .bind(aggregate_id.to_string())
-        .fetch_all(self.pool())
-        .await?;
+        let rows = stream_query(tenant, aggregate_id)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(stored_event).collect()
     }
 

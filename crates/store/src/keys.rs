@@ -49,7 +49,7 @@ fn stored_key(row: &AnyRow) -> Result<StoredKey, StoreError> {
     let revoked_at_us: Option<i64> = row.try_get("revoked_at_us")?;
     Ok(StoredKey {
         key_id: row.try_get("key_id")?,
-        tenant: Uuid::parse_str(&tenant)
+        tenant: TenantId::parse(&tenant)
             .map_err(|e| corrupt("api_keys.tenant_id", e.to_string()))?,
         role: Role::parse(&role).map_err(|e| corrupt("api_keys.role", e.to_string()))?,
         brands: brands_from_text(row.try_get("brands")?)?,

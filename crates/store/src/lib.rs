@@ -32,7 +32,7 @@ pub use events::{AggregateRef, NewEvent, StoredEvent};
 pub use keys::KeyListing;
 pub use log::{SqlLog, SqlLogConfig};
 pub use outbox::{OutboxMessage, OutboxRelay, RelayConfig};
-pub use params::Placeholders;
+pub use params::{BulkInsert, MAX_BOUND_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, Placeholders};
 pub use tx::StoreTx;
 
 /// Microseconds since the epoch, the store's unit of time.

@@ -1,12 +1,10 @@
 //! The consumers that fold the other services' events into the read models: one consumer
 //! group per topic, so the hot posts topic never waits behind the others.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use prometheus::IntCounter;
-use tagar_eventlog::{HandleError, Record, RecordHandler, RunnerConfig, supervise};
-use tagar_host::Platform;
+use tagar_eventlog::{HandleError, Record, RecordHandler};
+use tagar_kernel::{Platform, Subscription};
 use tagar_proto::topics;
 use tagar_store::Store;
 use uuid::Uuid;
@@ -15,11 +13,12 @@ use crate::domain::fold::{Fold, fold};
 use crate::metrics::events_counter;
 use crate::store;
 
-/// The topics analytics reads and the consumer group of each.
-pub const SUBSCRIPTIONS: [(&str, &str); 3] = [
-    (topics::POSTS_INGESTED, "tagar-analytics-posts"),
-    (topics::MODERATION_EVENTS, "tagar-analytics-moderation"),
-    (topics::SCHEDULING_EVENTS, "tagar-analytics-scheduling"),
+/// The topics analytics reads, each with a consumer group of its own. The posts topic is the
+/// busy one: it folds larger batches.
+pub const SUBSCRIPTIONS: [Subscription; 3] = [
+    Subscription::new("tagar-analytics-posts", &[topics::POSTS_INGESTED]).batch(2_000),
+    Subscription::new("tagar-analytics-moderation", &[topics::MODERATION_EVENTS]).batch(500),
+    Subscription::new("tagar-analytics-scheduling", &[topics::SCHEDULING_EVENTS]).batch(500),
 ];
 
 /// Folds a batch of records in memory and writes it in one transaction at flush.
@@ -45,7 +44,7 @@ impl ReadModelFolder {
 #[async_trait]
 impl RecordHandler for ReadModelFolder {
     async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
-        let (meta, envelope) = tagar_host::events::decode(record)?;
+        let (meta, envelope) = tagar_kernel::events::decode(record)?;
         let folded = fold(&meta, envelope).map_err(|e| HandleError::Poison(e.to_string()))?;
         if !folded.is_empty() {
             self.batch.push((meta.event_id, folded));
@@ -74,23 +73,11 @@ impl RecordHandler for ReadModelFolder {
 /// Starts one consumer per subscribed topic, each stopping with the process. A topic is
 /// provisioned by the service that writes it, which may start later: the member joins again
 /// until it can (nothing is lost, the group resumes at its last commit).
-pub fn spawn(platform: &Platform) {
-    for (topic, group) in SUBSCRIPTIONS {
-        let log = Arc::clone(&platform.log);
-        let store = platform.store.clone();
-        let events = events_counter(&platform.metrics, topic);
-        let token = platform.shutdown.token();
-        let config = RunnerConfig {
-            batch_size: if topic == topics::POSTS_INGESTED {
-                2_000
-            } else {
-                500
-            },
-            ..RunnerConfig::default()
-        };
-        platform.shutdown.spawn(group, async move {
-            let mut folder = ReadModelFolder::new(store, group, events);
-            supervise(log, group, &[topic], config, &mut folder, token).await;
-        });
+pub fn spawn(platform: &Platform) -> anyhow::Result<()> {
+    for subscription in SUBSCRIPTIONS {
+        let events = events_counter(&platform.metrics, subscription.topics[0])?;
+        let folder = ReadModelFolder::new(platform.store.clone(), subscription.group, events);
+        platform.consume(subscription, folder);
     }
+    Ok(())
 }

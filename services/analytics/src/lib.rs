@@ -5,16 +5,17 @@
 //! - [`domain`]: pure folding and trend maths;
 //! - [`consumers`]: one consumer group per topic read, batching each poll into one
 //!   idempotent transaction;
-//! - [`store`]: the SQL; [`query`]: the read side; [`grpc`]: the handlers.
+//! - [`store`]: the SQL; [`grpc`]: the handlers and the checked queries behind them;
+//! - [`wire`]: the read models as the API's messages.
 
 pub mod consumers;
 pub mod domain;
 pub mod grpc;
 pub mod metrics;
-pub mod query;
 pub mod store;
+pub mod wire;
 
-use tagar_host::{Platform, ServiceModule};
+use tagar_kernel::{Platform, ServiceModule};
 use tagar_proto::v1::analytics_service_server::AnalyticsServiceServer;
 use tagar_store::MigrationSet;
 use tonic::service::RoutesBuilder;
@@ -53,13 +54,13 @@ impl ServiceModule for Analytics {
         &[GRPC_SERVICE]
     }
 
-    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) {
+    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
         let api = grpc::AnalyticsApi::new(platform.store.clone(), platform.shutdown.clone());
         routes.add_service(AnalyticsServiceServer::new(api));
+        Ok(())
     }
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
-        consumers::spawn(platform);
-        Ok(())
+        consumers::spawn(platform)
     }
 }

@@ -5,5 +5,5 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tagar_host::main_for(Arc::new(tagar_analytics::Analytics)).await
+    tagar_kernel::main_for(Arc::new(tagar_analytics::Analytics)).await
 }

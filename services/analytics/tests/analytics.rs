@@ -5,14 +5,13 @@ mod support;
 
 use std::time::Duration;
 
-use tagar_host::both_modes;
+use tagar_kernel::both_modes;
 
 use chrono::{DateTime, Utc};
 use tagar_model::{BrandId, TenantId};
 use tagar_proto::convert::time_to_wire;
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
-use tagar_proto::v1::analytics_service_client::AnalyticsServiceClient;
 use tagar_proto::v1::envelope::Event;
 use tagar_proto::v1::{
     BrandMatch, Decision, Envelope, GetBrandActivityRequest, GetBrandActivityResponse,
@@ -21,9 +20,9 @@ use tagar_proto::v1::{
 };
 use tagar_runtime::auth::{BrandScope, Role};
 use tonic::Code;
-use tonic::transport::Channel;
 
-use support::{Harness, authed, eventually};
+use support::{Harness, eventually};
+use tagar_client::{AnalyticsClient, unary};
 
 fn post(tenant: TenantId, brand: BrandId, tags: &[&str], created: DateTime<Utc>) -> Envelope {
     let ingested = PostIngested {
@@ -72,17 +71,13 @@ fn range() -> GetBrandActivityRequest {
     }
 }
 
-async fn activity(
-    client: &mut AnalyticsServiceClient<Channel>,
-    key: &str,
-    brand: BrandId,
-) -> GetBrandActivityResponse {
+async fn activity(client: &mut AnalyticsClient, brand: BrandId) -> GetBrandActivityResponse {
     let request = GetBrandActivityRequest {
         brand_id: brand.to_string(),
         ..range()
     };
     client
-        .get_brand_activity(authed(key, request))
+        .get_brand_activity(unary(request))
         .await
         .unwrap()
         .into_inner()
@@ -90,8 +85,7 @@ async fn activity(
 
 /// Waits until the brand's totals satisfy `done`, and returns them.
 async fn totals_when(
-    client: &mut AnalyticsServiceClient<Channel>,
-    key: &str,
+    client: &mut AnalyticsClient,
     brand: BrandId,
     what: &str,
     done: impl Fn(&MinuteActivity) -> bool,
@@ -100,7 +94,7 @@ async fn totals_when(
         let mut client = client.clone();
         let done = &done;
         async move {
-            let got = activity(&mut client, key, brand).await;
+            let got = activity(&mut client, brand).await;
             done(got.total.as_ref().unwrap()).then_some(got)
         }
     })
@@ -109,18 +103,14 @@ async fn totals_when(
 
 both_modes!(posts_moderation_and_publishing_are_counted_once);
 
-async fn posts_moderation_and_publishing_are_counted_once(mode: tagar_host::Mode) {
+async fn posts_moderation_and_publishing_are_counted_once(mode: tagar_kernel::Mode) {
     let harness = Harness::start(mode).await;
     let (tenant, brand) = (TenantId::new(), BrandId::new());
-    let key = harness.key(tenant, Role::Analyst, BrandScope::All).await;
-    let mut client = harness.client().await;
+    let mut key = harness.client(tenant, Role::Analyst, BrandScope::All).await;
 
     let first = posts(tenant, brand, "kopi", 12);
     harness.publish(topics::POSTS_INGESTED, &first).await;
-    let got = totals_when(&mut client, &key, brand, "12 mentions", |t| {
-        t.mentions >= 12
-    })
-    .await;
+    let got = totals_when(&mut key, brand, "12 mentions", |t| t.mentions >= 12).await;
     let total = got.total.unwrap();
     assert_eq!((total.mentions, total.likes, total.reposts), (12, 24, 12));
     assert!(!got.minutes.is_empty());
@@ -131,7 +121,7 @@ async fn posts_moderation_and_publishing_are_counted_once(mode: tagar_host::Mode
     harness
         .publish(topics::POSTS_INGESTED, &posts(tenant, brand, "kopi", 1))
         .await;
-    let got = totals_when(&mut client, &key, brand, "the 13th", |t| t.mentions >= 13).await;
+    let got = totals_when(&mut key, brand, "the 13th", |t| t.mentions >= 13).await;
     assert_eq!(got.total.unwrap().mentions, 13, "redelivery counted twice");
 
     // Moderation: a hide and a review flag two; a case hidden by a moderator adds a hide,
@@ -171,7 +161,7 @@ async fn posts_moderation_and_publishing_are_counted_once(mode: tagar_host::Mode
     harness
         .publish(topics::MODERATION_EVENTS, &moderation)
         .await;
-    let got = totals_when(&mut client, &key, brand, "3 flagged", |t| t.flagged >= 3).await;
+    let got = totals_when(&mut key, brand, "3 flagged", |t| t.flagged >= 3).await;
     let total = got.total.unwrap();
     assert_eq!((total.flagged, total.hidden), (3, 2));
     assert!((got.flagged_share - 3.0 / 13.0).abs() < 1e-9);
@@ -189,14 +179,14 @@ async fn posts_moderation_and_publishing_are_counted_once(mode: tagar_host::Mode
     harness
         .publish(topics::SCHEDULING_EVENTS, &[published.clone(), published])
         .await;
-    totals_when(&mut client, &key, brand, "a publish", |t| t.published >= 1).await;
+    totals_when(&mut key, brand, "a publish", |t| t.published >= 1).await;
 
     let request = GetBrandActivityRequest {
         brand_id: brand.to_string(),
         ..range()
     };
-    let csv = client
-        .export_brand_activity(authed(&key, request))
+    let csv = key
+        .export_brand_activity(unary(request))
         .await
         .unwrap()
         .into_inner()
@@ -211,23 +201,22 @@ async fn posts_moderation_and_publishing_are_counted_once(mode: tagar_host::Mode
         .sum();
     assert_eq!(summed, 13);
 
-    let metrics = harness.running.platform.metrics.encode().unwrap();
+    let metrics = harness.app.platform().metrics.encode().unwrap();
     assert!(metrics.contains("tagar_analytics_events_total{topic=\"tagar.posts.ingested.v1\"}"));
 
     // Settle, then check nothing moved: the duplicate publish counted once.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let total = activity(&mut client, &key, brand).await.total.unwrap();
+    let total = activity(&mut key, brand).await.total.unwrap();
     assert_eq!((total.mentions, total.published, total.hidden), (13, 1, 2));
     harness.stop().await;
 }
 
 both_modes!(a_burst_of_a_new_hashtag_trends_and_is_pushed);
 
-async fn a_burst_of_a_new_hashtag_trends_and_is_pushed(mode: tagar_host::Mode) {
+async fn a_burst_of_a_new_hashtag_trends_and_is_pushed(mode: tagar_kernel::Mode) {
     let harness = Harness::start(mode).await;
     let (tenant, brand) = (TenantId::new(), BrandId::new());
-    let key = harness.key(tenant, Role::Manager, BrandScope::All).await;
-    let mut client = harness.client().await;
+    let mut key = harness.client(tenant, Role::Manager, BrandScope::All).await;
 
     // A steady tag: ten a minute for the last 35 minutes.
     let now = Utc::now();
@@ -236,18 +225,15 @@ async fn a_burst_of_a_new_hashtag_trends_and_is_pushed(mode: tagar_host::Mode) {
         .map(|m| post(tenant, brand, &["teh"], now - chrono::Duration::minutes(m)))
         .collect();
     harness.publish(topics::POSTS_INGESTED, &steady).await;
-    totals_when(&mut client, &key, brand, "the steady tag", |t| {
-        t.mentions >= 350
-    })
-    .await;
+    totals_when(&mut key, brand, "the steady tag", |t| t.mentions >= 350).await;
 
     let trends_request = |brand_id: String| GetTrendsRequest {
         brand_id,
         limit: 5,
         window_minutes: 0,
     };
-    let mut watch = client
-        .watch_trends(authed(&key, trends_request(brand.to_string())))
+    let mut watch = key
+        .watch_trends(unary(trends_request(brand.to_string())))
         .await
         .unwrap()
         .into_inner();
@@ -283,8 +269,8 @@ async fn a_burst_of_a_new_hashtag_trends_and_is_pushed(mode: tagar_host::Mode) {
     assert_eq!(pushed.trends[1].hashtag, "teh");
 
     for brand_id in [brand.to_string(), String::new()] {
-        let got = client
-            .get_trends(authed(&key, trends_request(brand_id)))
+        let got = key
+            .get_trends(unary(trends_request(brand_id)))
             .await
             .unwrap()
             .into_inner();
@@ -297,12 +283,11 @@ async fn a_burst_of_a_new_hashtag_trends_and_is_pushed(mode: tagar_host::Mode) {
 
 both_modes!(tenants_and_roles_are_kept_apart);
 
-async fn tenants_and_roles_are_kept_apart(mode: tagar_host::Mode) {
+async fn tenants_and_roles_are_kept_apart(mode: tagar_kernel::Mode) {
     let harness = Harness::start(mode).await;
     let (tenant_a, tenant_b, brand) = (TenantId::new(), TenantId::new(), BrandId::new());
-    let key_a = harness.key(tenant_a, Role::Admin, BrandScope::All).await;
-    let key_b = harness.key(tenant_b, Role::Admin, BrandScope::All).await;
-    let mut client = harness.client().await;
+    let mut key_a = harness.client(tenant_a, Role::Admin, BrandScope::All).await;
+    let mut key_b = harness.client(tenant_b, Role::Admin, BrandScope::All).await;
 
     harness
         .publish(
@@ -310,27 +295,21 @@ async fn tenants_and_roles_are_kept_apart(mode: tagar_host::Mode) {
             &posts(tenant_a, brand, "rahasia", 8),
         )
         .await;
-    totals_when(&mut client, &key_a, brand, "A's posts", |t| t.mentions >= 8).await;
+    totals_when(&mut key_a, brand, "A's posts", |t| t.mentions >= 8).await;
 
     // Tenant B asking for A's brand sees nothing, and no trend of A's.
-    let theirs = activity(&mut client, &key_b, brand).await;
+    let theirs = activity(&mut key_b, brand).await;
     assert_eq!(theirs.total.unwrap().mentions, 0);
     assert!(theirs.minutes.is_empty());
     let all = GetTrendsRequest::default();
-    let trends_b = client
-        .get_trends(authed(&key_b, all.clone()))
-        .await
-        .unwrap();
+    let trends_b = key_b.get_trends(unary(all.clone())).await.unwrap();
     assert!(trends_b.into_inner().trends.is_empty());
-    let trends_a = client
-        .get_trends(authed(&key_a, all.clone()))
-        .await
-        .unwrap();
+    let trends_a = key_a.get_trends(unary(all.clone())).await.unwrap();
     assert_eq!(trends_a.into_inner().trends[0].hashtag, "rahasia");
 
     // Roles and brand scopes.
-    let other_brand = harness
-        .key(
+    let mut other_brand = harness
+        .client(
             tenant_a,
             Role::Analyst,
             BrandScope::Only([uuid::Uuid::now_v7()].into()),
@@ -340,21 +319,18 @@ async fn tenants_and_roles_are_kept_apart(mode: tagar_host::Mode) {
         brand_id: brand.to_string(),
         ..range()
     };
-    let denied = client
-        .get_brand_activity(authed(&other_brand, request.clone()))
+    let denied = other_brand
+        .get_brand_activity(unary(request.clone()))
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
-    let denied = client
-        .get_trends(authed(&other_brand, all))
-        .await
-        .unwrap_err();
+    let denied = other_brand.get_trends(unary(all)).await.unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
-    let moderator = harness
-        .key(tenant_a, Role::Moderator, BrandScope::All)
+    let mut moderator = harness
+        .client(tenant_a, Role::Moderator, BrandScope::All)
         .await;
-    let denied = client
-        .get_brand_activity(authed(&moderator, request.clone()))
+    let denied = moderator
+        .get_brand_activity(unary(request.clone()))
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
@@ -363,10 +339,7 @@ async fn tenants_and_roles_are_kept_apart(mode: tagar_host::Mode) {
         brand_id: "acme".into(),
         ..range()
     };
-    let refused = client
-        .get_brand_activity(authed(&key_a, bad))
-        .await
-        .unwrap_err();
+    let refused = key_a.get_brand_activity(unary(bad)).await.unwrap_err();
     assert_eq!(refused.code(), Code::InvalidArgument);
     assert!(
         refused.message().starts_with("brand_id"),
@@ -378,17 +351,14 @@ async fn tenants_and_roles_are_kept_apart(mode: tagar_host::Mode) {
         to: request.from,
         ..request
     };
-    let refused = client
-        .get_brand_activity(authed(&key_a, reversed))
-        .await
-        .unwrap_err();
+    let refused = key_a.get_brand_activity(unary(reversed)).await.unwrap_err();
     assert_eq!(refused.code(), Code::InvalidArgument);
     harness.stop().await;
 }
 
 both_modes!(a_restart_mid_batch_loses_nothing_and_counts_nothing_twice);
 
-async fn a_restart_mid_batch_loses_nothing_and_counts_nothing_twice(mode: tagar_host::Mode) {
+async fn a_restart_mid_batch_loses_nothing_and_counts_nothing_twice(mode: tagar_kernel::Mode) {
     let harness = Harness::start(mode).await;
     let (tenant, brand) = (TenantId::new(), BrandId::new());
     let key = harness.key(tenant, Role::Analyst, BrandScope::All).await;
@@ -399,13 +369,10 @@ async fn a_restart_mid_batch_loses_nothing_and_counts_nothing_twice(mode: tagar_
     }
     // Stopped while it folds (or before it began), started again on the same store and log.
     let harness = harness.restart().await;
-    let mut client = harness.client().await;
-    totals_when(&mut client, &key, brand, "2,000 mentions", |t| {
-        t.mentions >= 2_000
-    })
-    .await;
+    let mut key = harness.connect(&key).await;
+    totals_when(&mut key, brand, "2,000 mentions", |t| t.mentions >= 2_000).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let total = activity(&mut client, &key, brand).await.total.unwrap();
+    let total = activity(&mut key, brand).await.total.unwrap();
     assert_eq!(total.mentions, 2_000);
     harness.stop().await;
 }

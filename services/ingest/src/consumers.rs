@@ -9,16 +9,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tagar_eventlog::{EventLog, HandleError, Record, RecordHandler, RunnerConfig, supervise};
+use tagar_eventlog::{HandleError, Record, RecordHandler};
+use tagar_kernel::Subscription;
 use tagar_model::{Post, TenantId};
 use tagar_proto::topics;
 use tagar_proto::v1::envelope::Event;
-use tokio_util::sync::CancellationToken;
 
 use crate::ingestor::{Ingestor, Source};
 
-/// The consumer group of loopback deliveries.
-pub const LOOPBACK_GROUP: &str = "tagar-ingest-loopback";
+/// The consumer group of loopback deliveries, and what it reads.
+pub const LOOPBACK: Subscription =
+    Subscription::new("tagar-ingest-loopback", &[topics::LOOPBACK_NETWORK]);
 
 /// Ingests loopback deliveries.
 pub struct LoopbackHandler {
@@ -44,7 +45,7 @@ impl RecordHandler for LoopbackHandler {
     }
 
     async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
-        let (meta, envelope) = tagar_host::events::decode(record)?;
+        let (meta, envelope) = tagar_kernel::events::decode(record)?;
         let Some(Event::NetworkPostDelivered(delivered)) = envelope.event else {
             // Other facts on the network's topic are not posts to take in.
             return Ok(());
@@ -74,24 +75,4 @@ impl RecordHandler for LoopbackHandler {
         }
         Ok(())
     }
-}
-
-/// Consumes the loopback topic until `cancel`, joining again after failures (from the last
-/// commit).
-pub async fn run_loopback(
-    log: Arc<dyn EventLog>,
-    ingestor: Arc<Ingestor>,
-    cancel: CancellationToken,
-) {
-    let mut handler = LoopbackHandler::new(ingestor);
-    let topics = [topics::LOOPBACK_NETWORK];
-    supervise(
-        log,
-        LOOPBACK_GROUP,
-        &topics,
-        RunnerConfig::default(),
-        &mut handler,
-        cancel,
-    )
-    .await;
 }

@@ -4,18 +4,18 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use tagar_model::{BrandId, Post, TenantId};
+use tagar_kernel::{ApiError, ApiResult, Caller, reply, request};
+use tagar_model::{Post, TenantId};
 use tagar_proto::v1::{self, ingest_service_server::IngestService};
-use tagar_runtime::auth::{Principal, Role, principal_from};
-use tagar_store::{Store, StoreError};
+use tagar_runtime::auth::Role;
+use tagar_store::Store;
 use tonic::{Request, Response, Status, Streaming};
-use uuid::Uuid;
 
+use crate::commands::Commands;
 use crate::domain::RuleError;
 use crate::ingestor::{Ingestor, Source};
 use crate::rule_cache::RuleCache;
-use crate::rules::{self, RuleCommandError};
-use crate::wire;
+use crate::{store, wire};
 
 /// The most posts matched and published in one batch; a larger request is split.
 pub const MAX_BATCH: usize = 5_000;
@@ -30,6 +30,7 @@ const RULE_EDITORS: &[Role] = &[Role::Admin, Role::Manager];
 /// The gRPC service.
 pub struct IngestGrpc {
     store: Store,
+    commands: Commands,
     ingestor: Arc<Ingestor>,
     rules: Arc<RuleCache>,
 }
@@ -38,6 +39,7 @@ impl IngestGrpc {
     /// Handlers over the store, the ingest path and the rule cache.
     pub fn new(store: Store, ingestor: Arc<Ingestor>, rules: Arc<RuleCache>) -> Self {
         Self {
+            commands: Commands::new(store.clone()),
             store,
             ingestor,
             rules,
@@ -45,37 +47,13 @@ impl IngestGrpc {
     }
 }
 
-fn tenant_of(principal: &Principal) -> TenantId {
-    TenantId::from_uuid(principal.tenant)
-}
-
-fn brand_in_scope(principal: &Principal, raw: &str) -> Result<BrandId, Status> {
-    let brand =
-        BrandId::parse(raw).map_err(|_| Status::invalid_argument("brand_id: is not a UUID"))?;
-    principal.require_brand(*brand.as_uuid())?;
-    Ok(brand)
-}
-
-fn store_status(e: &StoreError) -> Status {
-    match e {
-        StoreError::Conflict { .. } => Status::aborted("version conflict: reload and retry"),
-        other => {
-            tracing::error!(error = %other, "ingest store failure");
-            Status::internal("the store failed; try again")
+impl From<RuleError> for ApiError {
+    fn from(e: RuleError) -> Self {
+        match e {
+            RuleError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            RuleError::AlreadyExists => ApiError::AlreadyExists(e.to_string()),
+            RuleError::NotFound => ApiError::NotFound("listening rule".into()),
         }
-    }
-}
-
-fn command_status(e: RuleCommandError) -> Status {
-    match e {
-        RuleCommandError::Refused(e @ RuleError::Invalid { .. }) => {
-            Status::invalid_argument(e.to_string())
-        }
-        RuleCommandError::Refused(e @ RuleError::AlreadyExists) => {
-            Status::already_exists(e.to_string())
-        }
-        RuleCommandError::Refused(e @ RuleError::NotFound) => Status::not_found(e.to_string()),
-        RuleCommandError::Store(e) => store_status(&e),
     }
 }
 
@@ -85,7 +63,7 @@ impl IngestGrpc {
         tenant: TenantId,
         batch: &mut Vec<Post>,
         out: &mut v1::PushPostsResponse,
-    ) -> Result<(), Status> {
+    ) -> ApiResult<()> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -96,7 +74,7 @@ impl IngestGrpc {
             .await
             .map_err(|e| {
                 tracing::error!(%tenant, error = %e, "a pushed batch could not be ingested");
-                Status::unavailable(format!(
+                ApiError::Unavailable(format!(
                     "posts could not be published ({e}); retry the stream: posts already taken count as duplicates"
                 ))
             })?;
@@ -106,22 +84,23 @@ impl IngestGrpc {
     }
 }
 
-#[tonic::async_trait]
-impl IngestService for IngestGrpc {
-    async fn push_posts(
+impl IngestGrpc {
+    async fn push(
         &self,
         request: Request<Streaming<v1::PushPostsRequest>>,
-    ) -> Result<Response<v1::PushPostsResponse>, Status> {
-        let principal = principal_from(&request)?;
-        principal.require_role(PUSHERS)?;
-        let tenant = tenant_of(principal);
+    ) -> ApiResult<v1::PushPostsResponse> {
+        let caller = Caller::of(&request, PUSHERS)?;
+        let tenant = caller.tenant();
         let mut stream = request.into_inner().ready_chunks(MESSAGES_PER_BATCH);
         let mut out = v1::PushPostsResponse::default();
         let mut batch: Vec<Post> = Vec::new();
         let mut index: u64 = 0;
         while let Some(messages) = stream.next().await {
             for message in messages {
-                for wire_post in message?.posts {
+                let message = message.map_err(|s| {
+                    ApiError::Unavailable(format!("the stream broke: {}", s.message()))
+                })?;
+                for wire_post in message.posts {
                     match Post::try_from(wire_post) {
                         Ok(post) => batch.push(post),
                         Err(e) => {
@@ -144,60 +123,88 @@ impl IngestService for IngestGrpc {
             self.flush(tenant, &mut batch, &mut out).await?;
         }
         self.ingestor.count(Source::Push, "rejected", out.rejected);
-        Ok(Response::new(out))
+        Ok(out)
+    }
+
+    async fn add_rule(
+        &self,
+        request: Request<v1::AddListeningRuleRequest>,
+    ) -> ApiResult<v1::AddListeningRuleResponse> {
+        let caller = Caller::of(&request, RULE_EDITORS)?;
+        let req = request.get_ref();
+        let brand = caller.brand(&req.brand_id)?;
+        let kind = wire::kind_from(req.kind, "kind")?;
+        let rule = self
+            .commands
+            .add(caller.tenant(), brand, kind, &req.pattern)
+            .await?;
+        self.rules.invalidate(caller.tenant());
+        Ok(v1::AddListeningRuleResponse {
+            rule: Some(wire::rule_to(&rule)),
+        })
+    }
+
+    async fn remove_rule(
+        &self,
+        request: Request<v1::RemoveListeningRuleRequest>,
+    ) -> ApiResult<v1::RemoveListeningRuleResponse> {
+        let caller = Caller::of(&request, RULE_EDITORS)?;
+        let req = request.get_ref();
+        let brand = caller.brand(&req.brand_id)?;
+        let rule_id = request::uuid(&req.rule_id, "rule_id")?;
+        self.commands
+            .remove(caller.tenant(), brand, rule_id)
+            .await?;
+        self.rules.invalidate(caller.tenant());
+        Ok(v1::RemoveListeningRuleResponse {})
+    }
+
+    async fn list_rules(
+        &self,
+        request: Request<v1::ListListeningRulesRequest>,
+    ) -> ApiResult<v1::ListListeningRulesResponse> {
+        let caller = Caller::of(&request, RULE_EDITORS)?;
+        let brand = caller.brand(&request.get_ref().brand_id)?;
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
+        let rules = store::active_rules(&mut conn, caller.tenant(), Some(brand)).await?;
+        Ok(v1::ListListeningRulesResponse {
+            rules: rules.iter().map(wire::rule_to).collect(),
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl IngestService for IngestGrpc {
+    async fn push_posts(
+        &self,
+        request: Request<Streaming<v1::PushPostsRequest>>,
+    ) -> Result<Response<v1::PushPostsResponse>, Status> {
+        reply(self.push(request).await)
     }
 
     async fn add_listening_rule(
         &self,
         request: Request<v1::AddListeningRuleRequest>,
     ) -> Result<Response<v1::AddListeningRuleResponse>, Status> {
-        let principal = principal_from(&request)?;
-        principal.require_role(RULE_EDITORS)?;
-        let tenant = tenant_of(principal);
-        let req = request.get_ref();
-        let brand = brand_in_scope(principal, &req.brand_id)?;
-        let kind = wire::kind_from(req.kind, "kind")
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let rule = rules::add(&self.store, tenant, brand, kind, &req.pattern)
-            .await
-            .map_err(command_status)?;
-        self.rules.invalidate(tenant);
-        Ok(Response::new(v1::AddListeningRuleResponse {
-            rule: Some(wire::rule_to(&rule)),
-        }))
+        reply(self.add_rule(request).await)
     }
 
     async fn remove_listening_rule(
         &self,
         request: Request<v1::RemoveListeningRuleRequest>,
     ) -> Result<Response<v1::RemoveListeningRuleResponse>, Status> {
-        let principal = principal_from(&request)?;
-        principal.require_role(RULE_EDITORS)?;
-        let tenant = tenant_of(principal);
-        let req = request.get_ref();
-        let brand = brand_in_scope(principal, &req.brand_id)?;
-        let rule_id = Uuid::parse_str(req.rule_id.trim())
-            .map_err(|_| Status::invalid_argument("rule_id: is not a UUID"))?;
-        rules::remove(&self.store, tenant, brand, rule_id)
-            .await
-            .map_err(command_status)?;
-        self.rules.invalidate(tenant);
-        Ok(Response::new(v1::RemoveListeningRuleResponse {}))
+        reply(self.remove_rule(request).await)
     }
 
     async fn list_listening_rules(
         &self,
         request: Request<v1::ListListeningRulesRequest>,
     ) -> Result<Response<v1::ListListeningRulesResponse>, Status> {
-        let principal = principal_from(&request)?;
-        principal.require_role(RULE_EDITORS)?;
-        let tenant = tenant_of(principal);
-        let brand = brand_in_scope(principal, &request.get_ref().brand_id)?;
-        let rules = rules::list(&self.store, tenant, brand)
-            .await
-            .map_err(|e| store_status(&e))?;
-        Ok(Response::new(v1::ListListeningRulesResponse {
-            rules: rules.iter().map(wire::rule_to).collect(),
-        }))
+        reply(self.list_rules(request).await)
     }
 }

@@ -223,7 +223,7 @@ pub fn records(
             let id = post_event_id(tenant, post).to_string();
             envelope.correlation_id.clone_from(&id);
             envelope.event_id = id;
-            tagar_host::events::outgoing(&envelope, post.conversation_key().to_owned())
+            tagar_kernel::events::outgoing(&envelope, post.conversation_key().to_owned())
         })
         .collect()
 }

@@ -3,34 +3,37 @@
 //! `tagar.posts.ingested.v1`. Stateless apart from its shared tables: it scales out when a
 //! hashtag trends.
 //!
-//! - [`grpc`]: `IngestService` (`PushPosts`, listening rules);
-//! - [`ingestor`]: the one path every post takes (duplicate drop, matching, publish);
-//! - [`consumers`]: the loopback network's deliveries;
+//! Laid out as every service is (`docs/ANATOMY.md`):
 //! - [`domain`]: the listening-rule aggregate and the matcher, pure;
-//! - [`jsonl`]: JSONL replays, for `tagar push`.
+//! - [`wire`]: rules and their events on the wire;
+//! - [`commands`]: the rule aggregate's repository (events, outbox, read model and the
+//!   tenant's rules version in one transaction);
+//! - [`store`]: the rules' read model and the seen-posts table behind the duplicate drop;
+//! - [`grpc`] serves `IngestService` (`PushPosts`, listening rules);
+//! - [`consumers`]: the loopback network's deliveries;
+//! - [`ingestor`]: the one path every post takes (duplicate drop, matching, publish), and
+//!   [`rule_cache`]: each tenant's compiled matcher.
 
+pub mod commands;
 pub mod consumers;
 pub mod domain;
 pub mod grpc;
 pub mod ingestor;
-pub mod jsonl;
 pub mod metrics;
 pub mod rule_cache;
-pub mod rules;
 pub mod store;
 pub mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tagar_host::{Platform, ServiceModule};
+use tagar_kernel::{Platform, ServiceModule};
 use tagar_proto::topics;
 use tagar_proto::v1::ingest_service_server::IngestServiceServer;
 use tagar_store::MigrationSet;
 use tonic::service::RoutesBuilder;
 
 pub use ingestor::{BatchOutcome, Ingestor, Source};
-pub use jsonl::{JsonlBatch, JsonlBatches, JsonlError, parse_jsonl_line};
 
 /// How often a replica checks whether a tenant's rules changed elsewhere.
 pub const RULES_REFRESH: Duration = Duration::from_millis(250);
@@ -41,7 +44,7 @@ pub struct Ingest;
 
 /// The ingest path over a platform. The gRPC handlers and the loopback consumer each build
 /// their own (the counter is shared); their rule caches agree within [`RULES_REFRESH`].
-fn parts(platform: &Platform) -> (Arc<rule_cache::RuleCache>, Arc<Ingestor>) {
+fn parts(platform: &Platform) -> anyhow::Result<(Arc<rule_cache::RuleCache>, Arc<Ingestor>)> {
     let rules = Arc::new(rule_cache::RuleCache::new(
         platform.store.clone(),
         RULES_REFRESH,
@@ -50,9 +53,9 @@ fn parts(platform: &Platform) -> (Arc<rule_cache::RuleCache>, Arc<Ingestor>) {
         platform.store.clone(),
         Arc::clone(&platform.log),
         Arc::clone(&rules),
-        metrics::posts_ingested(&platform.metrics),
+        metrics::posts_ingested(&platform.metrics)?,
     ));
-    (rules, ingestor)
+    Ok((rules, ingestor))
 }
 
 impl ServiceModule for Ingest {
@@ -76,22 +79,21 @@ impl ServiceModule for Ingest {
         &["tagar.v1.IngestService"]
     }
 
-    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) {
-        let (rules, ingestor) = parts(platform);
+    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
+        let (rules, ingestor) = parts(platform)?;
         routes.add_service(IngestServiceServer::new(grpc::IngestGrpc::new(
             platform.store.clone(),
             ingestor,
             rules,
         )));
+        Ok(())
     }
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
-        let (_, ingestor) = parts(platform);
-        let log = Arc::clone(&platform.log);
-        let cancel = platform.shutdown.token();
-        platform.shutdown.spawn(
-            "ingest-loopback",
-            consumers::run_loopback(log, ingestor, cancel),
+        let (_, ingestor) = parts(platform)?;
+        platform.consume(
+            consumers::LOOPBACK,
+            consumers::LoopbackHandler::new(ingestor),
         );
         Ok(())
     }

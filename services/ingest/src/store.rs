@@ -3,12 +3,16 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use async_trait::async_trait;
 use sqlx::{AnyConnection, Row};
+use tagar_kernel::{Change, CommandError, Projection};
 use tagar_model::{BrandId, Network, TenantId};
-use tagar_store::{MigrationSet, Placeholders, Store, StoreError, StoreTx};
+use tagar_store::{
+    BulkInsert, MAX_ROWS_PER_STATEMENT, MigrationSet, Placeholders, Store, StoreError, StoreTx,
+};
 use uuid::Uuid;
 
-use crate::domain::{ListeningRule, Pattern, RuleKind};
+use crate::domain::{ListeningRule, Pattern, RuleError, RuleEvent, RuleKind, RuleState};
 
 /// Ingest's tables, numbered 1000–1999.
 pub static MIGRATIONS: MigrationSet = MigrationSet {
@@ -19,9 +23,6 @@ pub static MIGRATIONS: MigrationSet = MigrationSet {
 
 /// A post's identity for the duplicate drop: `(network, native id)`.
 pub type SeenKey = (&'static str, String);
-
-/// Rows per multi-row statement: five bound values a row, far below SQLite's 32,766.
-const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Claims the posts of `keys` (distinct) for `tenant`: inserts the ones never seen, and
 /// takes over claims older than `stale_before_us` that were never published. Returns the
@@ -35,20 +36,20 @@ pub async fn claim_seen(
 ) -> Result<HashSet<SeenKey>, StoreError> {
     let tenant = tenant.to_string();
     let mut claimed = HashSet::with_capacity(keys.len());
+    let claim = BulkInsert::new(
+        store.dialect(),
+        "INSERT INTO ingest_seen (tenant_id, network, native_id, claimed_at_us, published_at_us)",
+        5,
+    )
+    .tail(&[
+        " ON CONFLICT (tenant_id, network, native_id) DO UPDATE \
+         SET claimed_at_us = excluded.claimed_at_us \
+         WHERE ingest_seen.published_at_us = 0 AND ingest_seen.claimed_at_us < ",
+        " RETURNING network, native_id",
+    ]);
     let mut tx = store.begin().await?;
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = String::from(
-            "INSERT INTO ingest_seen (tenant_id, network, native_id, claimed_at_us, published_at_us) VALUES ",
-        );
-        let mut params = Placeholders::new(store.dialect());
-        params.rows(&mut sql, chunk.len(), 5);
-        sql.push_str(
-            " ON CONFLICT (tenant_id, network, native_id) DO UPDATE \
-             SET claimed_at_us = excluded.claimed_at_us \
-             WHERE ingest_seen.published_at_us = 0 AND ingest_seen.claimed_at_us < ",
-        );
-        params.push(&mut sql);
-        sql.push_str(" RETURNING network, native_id");
+    for chunk in keys.chunks(claim.rows_per_statement()) {
+        let sql = claim.sql(chunk.len());
         // Bound in the order written (see `Placeholders`): each row, then the stale bound.
         let mut query = sqlx::query(&sql);
         for (network, native_id) in chunk {
@@ -110,10 +111,10 @@ pub async fn release(
     .await
 }
 
-/// Statements over keys grouped by network, `ROWS_PER_STATEMENT` ids each.
+/// Statements over keys grouped by network, `MAX_ROWS_PER_STATEMENT` ids each.
 struct PerNetwork<'k>(Vec<(String, &'static str, Vec<&'k str>)>);
 
-/// One statement per network and `ROWS_PER_STATEMENT` ids: `around.0`, the time's placeholder,
+/// One statement per network and `MAX_ROWS_PER_STATEMENT` ids: `around.0`, the time's placeholder,
 /// `around.1`, then ` tenant_id = … AND network = … AND native_id IN (…)`.
 fn per_network<'k>(store: &Store, keys: &'k [SeenKey], around: (&str, &str)) -> PerNetwork<'k> {
     let mut by_network: BTreeMap<&'static str, Vec<&'k str>> = BTreeMap::new();
@@ -122,7 +123,7 @@ fn per_network<'k>(store: &Store, keys: &'k [SeenKey], around: (&str, &str)) -> 
     }
     let mut statements = Vec::new();
     for (network, ids) in by_network {
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        for chunk in ids.chunks(MAX_ROWS_PER_STATEMENT) {
             let mut sql = String::from(around.0);
             let mut params = Placeholders::new(store.dialect());
             params.push(&mut sql);
@@ -156,6 +157,35 @@ impl PerNetwork<'_> {
     }
 }
 
+/// Writes `ingest_rules` as rules are added and removed, and bumps the tenant's rules version
+/// so every replica recompiles its matcher. A brand has one rule per kind and pattern (a
+/// unique index): a second is refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RuleRows;
+
+#[async_trait]
+impl Projection<RuleState> for RuleRows {
+    async fn project(
+        &self,
+        tx: &mut StoreTx,
+        change: &Change<'_, RuleState>,
+    ) -> Result<(), CommandError<RuleError>> {
+        let tenant = change.after.tenant;
+        for event in change.events {
+            match event {
+                RuleEvent::Added(rule) => {
+                    if insert_rule(tx, tenant, rule).await? == RuleInsert::Duplicate {
+                        return Err(CommandError::Refused(RuleError::AlreadyExists));
+                    }
+                }
+                RuleEvent::Removed { rule_id, .. } => delete_rule(tx, tenant, *rule_id).await?,
+            }
+        }
+        bump_rules_version(tx, tenant).await?;
+        Ok(())
+    }
+}
+
 /// Whether inserting a rule's row found the same pattern on the brand already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleInsert {
@@ -166,7 +196,7 @@ pub enum RuleInsert {
 }
 
 /// Adds an active rule to the read model.
-pub async fn insert_rule(
+async fn insert_rule(
     tx: &mut StoreTx,
     tenant: TenantId,
     rule: &ListeningRule,
@@ -191,11 +221,7 @@ pub async fn insert_rule(
 }
 
 /// Removes a rule from the read model.
-pub async fn delete_rule(
-    tx: &mut StoreTx,
-    tenant: TenantId,
-    rule_id: Uuid,
-) -> Result<(), StoreError> {
+async fn delete_rule(tx: &mut StoreTx, tenant: TenantId, rule_id: Uuid) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM ingest_rules WHERE tenant_id = $1 AND rule_id = $2")
         .bind(tenant.to_string())
         .bind(rule_id.to_string())
@@ -205,7 +231,7 @@ pub async fn delete_rule(
 }
 
 /// Bumps the tenant's rules version, so every replica recompiles its matcher.
-pub async fn bump_rules_version(tx: &mut StoreTx, tenant: TenantId) -> Result<(), StoreError> {
+async fn bump_rules_version(tx: &mut StoreTx, tenant: TenantId) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO ingest_rule_versions (tenant_id, version) VALUES ($1, 1) \
          ON CONFLICT (tenant_id) DO UPDATE SET version = ingest_rule_versions.version + 1",

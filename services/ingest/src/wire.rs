@@ -49,22 +49,18 @@ pub fn rule_from(rule: &v1::ListeningRule) -> Result<ListeningRule, String> {
     })
 }
 
-/// A rule event as the envelope's payload, with the brand it concerns.
-pub fn rule_event_to(event: &RuleEvent) -> (BrandId, Event) {
+/// A rule event as the envelope's payload.
+pub fn rule_event_to(event: &RuleEvent) -> Event {
     match event {
-        RuleEvent::Added(rule) => (
-            rule.brand_id,
-            Event::ListeningRuleAdded(v1::ListeningRuleAdded {
-                rule: Some(rule_to(rule)),
-            }),
-        ),
-        RuleEvent::Removed { rule_id, brand_id } => (
-            *brand_id,
+        RuleEvent::Added(rule) => Event::ListeningRuleAdded(v1::ListeningRuleAdded {
+            rule: Some(rule_to(rule)),
+        }),
+        RuleEvent::Removed { rule_id, brand_id } => {
             Event::ListeningRuleRemoved(v1::ListeningRuleRemoved {
                 rule_id: rule_id.to_string(),
                 brand_id: brand_id.to_string(),
-            }),
-        ),
+            })
+        }
     }
 }
 
@@ -108,8 +104,7 @@ mod tests {
                 brand_id: rule.brand_id,
             },
         ] {
-            let (brand, payload) = rule_event_to(&event);
-            assert_eq!(brand, rule.brand_id);
+            let payload = rule_event_to(&event);
             let envelope =
                 tagar_proto::EnvelopeBuilder::new(tagar_model::TenantId::new(), payload).build();
             assert_eq!(rule_event_from(&envelope).unwrap(), event);

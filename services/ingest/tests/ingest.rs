@@ -2,20 +2,21 @@
 //! the log: validation with per-post errors, the duplicate drop, matching per tenant, rules,
 //! loopback deliveries.
 
-#[macro_use]
 mod support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use support::{ADMIN, App, all, delivery, find, has_all, native_id, post, read_ingested};
+use tagar_kernel::{Mode, both_modes};
 use tagar_proto::topics;
 use tagar_proto::v1::{self, RuleKind};
 use tagar_runtime::auth::{BrandScope, Role};
 use tonic::Code;
 use uuid::Uuid;
 
-async fn push_validates_drops_duplicates_and_publishes_matches(app: &App) {
+async fn push_validates_drops_duplicates_and_publishes_matches(mode: Mode) {
+    let app = App::start(mode).await;
     let tenant = Uuid::now_v7();
     let brand = Uuid::now_v7();
     let mut client = app.client(tenant, ADMIN, all()).await;
@@ -69,15 +70,17 @@ async fn push_validates_drops_duplicates_and_publishes_matches(app: &App) {
         (0, 3, 1)
     );
 
-    let metrics = app.running.platform.metrics.encode().unwrap();
+    let metrics = app.app.platform().metrics.encode().unwrap();
     assert!(
         metrics.contains(r#"tagar_posts_ingested_total{outcome="duplicate",source="push"}"#),
         "{metrics}"
     );
+    app.stop().await;
 }
 both_modes!(push_validates_drops_duplicates_and_publishes_matches);
 
-async fn tenants_never_match_each_others_rules(app: &App) {
+async fn tenants_never_match_each_others_rules(mode: Mode) {
+    let app = App::start(mode).await;
     let (tenant_a, tenant_b) = (Uuid::now_v7(), Uuid::now_v7());
     let brand_a = Uuid::now_v7();
     let mut a = app.client(tenant_a, ADMIN, all()).await;
@@ -117,10 +120,12 @@ async fn tenants_never_match_each_others_rules(app: &App) {
             assert!(ingested.event.matches.is_empty(), "{:?}", ingested.event);
         }
     }
+    app.stop().await;
 }
 both_modes!(tenants_never_match_each_others_rules);
 
-async fn rules_are_validated_scoped_and_removable(app: &App) {
+async fn rules_are_validated_scoped_and_removable(mode: Mode) {
+    let app = App::start(mode).await;
     let tenant = Uuid::now_v7();
     let brand = Uuid::now_v7();
     let mut admin = app.client(tenant, ADMIN, all()).await;
@@ -139,7 +144,7 @@ async fn rules_are_validated_scoped_and_removable(app: &App) {
         (err.code(), err.message()),
         (Code::InvalidArgument, "kind: is required")
     );
-    let request = admin.req(v1::AddListeningRuleRequest {
+    let request = tagar_client::unary(v1::AddListeningRuleRequest {
         brand_id: "acme".into(),
         kind: RuleKind::Keyword as i32,
         pattern: "kopi".into(),
@@ -233,10 +238,12 @@ async fn rules_are_validated_scoped_and_removable(app: &App) {
             (other_brand.to_string(), vec![kopi.rule_id]),
         ])
     );
+    app.stop().await;
 }
 both_modes!(rules_are_validated_scoped_and_removable);
 
-async fn loopback_deliveries_are_ingested_once(app: &App) {
+async fn loopback_deliveries_are_ingested_once(mode: Mode) {
+    let app = App::start(mode).await;
     let tenant = Uuid::now_v7();
     let brand = Uuid::now_v7();
     let mut client = app.client(tenant, ADMIN, all()).await;
@@ -281,5 +288,6 @@ async fn loopback_deliveries_are_ingested_once(app: &App) {
         ingested.matches(),
         BTreeSet::from([(brand.to_string(), vec![rule.rule_id])])
     );
+    app.stop().await;
 }
 both_modes!(loopback_deliveries_are_ingested_once);

@@ -2,25 +2,24 @@
 //! the other (which had compiled the tenant's matcher before), and a post pushed to both is
 //! published once.
 
-#[macro_use]
 mod support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use support::{ADMIN, App, all, client_of, find, has_all, native_id, post, read_ingested};
-use tagar_host::Mode;
+use support::{ADMIN, App, all, find, has_all, native_id, post, read_ingested};
+use tagar_kernel::Mode;
 use tagar_proto::v1::RuleKind;
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_share_rules_and_the_duplicate_drop() {
-    let app = App::start(Mode::Distributed).await;
-    let replica = App::launch(&app.settings, Mode::Distributed).await;
+    let mut app = App::start(Mode::Distributed).await;
+    let replica = app.app.replica().await;
     let tenant = Uuid::now_v7();
     let brand = Uuid::now_v7();
     let mut one = app.client(tenant, ADMIN, all()).await;
-    let mut two = client_of(&replica, tenant, ADMIN, all()).await;
+    let mut two = app.client_on(replica, tenant, ADMIN, all()).await;
 
     // Replica two compiles the tenant's (empty) matcher first.
     let before = native_id("before");
@@ -56,9 +55,5 @@ async fn replicas_share_rules_and_the_duplicate_drop() {
         BTreeSet::from([(brand.to_string(), vec![rule.rule_id])])
     );
 
-    tokio::time::timeout(Duration::from_secs(30), replica.stop())
-        .await
-        .expect("drains in time")
-        .expect("clean stop");
     app.stop().await;
 }

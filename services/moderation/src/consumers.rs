@@ -3,7 +3,7 @@
 //! the verdict is review or hide. One transaction per envelope, marked processed by its event
 //! id, so a redelivery changes nothing.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -11,63 +11,55 @@ use chrono::Duration;
 use prometheus::IntCounterVec;
 use prost::Message;
 use tagar_eventlog::{HandleError, Record, RecordHandler};
-use tagar_host::events;
+use tagar_kernel::{Cause, Subscription, events};
 use tagar_model::{BrandId, Post};
 use tagar_proto::envelope::{EnvelopeBuilder, EnvelopeMeta};
 use tagar_proto::topics;
-use tagar_proto::v1::{self, PostClassified, PostIngested, ReviewCaseOpened, envelope::Event};
+use tagar_proto::v1::{PostIngested, ReviewCaseOpened, envelope::Event};
 use tagar_runtime::Metrics;
 use tagar_store::{OutboxMessage, Store};
 
-use crate::commands::{self, CommandError};
-use crate::domain::classifier::{Classification, Classifier, RepeatWindow, Sentiment};
+use crate::commands::{Commands, Refusal};
+use crate::domain::classifier::{Classifier, RepeatWindow};
 use crate::domain::policy::{ModerationPolicy, Verdict};
-use crate::store;
+use crate::{store, wire};
 
-/// The consumer group reading ingested posts.
-pub const GROUP: &str = "tagar-moderation";
-/// The reason given when a post is hidden because a moderator blocked its author.
-pub const AUTHOR_BLOCKED: &str = "author blocked";
+/// The consumer group reading ingested posts, and what it reads.
+pub const INGESTED_POSTS: Subscription =
+    Subscription::new("tagar-moderation", &[topics::POSTS_INGESTED]);
 
 /// How many recent texts the repetition window holds, and for how long.
 const WINDOW_CAPACITY: usize = 100_000;
 const WINDOW_MINUTES: i64 = 30;
 
-/// `tagar_posts_classified_total{verdict}`, registered once per process.
-pub fn classified_counter(metrics: &Metrics) -> anyhow::Result<IntCounterVec> {
-    static COUNTER: Mutex<Option<IntCounterVec>> = Mutex::new(None);
-    let mut slot = COUNTER
-        .lock()
-        .map_err(|_| anyhow::anyhow!("metrics lock poisoned"))?;
-    if let Some(counter) = slot.as_ref() {
-        return Ok(counter.clone());
-    }
-    let counter = metrics.counter_vec(
-        "posts_classified_total",
-        "Posts classified for a brand, by the policy's verdict.",
-        &["verdict"],
-    )?;
-    *slot = Some(counter.clone());
-    Ok(counter)
-}
-
 /// Handles `tagar.posts.ingested.v1` records.
 pub struct IngestedPosts {
     store: Store,
+    commands: Commands,
     classifier: Arc<Classifier>,
     window: RepeatWindow,
     classified: IntCounterVec,
 }
 
 impl IngestedPosts {
-    /// A handler writing to `store`.
-    pub fn new(store: Store, classifier: Arc<Classifier>, classified: IntCounterVec) -> Self {
-        Self {
+    /// A handler writing to `store`, counting in `metrics`.
+    pub fn new(
+        store: Store,
+        classifier: Arc<Classifier>,
+        metrics: &Metrics,
+    ) -> anyhow::Result<Self> {
+        let classified = metrics.counter_vec(
+            "posts_classified_total",
+            "Posts classified for a brand, by the policy's verdict.",
+            &["verdict"],
+        )?;
+        Ok(Self {
+            commands: Commands::new(store.clone()),
             store,
             classifier,
             window: RepeatWindow::new(WINDOW_CAPACITY, Duration::minutes(WINDOW_MINUTES)),
             classified,
-        }
+        })
     }
 
     async fn process(
@@ -77,9 +69,12 @@ impl IngestedPosts {
         ingested: &PostIngested,
         post: &Post,
         brands: &[BrandId],
-    ) -> Result<Vec<Verdict>, CommandError> {
+    ) -> Result<Vec<Verdict>, Refusal> {
         let mut tx = self.store.begin().await?;
-        if !tx.mark_processed(GROUP, meta.event_id).await? {
+        if !tx
+            .mark_processed(INGESTED_POSTS.group, meta.event_id)
+            .await?
+        {
             tx.rollback().await?;
             return Ok(Vec::new());
         }
@@ -105,17 +100,14 @@ impl IngestedPosts {
             let policy = store::policy(tx.conn(), tenant, brand)
                 .await?
                 .map_or_else(ModerationPolicy::default, |(p, _)| p);
-            let (verdict, reasons) = if blocked {
-                let mut reasons = classification.reasons.clone();
-                reasons.push(AUTHOR_BLOCKED.to_owned());
-                (Verdict::Hide, reasons)
-            } else {
-                (
-                    policy.verdict(&classification),
-                    classification.reasons.clone(),
-                )
-            };
-            let fact = classified(&wire, &author_id, &classification, &reasons, verdict);
+            let judged = policy.judge(&classification, blocked);
+            let fact = wire::classified(
+                &wire,
+                &author_id,
+                &classification,
+                &judged.reasons,
+                judged.verdict,
+            );
             let envelope = EnvelopeBuilder::new(tenant, Event::PostClassified(fact))
                 .brand(brand)
                 .caused_by(&cause, correlation)
@@ -126,9 +118,7 @@ impl IngestedPosts {
                 payload: Bytes::from(envelope.encode_to_vec()),
                 headers: events::headers_of(&envelope),
             });
-            // A blocked author's posts are hidden without asking a moderator again.
-            let needs_case = verdict != Verdict::Allow && !blocked;
-            if needs_case
+            if judged.needs_review
                 && !store::has_case_for_post(
                     tx.conn(),
                     tenant,
@@ -144,47 +134,23 @@ impl IngestedPosts {
                     native_id: wire.native_id.clone(),
                     author_id: author_id.clone(),
                     text: wire.text.clone(),
-                    reasons,
-                    hidden: verdict == Verdict::Hide,
+                    reasons: judged.reasons,
+                    hidden: judged.verdict == Verdict::Hide,
                 };
-                commands::open_case(&mut tx, tenant, brand, opened, Some((&cause, correlation)))
+                let cause = Cause {
+                    event_id: &cause,
+                    correlation_id: correlation,
+                };
+                self.commands
+                    .open_case(&mut tx, (tenant, brand), opened, Some(cause))
                     .await?;
             }
+            let verdict = judged.verdict;
             verdicts.push(verdict);
         }
         tx.enqueue(&outbox).await?;
         tx.commit().await?;
         Ok(verdicts)
-    }
-}
-
-fn classified(
-    wire: &v1::Post,
-    author_id: &str,
-    c: &Classification,
-    reasons: &[String],
-    verdict: Verdict,
-) -> PostClassified {
-    let sentiment = match c.sentiment {
-        Sentiment::Negative => v1::Sentiment::Negative,
-        Sentiment::Neutral => v1::Sentiment::Neutral,
-        Sentiment::Positive => v1::Sentiment::Positive,
-    };
-    let verdict = match verdict {
-        Verdict::Allow => v1::Verdict::Allow,
-        Verdict::Review => v1::Verdict::Review,
-        Verdict::Hide => v1::Verdict::Hide,
-    };
-    PostClassified {
-        network: wire.network,
-        native_id: wire.native_id.clone(),
-        author_id: author_id.to_owned(),
-        abuse_score: c.abuse_score,
-        spam_score: c.spam_score,
-        sentiment: sentiment as i32,
-        language: c.language.to_owned(),
-        reasons: reasons.to_vec(),
-        verdict: verdict as i32,
     }
 }
 

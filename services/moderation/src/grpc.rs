@@ -1,22 +1,22 @@
 //! The `tagar.v1.ModerationService` handlers: authenticate, check role and brand, call the
 //! domain through `commands`, map errors once.
 
-use tagar_model::{BrandId, TenantId};
+use tagar_kernel::{ApiError, ApiResult, Caller, Expected, reply, request};
+use tagar_model::BrandId;
 use tagar_proto::v1::moderation_service_server::ModerationService;
 use tagar_proto::v1::{
     AssignCaseRequest, CaseState, DecideCaseRequest, Decision, GetPolicyRequest,
     ListReviewCasesRequest, ListReviewCasesResponse, ModerationPolicy as WirePolicy, ReviewCase,
 };
-use tagar_runtime::auth::{Principal, Role, principal_from};
-use tagar_store::{Store, StoreError};
+use tagar_runtime::auth::Role;
+use tagar_store::Store;
 use tonic::{Request, Response, Status};
-use uuid::Uuid;
 
-use crate::commands::{self, CommandError};
+use crate::commands::Commands;
 use crate::domain::DomainError;
 use crate::domain::case::CaseCommand;
 use crate::domain::policy::ModerationPolicy;
-use crate::store::{self, CaseRow};
+use crate::{store, wire};
 
 /// Who may work the review queue.
 const CASE_ROLES: [Role; 3] = [Role::Admin, Role::Manager, Role::Moderator];
@@ -27,79 +27,148 @@ const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 
 /// The gRPC service.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ModerationApi {
     store: Store,
+    commands: Commands,
 }
 
 impl ModerationApi {
     /// The service over `store`.
     pub fn new(store: Store) -> Self {
-        Self { store }
-    }
-}
-
-fn store_failed(e: StoreError) -> Status {
-    tracing::error!(error = %e, "moderation store failed");
-    Status::internal("the moderation store failed; try again")
-}
-
-fn status(e: CommandError) -> Status {
-    match e {
-        CommandError::Refused(d @ DomainError::Invalid { .. }) => {
-            Status::invalid_argument(d.to_string())
+        Self {
+            commands: Commands::new(store.clone()),
+            store,
         }
-        CommandError::Refused(d @ DomainError::CaseNotFound) => Status::not_found(d.to_string()),
-        CommandError::Refused(d) => Status::failed_precondition(d.to_string()),
-        CommandError::Conflict => Status::aborted("version conflict: reload and retry"),
-        CommandError::Store(e) => store_failed(e),
     }
 }
 
-/// The caller's tenant and the request's brand, after the role and brand checks.
-fn scope(
-    principal: &Principal,
-    roles: &[Role],
-    brand_id: &str,
-) -> Result<(TenantId, BrandId), Status> {
-    principal.require_role(roles)?;
-    let brand = BrandId::parse(brand_id)
-        .map_err(|_| Status::invalid_argument("brand_id: is not a UUID"))?;
-    principal.require_brand(*brand.as_uuid())?;
-    Ok((TenantId::from_uuid(principal.tenant), brand))
-}
-
-fn case_id(s: &str) -> Result<Uuid, Status> {
-    Uuid::parse_str(s.trim()).map_err(|_| Status::invalid_argument("case_id: is not a UUID"))
-}
-
-fn wire_case(row: CaseRow) -> ReviewCase {
-    ReviewCase {
-        case_id: row.case_id,
-        brand_id: row.brand_id,
-        network: row.network,
-        native_id: row.native_id,
-        author_id: row.author_id,
-        text: row.text,
-        reasons: row.reasons,
-        hidden: row.hidden,
-        state: row.state,
-        assignee: row.assignee,
-        decision: row.decision,
-        opened_at: Some(prost_types::Timestamp {
-            seconds: row.opened_at_us.div_euclid(1_000_000),
-            nanos: (row.opened_at_us.rem_euclid(1_000_000) * 1_000) as i32,
-        }),
-        version: row.version,
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            DomainError::CaseNotFound => ApiError::not_found("review case"),
+            other => ApiError::Precondition(other.to_string()),
+        }
     }
 }
 
-fn wire_policy(brand: BrandId, p: ModerationPolicy) -> WirePolicy {
-    WirePolicy {
-        brand_id: brand.to_string(),
-        review_threshold: p.review_threshold,
-        hide_threshold: p.hide_threshold,
-        spam_hide_threshold: p.spam_hide_threshold,
+impl ModerationApi {
+    async fn list_cases(
+        &self,
+        request: Request<ListReviewCasesRequest>,
+    ) -> ApiResult<ListReviewCasesResponse> {
+        let caller = Caller::of(&request, &CASE_ROLES)?;
+        let brand = caller.brand(&request.get_ref().brand_id)?;
+        let req = request.into_inner();
+        let states = match CaseState::try_from(req.state) {
+            Ok(CaseState::Unspecified) => vec![CaseState::Open, CaseState::Assigned],
+            Ok(state) => vec![state],
+            Err(_) => return Err(ApiError::invalid("state", "unknown case state")),
+        };
+        let limit = request::limit(req.limit, DEFAULT_LIMIT, MAX_LIMIT);
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
+        let rows = store::list_cases(&mut conn, caller.tenant(), brand, &states, limit).await?;
+        Ok(ListReviewCasesResponse {
+            cases: rows.into_iter().map(wire::case).collect(),
+        })
+    }
+
+    /// Runs an assign or decide command on one of the brand's cases.
+    async fn on_case(
+        &self,
+        caller: &Caller,
+        (brand, case_id, expected): (BrandId, &str, u64),
+        command: CaseCommand,
+    ) -> ApiResult<ReviewCase> {
+        let id = request::uuid(case_id, "case_id")?;
+        // Another brand's case is as good as missing to this caller.
+        let case = self
+            .commands
+            .cases
+            .load_of_brand(caller.tenant(), brand, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("review case"))?;
+        self.commands
+            .cases
+            .execute(&case, Expected::from_wire(expected), command)
+            .await?;
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
+        let row = store::case(&mut conn, caller.tenant(), &id.to_string())
+            .await?
+            .ok_or_else(|| ApiError::internal("a decided case has no queue row"))?;
+        Ok(wire::case(row))
+    }
+
+    async fn assign(&self, request: Request<AssignCaseRequest>) -> ApiResult<ReviewCase> {
+        let caller = Caller::of(&request, &CASE_ROLES)?;
+        let req = request.into_inner();
+        let brand = caller.brand(&req.brand_id)?;
+        // Without a moderator named, the caller takes the case.
+        let moderator = if req.moderator.trim().is_empty() {
+            caller.subject().to_owned()
+        } else {
+            req.moderator
+        };
+        let target = (brand, req.case_id.as_str(), req.expected_version);
+        self.on_case(&caller, target, CaseCommand::Assign { moderator })
+            .await
+    }
+
+    async fn decide(&self, request: Request<DecideCaseRequest>) -> ApiResult<ReviewCase> {
+        let caller = Caller::of(&request, &CASE_ROLES)?;
+        let req = request.into_inner();
+        let brand = caller.brand(&req.brand_id)?;
+        let decision = Decision::try_from(req.decision)
+            .map_err(|_| ApiError::invalid("decision", "unknown decision"))?;
+        let command = CaseCommand::Decide {
+            decision,
+            moderator: caller.subject().to_owned(),
+            note: req.note,
+        };
+        let target = (brand, req.case_id.as_str(), req.expected_version);
+        self.on_case(&caller, target, command).await
+    }
+
+    async fn get_policy_of(&self, request: Request<GetPolicyRequest>) -> ApiResult<WirePolicy> {
+        let caller = Caller::of(&request, &POLICY_ROLES)?;
+        let brand = caller.brand(&request.get_ref().brand_id)?;
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
+        let policy = store::policy(&mut conn, caller.tenant(), brand)
+            .await?
+            .map_or_else(ModerationPolicy::default, |(p, _)| p);
+        Ok(wire::policy(brand, policy))
+    }
+
+    async fn set_policy_of(&self, request: Request<WirePolicy>) -> ApiResult<WirePolicy> {
+        let caller = Caller::of(&request, &POLICY_ROLES)?;
+        let brand = caller.brand(&request.get_ref().brand_id)?;
+        let req = request.into_inner();
+        let thresholds = (
+            req.review_threshold,
+            req.hide_threshold,
+            req.spam_hide_threshold,
+        );
+        let policy = self
+            .commands
+            .set_policy(caller.tenant(), brand, thresholds)
+            .await?;
+        Ok(wire::policy(brand, policy.state.in_force()))
     }
 }
 
@@ -109,127 +178,34 @@ impl ModerationService for ModerationApi {
         &self,
         request: Request<ListReviewCasesRequest>,
     ) -> Result<Response<ListReviewCasesResponse>, Status> {
-        let (tenant, brand) = scope(
-            principal_from(&request)?,
-            &CASE_ROLES,
-            &request.get_ref().brand_id,
-        )?;
-        let req = request.into_inner();
-        let states = match CaseState::try_from(req.state) {
-            Ok(CaseState::Unspecified) => vec![CaseState::Open as i32, CaseState::Assigned as i32],
-            Ok(state) => vec![state as i32],
-            Err(_) => return Err(Status::invalid_argument("state: unknown case state")),
-        };
-        let limit = match req.limit {
-            0 => DEFAULT_LIMIT,
-            n => n.min(MAX_LIMIT),
-        };
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| store_failed(e.into()))?;
-        let rows = store::list_cases(&mut conn, tenant, brand, &states, limit)
-            .await
-            .map_err(store_failed)?;
-        Ok(Response::new(ListReviewCasesResponse {
-            cases: rows.into_iter().map(wire_case).collect(),
-        }))
+        reply(self.list_cases(request).await)
     }
 
     async fn assign_case(
         &self,
         request: Request<AssignCaseRequest>,
     ) -> Result<Response<ReviewCase>, Status> {
-        let principal = principal_from(&request)?;
-        let (tenant, brand) = scope(principal, &CASE_ROLES, &request.get_ref().brand_id)?;
-        let subject = principal.subject.clone();
-        let req = request.into_inner();
-        let id = case_id(&req.case_id)?;
-        // Without a moderator named, the caller takes the case.
-        let moderator = if req.moderator.trim().is_empty() {
-            subject
-        } else {
-            req.moderator
-        };
-        let row = commands::execute_case(
-            &self.store,
-            (tenant, brand, id),
-            req.expected_version,
-            CaseCommand::Assign { moderator },
-        )
-        .await
-        .map_err(status)?;
-        Ok(Response::new(wire_case(row)))
+        reply(self.assign(request).await)
     }
 
     async fn decide_case(
         &self,
         request: Request<DecideCaseRequest>,
     ) -> Result<Response<ReviewCase>, Status> {
-        let principal = principal_from(&request)?;
-        let (tenant, brand) = scope(principal, &CASE_ROLES, &request.get_ref().brand_id)?;
-        let moderator = principal.subject.clone();
-        let req = request.into_inner();
-        let id = case_id(&req.case_id)?;
-        let decision = Decision::try_from(req.decision)
-            .map_err(|_| Status::invalid_argument("decision: unknown decision"))?;
-        let row = commands::execute_case(
-            &self.store,
-            (tenant, brand, id),
-            req.expected_version,
-            CaseCommand::Decide {
-                decision,
-                moderator,
-                note: req.note,
-            },
-        )
-        .await
-        .map_err(status)?;
-        Ok(Response::new(wire_case(row)))
+        reply(self.decide(request).await)
     }
 
     async fn get_policy(
         &self,
         request: Request<GetPolicyRequest>,
     ) -> Result<Response<WirePolicy>, Status> {
-        let (tenant, brand) = scope(
-            principal_from(&request)?,
-            &POLICY_ROLES,
-            &request.get_ref().brand_id,
-        )?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| store_failed(e.into()))?;
-        let policy = store::policy(&mut conn, tenant, brand)
-            .await
-            .map_err(store_failed)?
-            .map_or_else(ModerationPolicy::default, |(p, _)| p);
-        Ok(Response::new(wire_policy(brand, policy)))
+        reply(self.get_policy_of(request).await)
     }
 
     async fn set_policy(
         &self,
         request: Request<WirePolicy>,
     ) -> Result<Response<WirePolicy>, Status> {
-        let (tenant, brand) = scope(
-            principal_from(&request)?,
-            &POLICY_ROLES,
-            &request.get_ref().brand_id,
-        )?;
-        let req = request.into_inner();
-        let thresholds = (
-            req.review_threshold,
-            req.hide_threshold,
-            req.spam_hide_threshold,
-        );
-        let (policy, _) = commands::set_policy(&self.store, tenant, brand, thresholds)
-            .await
-            .map_err(status)?;
-        Ok(Response::new(wire_policy(brand, policy)))
+        reply(self.set_policy_of(request).await)
     }
 }

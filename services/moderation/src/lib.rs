@@ -2,23 +2,29 @@
 //! language), applies the brand's policy (allow, review, hide), and runs the review queue of
 //! event-sourced review cases.
 //!
-//! - [`domain`] holds the classifier, the policy and the review case aggregate, pure;
-//! - [`consumers`] reads `tagar.posts.ingested.v1`, writes `PostClassified` facts and opens
-//!   cases;
+//! Laid out as every service is (`docs/ANATOMY.md`):
+//! - [`domain`]: the classifier, the brand policy aggregate (and what it makes of a post) and
+//!   the review case aggregate, pure;
+//! - [`wire`]: their events as envelope payloads, the classification fact, and the API's
+//!   messages;
+//! - [`commands`]: one repository per aggregate (events, outbox and read model in one
+//!   transaction);
+//! - [`store`]: the read models' projections and queries;
 //! - [`grpc`] serves `tagar.v1.ModerationService`;
-//! - [`commands`] and [`store`] record events and read models.
+//! - [`consumers`]: reads `tagar.posts.ingested.v1`, writes `PostClassified` facts and opens
+//!   cases.
 
 pub mod commands;
 pub mod consumers;
 pub mod domain;
 pub mod grpc;
 pub mod store;
+pub mod wire;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use tagar_eventlog::{RunnerConfig, supervise};
-use tagar_host::{Platform, ServiceModule};
+use tagar_kernel::{Platform, ServiceModule};
 use tagar_proto::topics;
 use tagar_proto::v1::moderation_service_server::ModerationServiceServer;
 use tagar_store::MigrationSet;
@@ -56,33 +62,17 @@ impl ServiceModule for Moderation {
         &["tagar.v1.ModerationService"]
     }
 
-    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) {
+    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
         routes.add_service(ModerationServiceServer::new(grpc::ModerationApi::new(
             platform.store.clone(),
         )));
+        Ok(())
     }
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
         let classifier = Arc::new(Classifier::builtin().context("moderation word lists")?);
-        let counter = consumers::classified_counter(&platform.metrics)?;
-        let handler = IngestedPosts::new(platform.store.clone(), classifier, counter);
-        let log = Arc::clone(&platform.log);
-        let token = platform.shutdown.token();
-        platform
-            .shutdown
-            .spawn("moderation-ingested-posts", async move {
-                let mut handler = handler;
-                let (group, topics) = (consumers::GROUP, [topics::POSTS_INGESTED]);
-                supervise(
-                    log,
-                    group,
-                    &topics,
-                    RunnerConfig::default(),
-                    &mut handler,
-                    token,
-                )
-                .await;
-            });
+        let handler = IngestedPosts::new(platform.store.clone(), classifier, &platform.metrics)?;
+        platform.consume(consumers::INGESTED_POSTS, handler);
         Ok(())
     }
 }

@@ -1,12 +1,19 @@
-//! Moderation's SQL: policies, the review queue and blocked authors. Every query filters on
-//! the tenant. Functions take a connection, so they run inside the caller's transaction.
+//! Moderation's SQL: the read models of policies, the review queue and blocked authors, each
+//! written by its aggregate's projection in the transaction that records the aggregate's
+//! events, and their queries. Every query filters on the tenant. Functions take a
+//! connection, so they run inside the caller's transaction.
 
+use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use tagar_kernel::{Change, CommandError, Projection};
 use tagar_model::{BrandId, TenantId};
-use tagar_store::StoreError;
+use tagar_proto::v1::{CaseState, Decision};
+use tagar_store::{Placeholders, StoreError, StoreTx};
 
-use crate::domain::policy::ModerationPolicy;
+use crate::domain::DomainError;
+use crate::domain::case::{CaseStatus, ReviewCase};
+use crate::domain::policy::{BrandPolicy, ModerationPolicy};
 
 fn to_ppm(score: f32) -> i64 {
     (f64::from(score) * 1_000_000.0).round() as i64
@@ -207,22 +214,25 @@ pub async fn list_cases(
     conn: &mut AnyConnection,
     tenant: TenantId,
     brand: BrandId,
-    states: &[i32],
+    states: &[CaseState],
     limit: u32,
 ) -> Result<Vec<CaseRow>, StoreError> {
-    // The states are our own enum values, never user text.
-    let states: Vec<String> = states.iter().map(i32::to_string).collect();
-    let rows = sqlx::query(&format!(
-        "SELECT {CASE_COLUMNS} FROM moderation_cases \
-         WHERE tenant_id = $1 AND brand_id = $2 AND state IN ({}) \
-         ORDER BY opened_at_us, case_id LIMIT $3",
-        states.join(", ")
-    ))
-    .bind(tenant.to_string())
-    .bind(brand.to_string())
-    .bind(i64::from(limit))
-    .fetch_all(conn)
-    .await?;
+    let mut params = Placeholders::new(tagar_store::Dialect::of(conn));
+    let mut sql = format!("SELECT {CASE_COLUMNS} FROM moderation_cases WHERE tenant_id = ");
+    params.push(&mut sql);
+    sql.push_str(" AND brand_id = ");
+    params.push(&mut sql);
+    sql.push_str(" AND state IN (");
+    params.list(&mut sql, states.len());
+    sql.push_str(") ORDER BY opened_at_us, case_id LIMIT ");
+    params.push(&mut sql);
+    let mut query = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(brand.to_string());
+    for state in states {
+        query = query.bind(*state as i64);
+    }
+    let rows = query.bind(i64::from(limit)).fetch_all(conn).await?;
     rows.iter().map(case_row).collect()
 }
 
@@ -271,4 +281,98 @@ pub async fn is_blocked(
     .fetch_one(conn)
     .await?;
     Ok(n > 0)
+}
+
+/// Writes `moderation_policies` as policies are set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicyRows;
+
+#[async_trait]
+impl Projection<BrandPolicy> for PolicyRows {
+    async fn project(
+        &self,
+        tx: &mut StoreTx,
+        change: &Change<'_, BrandPolicy>,
+    ) -> Result<(), CommandError<DomainError>> {
+        let after = change.after;
+        if let (Some(brand), Some(policy)) = (after.state.brand, after.state.set) {
+            save_policy(tx.conn(), after.tenant, brand, &policy, after.version).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the review queue's row of a case with every change, and blocks the author for the
+/// brand when a moderator decides so.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CaseRows;
+
+#[async_trait]
+impl Projection<ReviewCase> for CaseRows {
+    async fn project(
+        &self,
+        tx: &mut StoreTx,
+        change: &Change<'_, ReviewCase>,
+    ) -> Result<(), CommandError<DomainError>> {
+        let after = change.after;
+        let Some(brand) = after.state.brand else {
+            return Ok(());
+        };
+        let row = CaseRow::of(brand, &after.state, after.version);
+        save_case(tx.conn(), after.tenant, &row).await?;
+        if row.decision == Decision::BlockAuthor as i32 {
+            block_author(
+                tx.conn(),
+                after.tenant,
+                &row.brand_id,
+                row.network,
+                &row.author_id,
+                &row.case_id,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+impl CaseRow {
+    /// The queue's row of a case at `version`. A new row is opened now; an existing row keeps
+    /// the time it was opened.
+    pub fn of(brand: BrandId, case: &ReviewCase, version: u64) -> Self {
+        let opened = case.opened.clone().unwrap_or_default();
+        let decision = case
+            .decided
+            .as_ref()
+            .map_or(Decision::Unspecified, |d| d.decision());
+        let hidden = match decision {
+            Decision::Hide | Decision::BlockAuthor => true,
+            Decision::Approve => false,
+            Decision::Escalate | Decision::Unspecified => opened.hidden,
+        };
+        let state = match case.status {
+            CaseStatus::New | CaseStatus::Open => CaseState::Open,
+            CaseStatus::Assigned => CaseState::Assigned,
+            CaseStatus::Decided => CaseState::Decided,
+        };
+        CaseRow {
+            case_id: opened.case_id,
+            brand_id: brand.to_string(),
+            network: opened.network,
+            native_id: opened.native_id,
+            author_id: opened.author_id,
+            text: opened.text,
+            reasons: opened.reasons,
+            hidden,
+            state: state as i32,
+            assignee: case.assignee.clone().unwrap_or_default(),
+            decision: decision as i32,
+            note: case
+                .decided
+                .as_ref()
+                .map(|d| d.note.clone())
+                .unwrap_or_default(),
+            opened_at_us: tagar_store::now_us(),
+            version,
+        }
+    }
 }

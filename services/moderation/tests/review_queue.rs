@@ -7,8 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use prost::Message;
-use tagar_host::Mode;
+use tagar_kernel::Mode;
 use tagar_model::{BrandId, TenantId};
 use tagar_proto::topics;
 use tagar_proto::v1::{
@@ -18,19 +17,16 @@ use tagar_proto::v1::{
 use tagar_runtime::auth::Role;
 use tonic::Code;
 
-use support::{Harness, call, ingested, post};
+use support::{Harness, ingested, post};
+use tagar_client::{ModerationClient, unary};
 
-async fn list(h: &Harness, key: &str, brand: BrandId, state: CaseState) -> Vec<ReviewCase> {
-    h.client()
-        .await
-        .list_review_cases(call(
-            key,
-            ListReviewCasesRequest {
-                brand_id: brand.to_string(),
-                state: state as i32,
-                limit: 0,
-            },
-        ))
+async fn list(client: &mut ModerationClient, brand: BrandId, state: CaseState) -> Vec<ReviewCase> {
+    client
+        .list_review_cases(unary(ListReviewCasesRequest {
+            brand_id: brand.to_string(),
+            state: state as i32,
+            limit: 0,
+        }))
         .await
         .expect("list")
         .into_inner()
@@ -38,10 +34,10 @@ async fn list(h: &Harness, key: &str, brand: BrandId, state: CaseState) -> Vec<R
 }
 
 /// Waits until the brand's queue (open and assigned) holds `n` cases.
-async fn queue_of(h: &Harness, key: &str, brand: BrandId, n: usize) -> Vec<ReviewCase> {
+async fn queue_of(client: &mut ModerationClient, brand: BrandId, n: usize) -> Vec<ReviewCase> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let cases = list(h, key, brand, CaseState::Unspecified).await;
+        let cases = list(client, brand, CaseState::Unspecified).await;
         if cases.len() >= n || Instant::now() > deadline {
             assert_eq!(cases.len(), n, "{cases:#?}");
             return cases;
@@ -55,77 +51,56 @@ async fn classified_fact(
     h: &Harness,
     native_id: &str,
 ) -> (Envelope, tagar_proto::v1::PostClassified) {
-    let log = &h.running.platform.log;
-    let mut consumer = log
-        .subscribe(
-            &tagar_testkit::unique("probe"),
-            &[topics::MODERATION_EVENTS],
+    let mut reader = h.app.reader(topics::MODERATION_EVENTS).await;
+    let found = reader
+        .find(
+            Duration::from_secs(60),
+            native_id,
+            |envelope| match &envelope.event {
+                Some(Event::PostClassified(c)) if c.native_id == native_id => {
+                    Some((envelope.clone(), c.clone()))
+                }
+                _ => None,
+            },
         )
-        .await
-        .expect("subscribe");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        for record in consumer
-            .poll(100, Duration::from_millis(500))
-            .await
-            .unwrap()
-        {
-            let envelope = Envelope::decode(&record.value[..]).unwrap();
-            if let Some(Event::PostClassified(c)) = &envelope.event
-                && c.native_id == native_id
-            {
-                let c = c.clone();
-                consumer.close().await.unwrap();
-                return (envelope, c);
-            }
-        }
-    }
-    panic!("no PostClassified for {native_id}");
+        .await;
+    reader.close().await;
+    found
 }
 
 async fn review_queue(mode: Mode) {
     let h = support::start(mode).await;
     let (tenant_a, tenant_b) = (TenantId::new(), TenantId::new());
     let brand_b = BrandId::new();
-    let key_a = h.key(tenant_a, Role::Admin).await;
-    let key_b = h.key(tenant_b, Role::Manager).await;
-    let moderator_b = h.key(tenant_b, Role::Moderator).await;
-    let analyst_b = h.key(tenant_b, Role::Analyst).await;
-    let mut client = h.client().await;
+    let mut key_a = h.client(tenant_a, Role::Admin).await;
+    let mut key_b = h.client(tenant_b, Role::Manager).await;
+    let mut moderator_b = h.client(tenant_b, Role::Moderator).await;
+    let mut analyst_b = h.client(tenant_b, Role::Analyst).await;
 
     // A brand that never set a policy has the defaults; a bad policy names its field.
-    let policy = client
-        .get_policy(call(
-            &key_b,
-            GetPolicyRequest {
-                brand_id: brand_b.to_string(),
-            },
-        ))
+    let policy = key_b
+        .get_policy(unary(GetPolicyRequest {
+            brand_id: brand_b.to_string(),
+        }))
         .await
         .unwrap()
         .into_inner();
     assert_eq!((policy.review_threshold, policy.hide_threshold), (0.5, 0.8));
-    let bad = client
-        .set_policy(call(
-            &key_b,
-            ModerationPolicy {
-                brand_id: brand_b.to_string(),
-                review_threshold: 0.9,
-                hide_threshold: 0.6,
-                spam_hide_threshold: 0.8,
-            },
-        ))
+    let bad = key_b
+        .set_policy(unary(ModerationPolicy {
+            brand_id: brand_b.to_string(),
+            review_threshold: 0.9,
+            hide_threshold: 0.6,
+            spam_hide_threshold: 0.8,
+        }))
         .await
         .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
     assert!(bad.message().starts_with("review_threshold:"), "{bad:?}");
-    let denied = client
-        .get_policy(call(
-            &moderator_b,
-            GetPolicyRequest {
-                brand_id: brand_b.to_string(),
-            },
-        ))
+    let denied = moderator_b
+        .get_policy(unary(GetPolicyRequest {
+            brand_id: brand_b.to_string(),
+        }))
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
@@ -136,8 +111,8 @@ async fn review_queue(mode: Mode) {
         spam_hide_threshold: 0.9,
     };
     assert_eq!(
-        client
-            .set_policy(call(&key_b, set.clone()))
+        key_b
+            .set_policy(unary(set.clone()))
             .await
             .unwrap()
             .into_inner(),
@@ -162,7 +137,7 @@ async fn review_queue(mode: Mode) {
     );
     h.publish(&[abusive.clone(), clean, unmatched]).await;
 
-    let cases = queue_of(&h, &key_b, brand_b, 1).await;
+    let cases = queue_of(&mut key_b, brand_b, 1).await;
     let case = &cases[0];
     assert_eq!(case.native_id, "p-abusive");
     assert_eq!(case.author_id, "troll");
@@ -182,31 +157,25 @@ async fn review_queue(mode: Mode) {
 
     // Tenant A sees nothing of B's, and cannot touch B's case.
     assert!(
-        list(&h, &key_a, brand_b, CaseState::Unspecified)
+        list(&mut key_a, brand_b, CaseState::Unspecified)
             .await
             .is_empty()
     );
-    let foreign = client
-        .assign_case(call(
-            &key_a,
-            AssignCaseRequest {
-                brand_id: brand_b.to_string(),
-                case_id: case.case_id.clone(),
-                moderator: "eve".into(),
-                expected_version: 0,
-            },
-        ))
+    let foreign = key_a
+        .assign_case(unary(AssignCaseRequest {
+            brand_id: brand_b.to_string(),
+            case_id: case.case_id.clone(),
+            moderator: "eve".into(),
+            expected_version: 0,
+        }))
         .await
         .unwrap_err();
     assert_eq!(foreign.code(), Code::NotFound);
-    let analyst = client
-        .list_review_cases(call(
-            &analyst_b,
-            ListReviewCasesRequest {
-                brand_id: brand_b.to_string(),
-                ..Default::default()
-            },
-        ))
+    let analyst = analyst_b
+        .list_review_cases(unary(ListReviewCasesRequest {
+            brand_id: brand_b.to_string(),
+            ..Default::default()
+        }))
         .await
         .unwrap_err();
     assert_eq!(analyst.code(), Code::PermissionDenied);
@@ -218,7 +187,7 @@ async fn review_queue(mode: Mode) {
         &[brand_b],
     );
     h.publish(&[abusive.clone(), marker]).await;
-    let cases = queue_of(&h, &key_b, brand_b, 2).await;
+    let cases = queue_of(&mut key_b, brand_b, 2).await;
     assert_eq!(
         cases.iter().filter(|c| c.native_id == "p-abusive").count(),
         1
@@ -231,8 +200,8 @@ async fn review_queue(mode: Mode) {
         moderator: "mia".into(),
         expected_version: version,
     };
-    let assigned = client
-        .assign_case(call(&moderator_b, assign(1)))
+    let assigned = moderator_b
+        .assign_case(unary(assign(1)))
         .await
         .unwrap()
         .into_inner();
@@ -244,10 +213,7 @@ async fn review_queue(mode: Mode) {
         ),
         (CaseState::Assigned, "mia", 2)
     );
-    let stale = client
-        .assign_case(call(&moderator_b, assign(1)))
-        .await
-        .unwrap_err();
+    let stale = moderator_b.assign_case(unary(assign(1))).await.unwrap_err();
     assert_eq!(stale.code(), Code::Aborted, "{stale:?}");
     let decide = |version| DecideCaseRequest {
         brand_id: brand_b.to_string(),
@@ -256,8 +222,8 @@ async fn review_queue(mode: Mode) {
         note: "repeated insults".into(),
         expected_version: version,
     };
-    let decided = client
-        .decide_case(call(&moderator_b, decide(2)))
+    let decided = moderator_b
+        .decide_case(unary(decide(2)))
         .await
         .unwrap()
         .into_inner();
@@ -265,14 +231,11 @@ async fn review_queue(mode: Mode) {
         (decided.state(), decided.decision(), decided.version),
         (CaseState::Decided, Decision::BlockAuthor, 3)
     );
-    let again = client
-        .decide_case(call(&moderator_b, decide(0)))
-        .await
-        .unwrap_err();
+    let again = moderator_b.decide_case(unary(decide(0))).await.unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition);
-    let queue = queue_of(&h, &key_b, brand_b, 1).await;
+    let queue = queue_of(&mut key_b, brand_b, 1).await;
     assert_eq!(queue[0].native_id, "p-marker");
-    let done = list(&h, &key_b, brand_b, CaseState::Decided).await;
+    let done = list(&mut key_b, brand_b, CaseState::Decided).await;
     assert_eq!(done.len(), 1);
     assert!(done[0].hidden);
 
@@ -289,9 +252,9 @@ async fn review_queue(mode: Mode) {
         fact.reasons.contains(&"author blocked".to_owned()),
         "{fact:?}"
     );
-    assert_eq!(queue_of(&h, &key_b, brand_b, 1).await.len(), 1);
+    assert_eq!(queue_of(&mut key_b, brand_b, 1).await.len(), 1);
 
-    let metrics = h.running.platform.metrics.encode().unwrap();
+    let metrics = h.app.platform().metrics.encode().unwrap();
     assert!(
         metrics.contains("tagar_posts_classified_total{verdict=\"hide\"}"),
         "{metrics}"
@@ -299,4 +262,4 @@ async fn review_queue(mode: Mode) {
     h.stop().await;
 }
 
-tagar_host::both_modes!(review_queue);
+tagar_kernel::both_modes!(review_queue);

@@ -13,17 +13,18 @@
 //! then hands the delivery to the log at least once, and consumers drop a redelivered event
 //! id.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use prometheus::IntCounter;
+use tagar_kernel::{CommandError, Expected};
 use tagar_runtime::Metrics;
 use tagar_store::{Store, StoreError, StoreTx};
 use tokio_util::sync::CancellationToken;
 
-use crate::commands::{self, CommandError};
-use crate::domain::post::{PostCommand, PostEvent, Stage};
+use crate::commands::Commands;
+use crate::domain::post::{PostCommand, Stage};
 use crate::network::{Outgoing, PublishError, Publisher};
 use crate::store::{self as sql, Due};
 
@@ -48,27 +49,10 @@ impl Default for DispatcherConfig {
 /// Publishes due posts through a [`Publisher`].
 pub struct Dispatcher {
     store: Store,
+    commands: Commands,
     publisher: Arc<dyn Publisher>,
     config: DispatcherConfig,
     published: IntCounter,
-}
-
-/// `tagar_posts_published_total`, registered once per process however many dispatchers run.
-fn published_counter(metrics: &Metrics) -> IntCounter {
-    static COUNTER: OnceLock<IntCounter> = OnceLock::new();
-    COUNTER
-        .get_or_init(|| {
-            metrics
-                .counter(
-                    "posts_published_total",
-                    "Scheduled posts published to their network.",
-                )
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "tagar_posts_published_total not registered");
-                    IntCounter::new("posts_published_total", "unregistered").expect("valid name")
-                })
-        })
-        .clone()
 }
 
 impl Dispatcher {
@@ -78,13 +62,18 @@ impl Dispatcher {
         publisher: Arc<dyn Publisher>,
         metrics: &Metrics,
         config: DispatcherConfig,
-    ) -> Self {
-        Self {
+    ) -> anyhow::Result<Self> {
+        let published = metrics.counter(
+            "posts_published_total",
+            "Scheduled posts published to their network.",
+        )?;
+        Ok(Self {
+            commands: Commands::new(store.clone()),
             store,
             publisher,
             config,
-            published: published_counter(metrics),
-        }
+            published,
+        })
     }
 
     /// Dispatches every interval until `cancel`; a failed round is logged and tried again.
@@ -132,15 +121,16 @@ impl Dispatcher {
         due: &Due,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let view = match commands::load_post(&self.store, due.tenant, due.post_id).await {
-            Ok(view) => view,
-            Err(CommandError::Store(e)) => return Err(e),
-            Err(e) => {
-                tracing::warn!(post = %due.post_id, error = %e, "claimed post cannot be loaded; skipped");
-                return Ok(false);
-            }
+        let Some(view) = self
+            .commands
+            .posts
+            .load_in(tx, due.tenant, due.post_id)
+            .await?
+        else {
+            tracing::warn!(post = %due.post_id, "claimed post has no stream; skipped");
+            return Ok(false);
         };
-        let post = &view.post;
+        let post = &view.state;
         let is_due = post.slot.as_ref().is_some_and(|s| s.publish_at <= now);
         if view.version != due.version || post.stage != Stage::Scheduled || !is_due {
             return Ok(false);
@@ -148,16 +138,24 @@ impl Dispatcher {
         let (Some(brand), Some(account_id)) = (post.brand, post.account) else {
             return Ok(false);
         };
-        let outcome = match sql::get_account(&self.store, due.tenant, account_id).await? {
+        let account = self
+            .commands
+            .accounts
+            .load_in(tx, due.tenant, *account_id.as_uuid())
+            .await?
+            .and_then(|a| a.state.profile);
+        let outcome = match account {
             None => Err(PublishError::Refused(
                 "the account is no longer connected".into(),
             )),
-            Some(account) => {
+            Some(profile) => {
                 let outgoing = Outgoing {
                     tenant: due.tenant,
                     brand,
                     post_id: due.post_id,
-                    account: &account,
+                    account: account_id,
+                    network: profile.network,
+                    handle: profile.handle.as_str(),
                     text: &post.text,
                     media: &post.media,
                     at: now,
@@ -181,13 +179,24 @@ impl Dispatcher {
                 retryable: true,
             },
         };
-        let events =
-            crate::domain::post::handle(post, command).map_err(|e| StoreError::Corrupt {
-                field: "scheduling_posts.state",
-                reason: e.to_string(),
+        let after = self
+            .commands
+            .posts
+            .execute_in(tx, &view, Expected::Exactly(due.version), command, None)
+            .await
+            .map_err(|e| match e {
+                CommandError::Store(e) => e,
+                CommandError::Conflict { expected, actual } => StoreError::Conflict {
+                    aggregate_id: due.post_id.to_string(),
+                    expected,
+                    actual,
+                },
+                CommandError::Refused(refusal) => StoreError::Corrupt {
+                    field: "scheduling_posts.state",
+                    reason: refusal.to_string(),
+                },
             })?;
-        commands::record_post(tx, due.tenant, &view, &events).await?;
-        let published = matches!(events.first(), Some(PostEvent::Published { .. }));
+        let published = after.state.stage == Stage::Published;
         if published {
             tracing::info!(post = %due.post_id, "published");
         }

@@ -1,12 +1,16 @@
 //! The scheduling service: owns brands, their social accounts, drafts and their approval,
 //! and publishes each approved post exactly once at its time in the brand's time zone.
 //!
-//! - `grpc`: `tagar.v1.SchedulingService`;
-//! - `domain`: the scheduled-post aggregate and time-zone rules, pure;
-//! - `commands`: carrying out commands (events, outbox and read model in one transaction);
-//! - `dispatcher`: publishes due posts through a `network::Publisher` (the loopback
-//!   network today);
-//! - `store`: the service's SQL.
+//! Laid out as every service is (`docs/ANATOMY.md`):
+//! - [`domain`]: the brand, social-account and scheduled-post aggregates and the time-zone
+//!   rules, pure;
+//! - [`wire`]: their events as envelope payloads, and the API's messages;
+//! - [`commands`]: one repository per aggregate (events, outbox and read model in one
+//!   transaction);
+//! - [`store`]: the read models' projections and queries, and claiming due posts;
+//! - [`grpc`] serves `tagar.v1.SchedulingService`;
+//! - [`dispatcher`]: the background task that publishes due posts through a
+//!   [`network::Publisher`] (the loopback network today).
 
 pub mod commands;
 pub mod dispatcher;
@@ -14,10 +18,11 @@ pub mod domain;
 pub mod grpc;
 pub mod network;
 pub mod store;
+pub mod wire;
 
 use std::sync::Arc;
 
-use tagar_host::{Platform, ServiceModule};
+use tagar_kernel::{Platform, ServiceModule};
 use tagar_proto::topics;
 use tagar_proto::v1::scheduling_service_server::SchedulingServiceServer;
 use tagar_store::MigrationSet;
@@ -54,10 +59,11 @@ impl ServiceModule for Scheduling {
         &["tagar.v1.SchedulingService"]
     }
 
-    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) {
+    fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
         routes.add_service(SchedulingServiceServer::new(grpc::SchedulingApi::new(
             platform.store.clone(),
         )));
+        Ok(())
     }
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
@@ -66,7 +72,7 @@ impl ServiceModule for Scheduling {
             Arc::new(Loopback),
             &platform.metrics,
             DispatcherConfig::default(),
-        );
+        )?;
         let token = platform.shutdown.token();
         platform
             .shutdown

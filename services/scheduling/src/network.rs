@@ -9,14 +9,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use prost::Message as _;
-use tagar_model::{Author, BrandId, Media, NativePostId, Network, Post, TenantId};
+use tagar_model::{AccountId, Author, BrandId, Media, NativePostId, Network, Post, TenantId};
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
 use tagar_store::{OutboxMessage, StoreError, StoreTx};
 use uuid::Uuid;
-
-use crate::store::AccountRow;
 
 /// A due post, as it goes out.
 #[derive(Debug, Clone)]
@@ -28,7 +26,11 @@ pub struct Outgoing<'a> {
     /// The scheduled post's id.
     pub post_id: Uuid,
     /// The account it is published from.
-    pub account: &'a AccountRow,
+    pub account: AccountId,
+    /// The account's network.
+    pub network: Network,
+    /// The account's handle there.
+    pub handle: &'a str,
     /// The text.
     pub text: &'a str,
     /// The media.
@@ -83,16 +85,15 @@ pub struct Loopback;
 impl Loopback {
     /// The post as the network shows it: on the account's network, written by the account.
     pub fn post_of(post: &Outgoing<'_>, native_id: NativePostId) -> Post {
-        let account = post.account;
         Post {
             media: post.media.to_vec(),
             ..Post::new(
-                account.network,
+                post.network,
                 native_id,
                 Author {
-                    id: account.account_id.to_string(),
-                    handle: account.handle.clone(),
-                    display_name: account.handle.clone(),
+                    id: post.account.to_string(),
+                    handle: post.handle.to_owned(),
+                    display_name: post.handle.to_owned(),
                     followers: 0,
                     verified: false,
                     account_created_at: None,
@@ -116,7 +117,7 @@ impl Publisher for Loopback {
         let model = Self::post_of(post, native_id);
         let event = Event::NetworkPostDelivered(v1::NetworkPostDelivered {
             post: Some(v1::Post::from(&model)),
-            account_id: post.account.account_id.to_string(),
+            account_id: post.account.to_string(),
         });
         let post_id = post.post_id.to_string();
         let envelope = EnvelopeBuilder::new(post.tenant, event)
@@ -127,7 +128,7 @@ impl Publisher for Loopback {
             topic: topics::LOOPBACK_NETWORK.to_owned(),
             key: model.conversation_key().to_owned().into(),
             payload: envelope.encode_to_vec().into(),
-            headers: tagar_host::events::headers_of(&envelope),
+            headers: tagar_kernel::events::headers_of(&envelope),
         }])
         .await?;
         Ok(Delivered {

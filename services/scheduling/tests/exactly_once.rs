@@ -3,14 +3,15 @@
 
 mod support;
 
-use tagar_host::both_modes;
+use tagar_client::unary;
+use tagar_kernel::both_modes;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use tagar_host::Mode;
+use tagar_kernel::Mode;
 use tagar_proto::topics;
 use tagar_proto::v1;
 use tagar_runtime::auth::{BrandScope, Role};
@@ -37,18 +38,17 @@ impl Publisher for DiesAfterDelivering {
 
 async fn a_due_post_goes_out_once_whatever_happens(mode: Mode) {
     let system = support::start(mode, 1).await;
-    let admin = system.key(None, Role::Admin, BrandScope::All).await;
-    let mut api = system.client().await;
-    let brand = api
-        .create_brand(admin.call(v1::CreateBrandRequest {
+    let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
+    let brand = admin
+        .create_brand(unary(v1::CreateBrandRequest {
             name: "Kopi Kita".into(),
             time_zone: "Asia/Jakarta".into(),
         }))
         .await
         .unwrap()
         .into_inner();
-    let account = api
-        .connect_account(admin.call(v1::ConnectAccountRequest {
+    let account = admin
+        .connect_account(unary(v1::ConnectAccountRequest {
             brand_id: brand.brand_id.clone(),
             network: v1::Network::Mastodon as i32,
             handle: "kopikita@mastodon.social".into(),
@@ -56,8 +56,8 @@ async fn a_due_post_goes_out_once_whatever_happens(mode: Mode) {
         .await
         .unwrap()
         .into_inner();
-    let draft = api
-        .create_draft(admin.call(v1::CreateDraftRequest {
+    let draft = admin
+        .create_draft(unary(v1::CreateDraftRequest {
             brand_id: brand.brand_id.clone(),
             account_id: account.account_id.clone(),
             text: "Besok pagi #KopiKita".into(),
@@ -67,26 +67,28 @@ async fn a_due_post_goes_out_once_whatever_happens(mode: Mode) {
         .unwrap()
         .into_inner();
     let post_id = draft.post_id.clone();
-    api.approve_post(admin.call(v1::ApprovePostRequest {
-        brand_id: brand.brand_id.clone(),
-        post_id: post_id.clone(),
-        expected_version: 0,
-    }))
-    .await
-    .unwrap();
+    admin
+        .approve_post(unary(v1::ApprovePostRequest {
+            brand_id: brand.brand_id.clone(),
+            post_id: post_id.clone(),
+            expected_version: 0,
+        }))
+        .await
+        .unwrap();
     // Tomorrow: the process's own dispatcher leaves it alone; these ones are told it is due.
     let tomorrow =
         (Utc::now() + chrono::Duration::days(1)).with_timezone(&chrono_tz::Asia::Jakarta);
-    api.schedule_post(admin.call(v1::SchedulePostRequest {
-        brand_id: brand.brand_id.clone(),
-        post_id: post_id.clone(),
-        local_time: tomorrow.format("%Y-%m-%dT%H:%M").to_string(),
-        expected_version: 0,
-    }))
-    .await
-    .unwrap();
+    admin
+        .schedule_post(unary(v1::SchedulePostRequest {
+            brand_id: brand.brand_id.clone(),
+            post_id: post_id.clone(),
+            local_time: tomorrow.format("%Y-%m-%dT%H:%M").to_string(),
+            expected_version: 0,
+        }))
+        .await
+        .unwrap();
     let then = Utc::now() + chrono::Duration::days(2);
-    let platform = &system.first().platform;
+    let platform = system.platform();
     let dispatcher = |publisher: Arc<dyn Publisher>| {
         Dispatcher::new(
             platform.store.clone(),
@@ -94,9 +96,10 @@ async fn a_due_post_goes_out_once_whatever_happens(mode: Mode) {
             &platform.metrics,
             DispatcherConfig::default(),
         )
+        .expect("a dispatcher")
     };
     let get = || {
-        admin.call(v1::GetScheduledPostRequest {
+        unary(v1::GetScheduledPostRequest {
             brand_id: brand.brand_id.clone(),
             post_id: post_id.clone(),
         })
@@ -106,7 +109,7 @@ async fn a_due_post_goes_out_once_whatever_happens(mode: Mode) {
         .dispatch_once(then)
         .await;
     assert!(crashed.is_err());
-    let post = api.get_scheduled_post(get()).await.unwrap().into_inner();
+    let post = admin.get_scheduled_post(get()).await.unwrap().into_inner();
     assert_eq!((post.state(), post.version), (v1::PostState::Scheduled, 3));
 
     let racers: Vec<_> = (0..4)
@@ -119,12 +122,12 @@ async fn a_due_post_goes_out_once_whatever_happens(mode: Mode) {
         let outcome = racer.await.unwrap();
         assert!(outcome.is_ok(), "{outcome:?}");
     }
-    let post = api.get_scheduled_post(get()).await.unwrap().into_inner();
+    let post = admin.get_scheduled_post(get()).await.unwrap().into_inner();
     assert_eq!((post.state(), post.version), (v1::PostState::Published, 4));
     assert!(post.published_native_id.starts_with("loopback-"));
 
-    let deliveries = support::envelopes_caused_by(
-        system.first(),
+    let deliveries = support::caused_by(
+        &system,
         topics::LOOPBACK_NETWORK,
         &post_id,
         Duration::from_secs(3),

@@ -4,19 +4,19 @@
 
 mod support;
 
-use tagar_host::both_modes;
+use tagar_client::unary;
+use tagar_kernel::both_modes;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tagar_host::Mode;
+use tagar_kernel::Mode;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
 use tagar_runtime::auth::{BrandScope, Role};
 use tagar_scheduling::dispatcher::{Dispatcher, DispatcherConfig};
 use tagar_scheduling::network::Loopback;
-use tagar_store::AggregateRef;
 use uuid::Uuid;
 
 fn time(ts: &prost_types::Timestamp) -> DateTime<Utc> {
@@ -26,21 +26,21 @@ fn time(ts: &prost_types::Timestamp) -> DateTime<Utc> {
 async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
     let processes = if mode == Mode::Distributed { 2 } else { 1 };
     let system = support::start(mode, processes).await;
-    let platform = &system.first().platform;
+    let platform = system.platform();
     let extra = Dispatcher::new(
         platform.store.clone(),
         Arc::new(Loopback),
         &platform.metrics,
         DispatcherConfig::default(),
-    );
+    )
+    .expect("a dispatcher");
     platform
         .shutdown
         .spawn("extra-dispatcher", extra.run(platform.shutdown.token()));
 
-    let admin = system.key(None, Role::Admin, BrandScope::All).await;
-    let mut api = system.client().await;
-    let brand = api
-        .create_brand(admin.call(v1::CreateBrandRequest {
+    let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
+    let brand = admin
+        .create_brand(unary(v1::CreateBrandRequest {
             name: "Kopi Kita".into(),
             time_zone: "Asia/Jakarta".into(),
         }))
@@ -48,8 +48,8 @@ async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
         .unwrap()
         .into_inner();
     assert_eq!(brand.time_zone, "Asia/Jakarta");
-    let account = api
-        .connect_account(admin.call(v1::ConnectAccountRequest {
+    let account = admin
+        .connect_account(unary(v1::ConnectAccountRequest {
             brand_id: brand.brand_id.clone(),
             network: v1::Network::X as i32,
             handle: "@kopikita".into(),
@@ -60,8 +60,8 @@ async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
     assert_eq!(account.handle, "kopikita");
 
     let text = "Selamat pagi! Kopi susu hari ini ☕ #KopiKita";
-    let draft = api
-        .create_draft(admin.call(v1::CreateDraftRequest {
+    let draft = admin
+        .create_draft(unary(v1::CreateDraftRequest {
             brand_id: brand.brand_id.clone(),
             account_id: account.account_id.clone(),
             text: text.into(),
@@ -71,8 +71,8 @@ async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
         .unwrap()
         .into_inner();
     assert_eq!((draft.state(), draft.version), (v1::PostState::Draft, 1));
-    let approved = api
-        .approve_post(admin.call(v1::ApprovePostRequest {
+    let approved = admin
+        .approve_post(unary(v1::ApprovePostRequest {
             brand_id: brand.brand_id.clone(),
             post_id: draft.post_id.clone(),
             expected_version: draft.version,
@@ -88,8 +88,8 @@ async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
         .with_timezone(&chrono_tz::Asia::Jakarta)
         .format("%Y-%m-%dT%H:%M:%S")
         .to_string();
-    let scheduled = api
-        .schedule_post(admin.call(v1::SchedulePostRequest {
+    let scheduled = admin
+        .schedule_post(unary(v1::SchedulePostRequest {
             brand_id: brand.brand_id.clone(),
             post_id: draft.post_id.clone(),
             local_time: local.clone(),
@@ -111,11 +111,11 @@ async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
     );
 
     // Read back through the last process: the post goes out once it is due.
-    let mut reader = system.client_of(processes - 1).await;
+    let mut reader = admin.on(&system, processes - 1).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let published = loop {
         let post = reader
-            .get_scheduled_post(admin.call(v1::GetScheduledPostRequest {
+            .get_scheduled_post(unary(v1::GetScheduledPostRequest {
                 brand_id: brand.brand_id.clone(),
                 post_id: draft.post_id.clone(),
             }))
@@ -143,8 +143,8 @@ async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
     assert_eq!(published.version, 4);
 
     // Exactly one delivery on the loopback network, and one PostPublished in the stream.
-    let deliveries = support::envelopes_caused_by(
-        system.first(),
+    let deliveries = support::caused_by(
+        &system,
         topics::LOOPBACK_NETWORK,
         &draft.post_id,
         Duration::from_secs(3),
@@ -169,16 +169,12 @@ async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
     assert_eq!(deliveries[0].brand_id, brand.brand_id);
     assert_eq!(deliveries[0].tenant_id, admin.tenant.to_string());
 
-    let stream = tagar_host::events::load(
-        &platform.store,
-        &AggregateRef {
-            tenant: tagar_model::TenantId::from_uuid(admin.tenant),
-            kind: "scheduled_post",
-            id: Uuid::parse_str(&draft.post_id).unwrap(),
-        },
-    )
-    .await
-    .unwrap();
+    let stream = platform
+        .store
+        .read_stream(admin.tenant, Uuid::parse_str(&draft.post_id).unwrap())
+        .await
+        .unwrap();
+    assert!(stream.iter().all(|e| e.aggregate_type == "scheduled_post"));
     let kinds: Vec<&str> = stream.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
         kinds,

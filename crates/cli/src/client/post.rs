@@ -8,9 +8,9 @@ use serde::Serialize;
 use tagar_proto::v1;
 
 use super::output::{Table, fields, timestamp};
-use super::{AuthedChannel, Connection, Session, StatusExt as _, unary};
+use super::{Connection, Session, StatusExt as _, unary};
 
-type Client = v1::scheduling_service_client::SchedulingServiceClient<AuthedChannel>;
+type Client = tagar_client::SchedulingClient;
 
 /// `tagar post …`.
 #[derive(Debug, Args)]

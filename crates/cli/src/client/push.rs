@@ -17,16 +17,11 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use tagar_proto::v1;
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
-use super::{AuthedChannel, Connection, Session, status_error};
+use tagar_client::push::push_posts;
 
-/// The ingest client the push runs on.
-pub type IngestClient = v1::ingest_service_client::IngestServiceClient<AuthedChannel>;
+use super::{Connection, Session, status_error};
 
-/// Batches in flight between the reader and the network: the backpressure bound.
-const IN_FLIGHT_BATCHES: usize = 4;
 /// Unreadable lines kept (and printed) in full; the rest are only counted.
 const KEPT_LINE_ERRORS: usize = 20;
 
@@ -41,38 +36,6 @@ pub struct PushArgs {
     /// Posts per stream message.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     batch: u32,
-}
-
-/// Streams `posts` to `PushPosts` in batches of `batch`, with backpressure, and returns the
-/// server's summary. The iterator runs on its own thread, so it may block (read a file,
-/// generate posts).
-pub async fn push_posts<I>(
-    client: &mut IngestClient,
-    posts: I,
-    batch: usize,
-) -> Result<v1::PushPostsResponse, tonic::Status>
-where
-    I: Iterator<Item = v1::Post> + Send + 'static,
-{
-    let batch = batch.max(1);
-    let (tx, rx) = mpsc::channel::<v1::PushPostsRequest>(IN_FLIGHT_BATCHES);
-    let feeder = std::thread::spawn(move || {
-        let mut posts = posts.peekable();
-        while posts.peek().is_some() {
-            let chunk: Vec<v1::Post> = posts.by_ref().take(batch).collect();
-            if tx
-                .blocking_send(v1::PushPostsRequest { posts: chunk })
-                .is_err()
-            {
-                // The call ended (an error, or the server hung up): stop reading.
-                return;
-            }
-        }
-    });
-    let outcome = client.push_posts(ReceiverStream::new(rx)).await;
-    // The thread ends once the iterator is done or the stream was dropped.
-    let _ = tokio::task::spawn_blocking(move || feeder.join()).await;
-    outcome.map(tonic::Response::into_inner)
 }
 
 /// A line that could not be read as a post.
@@ -141,7 +104,7 @@ impl<R: BufRead> Iterator for JsonlPosts<R> {
                 self.lock().skipped.push(self.line);
                 continue;
             }
-            match serde_json::from_str::<tagar_model::Post>(text) {
+            match tagar_client::jsonl::parse_line(text) {
                 Ok(post) => {
                     self.sent += 1;
                     if self.sent.is_multiple_of(512) {

@@ -82,8 +82,7 @@ pub async fn run(
 
 /// A new tenant and its admin key, written to `path` (readable only by its owner).
 async fn new_agency(store: &Store, path: &Path) -> anyhow::Result<String> {
-    let (plain, stored) =
-        ApiKey::generate(*TenantId::new().as_uuid(), Role::Admin, BrandScope::All);
+    let (plain, stored) = ApiKey::generate(TenantId::new(), Role::Admin, BrandScope::All);
     store.save_key(&stored, "demo agency").await?;
     crate::keys::write_private(path, plain.expose())
         .with_context(|| format!("write {}", path.display()))?;
@@ -129,7 +128,7 @@ async fn replay(session: &Session, options: &DemoOptions) -> anyhow::Result<Repl
         counted.inc(1);
         v1::Post::from(&post)
     });
-    let response = crate::client::push::push_posts(&mut session.ingest(), wire, 1_000)
+    let response = tagar_client::push::push_posts(&mut session.ingest(), wire, 1_000)
         .await
         .map_err(|s| anyhow::anyhow!(crate::client::describe_status(&s)))?;
     bar.finish_and_clear();

@@ -13,7 +13,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use uuid::Uuid;
 
 use super::principal::{BrandScope, Principal};
 use super::role::Role;
@@ -52,7 +51,7 @@ pub struct StoredKey {
     /// Public identifier: 16 lowercase hex characters; safe to log.
     pub key_id: String,
     /// The tenant the key acts for.
-    pub tenant: Uuid,
+    pub tenant: tagar_model::TenantId,
     /// The role it grants.
     pub role: Role,
     /// The brands it may touch.
@@ -117,7 +116,11 @@ impl ApiKey {
 
     /// Generates a new key for `tenant`: the plaintext for its owner and the record to
     /// store. The secret is 32 bytes from the OS random source, hex-encoded.
-    pub fn generate(tenant: Uuid, role: Role, brands: BrandScope) -> (PlaintextKey, StoredKey) {
+    pub fn generate(
+        tenant: tagar_model::TenantId,
+        role: Role,
+        brands: BrandScope,
+    ) -> (PlaintextKey, StoredKey) {
         let mut id_bytes = [0u8; KEY_ID_HEX_LEN / 2];
         let mut secret_bytes = [0u8; SECRET_BYTES];
         OsRng.fill_bytes(&mut id_bytes);
@@ -178,20 +181,32 @@ mod tests {
 
     #[test]
     fn generated_key_parses_and_matches_only_its_record() {
-        let (plain, stored) = ApiKey::generate(Uuid::from_u128(1), Role::Manager, BrandScope::All);
+        let (plain, stored) = ApiKey::generate(
+            tagar_model::TenantId::from_uuid(uuid::Uuid::from_u128(1)),
+            Role::Manager,
+            BrandScope::All,
+        );
         let key = ApiKey::parse(plain.expose()).unwrap();
         assert_eq!(key.key_id(), stored.key_id);
         assert!(key.matches(&stored));
         assert_eq!(stored.secret_hash.len(), 64);
         assert!(!plain.expose().contains(&stored.secret_hash));
 
-        let (_, other) = ApiKey::generate(Uuid::from_u128(1), Role::Manager, BrandScope::All);
+        let (_, other) = ApiKey::generate(
+            tagar_model::TenantId::from_uuid(uuid::Uuid::from_u128(1)),
+            Role::Manager,
+            BrandScope::All,
+        );
         assert!(!key.matches(&other));
     }
 
     #[test]
     fn debug_never_shows_the_secret() {
-        let (plain, _) = ApiKey::generate(Uuid::from_u128(1), Role::Admin, BrandScope::All);
+        let (plain, _) = ApiKey::generate(
+            tagar_model::TenantId::from_uuid(uuid::Uuid::from_u128(1)),
+            Role::Admin,
+            BrandScope::All,
+        );
         let secret = plain.expose().rsplit('_').next().unwrap().to_owned();
         assert!(!format!("{plain:?}").contains(&secret));
         let parsed = ApiKey::parse(plain.expose()).unwrap();

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use tagar_model::TenantId;
 use tonic::Status;
 use uuid::Uuid;
 
@@ -45,7 +46,7 @@ impl BrandScope {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     /// The agency whose data this caller may see; handlers scope every query by it.
-    pub tenant: Uuid,
+    pub tenant: TenantId,
     /// What the caller may do.
     pub role: Role,
     /// Which of the tenant's brands the caller may touch.
@@ -83,7 +84,7 @@ impl Principal {
 
     /// `PermissionDenied` unless `tenant` is the caller's own. The message does not say
     /// whether that tenant exists.
-    pub fn require_tenant(&self, tenant: Uuid) -> Result<(), Status> {
+    pub fn require_tenant(&self, tenant: TenantId) -> Result<(), Status> {
         if self.tenant == tenant {
             Ok(())
         } else {
@@ -112,7 +113,7 @@ mod tests {
 
     fn principal(role: Role, brands: BrandScope) -> Principal {
         Principal {
-            tenant: Uuid::from_u128(1),
+            tenant: TenantId::from_uuid(Uuid::from_u128(1)),
             role,
             brands,
             subject: "test".into(),
@@ -150,7 +151,7 @@ mod tests {
     #[test]
     fn other_tenant_is_denied_without_detail() {
         let p = principal(Role::Admin, BrandScope::All);
-        let other = Uuid::from_u128(2);
+        let other = TenantId::from_uuid(Uuid::from_u128(2));
         let denied = p.require_tenant(other).unwrap_err();
         assert_eq!(denied.code(), Code::PermissionDenied);
         assert!(!denied.message().contains(&other.to_string()));

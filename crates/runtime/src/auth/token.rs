@@ -93,7 +93,7 @@ impl TokenIssuer {
     ) -> SecretString {
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = TokenClaims {
-            tenant: principal.tenant,
+            tenant: *principal.tenant.as_uuid(),
             role: principal.role,
             brands: principal.brands.to_option(),
             sub: principal.subject.clone(),
@@ -130,7 +130,7 @@ impl TokenIssuer {
             return Err(TokenError::Expired);
         }
         Ok(Principal {
-            tenant: claims.tenant,
+            tenant: tagar_model::TenantId::from_uuid(claims.tenant),
             role: claims.role,
             brands: BrandScope::from_option(claims.brands),
             subject: claims.sub,
@@ -154,7 +154,7 @@ mod tests {
 
     fn principal() -> Principal {
         Principal {
-            tenant: Uuid::from_u128(7),
+            tenant: tagar_model::TenantId::from_uuid(Uuid::from_u128(7)),
             role: Role::Moderator,
             brands: BrandScope::Only([Uuid::from_u128(70)].into()),
             subject: "user:ana".into(),

@@ -14,7 +14,7 @@ use tagar_eventlog::{Consumer, EventLog, LogError, OutgoingRecord, TopicSpec, pa
 use crate::db::{Dialect, Store};
 use crate::error::StoreError;
 use crate::headers_codec;
-use crate::params::Placeholders;
+use crate::params::BulkInsert;
 pub use consumer::SqlConsumer;
 
 /// Group settings of the store's log.
@@ -52,10 +52,6 @@ impl From<StoreError> for LogError {
         backend(e)
     }
 }
-
-// Seven values per record: 7,000 per statement, well under both backends' limits, and one
-// statement shape for every full chunk, so the prepared statement is reused.
-const ROWS_PER_INSERT: usize = 1000;
 
 impl SqlLog {
     /// A log on `store`.
@@ -149,11 +145,13 @@ impl EventLog for SqlLog {
             .await
             .map_err(backend)?;
             let first = end - rs.len() as i64;
-            for (chunk_no, chunk) in rs.chunks(ROWS_PER_INSERT).enumerate() {
-                let base = first + (chunk_no * ROWS_PER_INSERT) as i64;
+            let insert = record_insert(self.store.dialect());
+            let per_statement = insert.rows_per_statement();
+            for (chunk_no, chunk) in rs.chunks(per_statement).enumerate() {
+                let base = first + (chunk_no * per_statement) as i64;
                 insert_records(
                     &mut tx,
-                    &insert_sql(self.store.dialect(), chunk.len()),
+                    &insert.sql(chunk.len()),
                     (topic, partition, base),
                     chunk,
                     &trace,
@@ -177,12 +175,13 @@ impl EventLog for SqlLog {
     }
 }
 
-/// The multi-row insert for `rows` records (positional `?` on SQLite: see [`Placeholders`]).
-fn insert_sql(dialect: Dialect, rows: usize) -> String {
-    let mut sql = String::with_capacity(120 + rows * 32);
-    sql.push_str("INSERT INTO log_records (topic, partition_no, record_offset, record_key, payload, headers, appended_at_ms) VALUES ");
-    Placeholders::new(dialect).rows(&mut sql, rows, 7);
-    sql
+/// The multi-row insert of records.
+fn record_insert(dialect: Dialect) -> BulkInsert<'static> {
+    BulkInsert::new(
+        dialect,
+        "INSERT INTO log_records (topic, partition_no, record_offset, record_key, payload, headers, appended_at_ms)",
+        7,
+    )
 }
 
 async fn insert_records(

@@ -8,16 +8,11 @@ pub use read::{brand_minutes, hashtag_counts, latest_hashtag_minute};
 use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row as _};
-use tagar_store::{Dialect, Placeholders, Store, StoreError, StoreTx};
+use tagar_store::{BulkInsert, Dialect, Store, StoreError, StoreTx};
 use uuid::Uuid;
 
 use crate::domain::fold::{CaseFact, Counts, Fold};
 use crate::domain::tally::Tally;
-
-/// Rows per multi-row statement: well under both databases' limits on bound parameters.
-const MARKS_PER_INSERT: usize = 1_000;
-const BRAND_ROWS_PER_UPSERT: usize = 400;
-const HASHTAG_ROWS_PER_UPSERT: usize = 800;
 
 /// Writes a consumer batch in ONE transaction, idempotently:
 ///
@@ -68,12 +63,14 @@ async fn mark_processed(
     let now = tagar_store::now_us();
     let dialect = tx.dialect();
     let mut fresh = HashSet::with_capacity(ids.len());
-    for chunk in ids.chunks(MARKS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO processed_events (consumer, event_id, processed_at_us) VALUES ",
-        );
-        Placeholders::new(dialect).rows(&mut sql, chunk.len(), 3);
-        sql.push_str(" ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id");
+    let mark = BulkInsert::new(
+        dialect,
+        "INSERT INTO processed_events (consumer, event_id, processed_at_us)",
+        3,
+    )
+    .tail(&[" ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"]);
+    for chunk in ids.chunks(mark.rows_per_statement()) {
+        let sql = mark.sql(chunk.len());
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(group).bind(id.to_string()).bind(now);
@@ -142,22 +139,24 @@ async fn upsert_brand_minutes(
     tally: &Tally,
 ) -> Result<(), StoreError> {
     let rows: Vec<_> = tally.brands.iter().collect();
-    for chunk in rows.chunks(BRAND_ROWS_PER_UPSERT) {
-        let mut sql = String::from(
-            "INSERT INTO analytics_brand_minutes (tenant_id, brand_id, minute_us, mentions, flagged, \
-             hidden, published, likes, reposts, replies) VALUES ",
-        );
-        Placeholders::new(dialect).rows(&mut sql, chunk.len(), 10);
-        sql.push_str(
-            " ON CONFLICT (tenant_id, brand_id, minute_us) DO UPDATE SET \
-             mentions = analytics_brand_minutes.mentions + excluded.mentions, \
-             flagged = analytics_brand_minutes.flagged + excluded.flagged, \
-             hidden = analytics_brand_minutes.hidden + excluded.hidden, \
-             published = analytics_brand_minutes.published + excluded.published, \
-             likes = analytics_brand_minutes.likes + excluded.likes, \
-             reposts = analytics_brand_minutes.reposts + excluded.reposts, \
-             replies = analytics_brand_minutes.replies + excluded.replies",
-        );
+    let upsert = BulkInsert::new(
+        dialect,
+        "INSERT INTO analytics_brand_minutes (tenant_id, brand_id, minute_us, mentions, flagged, \
+         hidden, published, likes, reposts, replies)",
+        10,
+    )
+    .tail(&[
+        " ON CONFLICT (tenant_id, brand_id, minute_us) DO UPDATE SET \
+         mentions = analytics_brand_minutes.mentions + excluded.mentions, \
+         flagged = analytics_brand_minutes.flagged + excluded.flagged, \
+         hidden = analytics_brand_minutes.hidden + excluded.hidden, \
+         published = analytics_brand_minutes.published + excluded.published, \
+         likes = analytics_brand_minutes.likes + excluded.likes, \
+         reposts = analytics_brand_minutes.reposts + excluded.reposts, \
+         replies = analytics_brand_minutes.replies + excluded.replies",
+    ]);
+    for chunk in rows.chunks(upsert.rows_per_statement()) {
+        let sql = upsert.sql(chunk.len());
         let mut query = sqlx::query(&sql);
         for (key, c) in chunk {
             query = query
@@ -183,15 +182,17 @@ async fn upsert_hashtag_minutes(
     tally: &Tally,
 ) -> Result<(), StoreError> {
     let rows: Vec<_> = tally.hashtags.iter().collect();
-    for chunk in rows.chunks(HASHTAG_ROWS_PER_UPSERT) {
-        let mut sql = String::from(
-            "INSERT INTO analytics_hashtag_minutes (tenant_id, scope, hashtag, minute_us, n) VALUES ",
-        );
-        Placeholders::new(dialect).rows(&mut sql, chunk.len(), 5);
-        sql.push_str(
-            " ON CONFLICT (tenant_id, scope, hashtag, minute_us) DO UPDATE SET \
-             n = analytics_hashtag_minutes.n + excluded.n",
-        );
+    let upsert = BulkInsert::new(
+        dialect,
+        "INSERT INTO analytics_hashtag_minutes (tenant_id, scope, hashtag, minute_us, n)",
+        5,
+    )
+    .tail(&[
+        " ON CONFLICT (tenant_id, scope, hashtag, minute_us) DO UPDATE SET \
+         n = analytics_hashtag_minutes.n + excluded.n",
+    ]);
+    for chunk in rows.chunks(upsert.rows_per_statement()) {
+        let sql = upsert.sql(chunk.len());
         let mut query = sqlx::query(&sql);
         for (key, n) in chunk {
             query = query

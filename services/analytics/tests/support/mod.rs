@@ -1,19 +1,19 @@
-//! The harness: an analytics process in either mode, API keys, a client, and publishing
-//! envelopes to the topics analytics reads as the other services would.
+//! The harness: an analytics process in either mode on the shared test harness, callers of
+//! its API, and publishing envelopes to the topics analytics reads as the other services
+//! would.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tagar_analytics::Analytics;
-use tagar_host::testing;
-use tagar_host::{Mode, Running, ServiceModule, Settings};
+use tagar_client::AnalyticsClient;
+use tagar_kernel::testing::{self, TestApp};
+use tagar_kernel::{Mode, ServiceModule};
 use tagar_model::TenantId;
 use tagar_proto::topics;
 use tagar_proto::v1::Envelope;
-use tagar_proto::v1::analytics_service_client::AnalyticsServiceClient;
 use tagar_runtime::auth::{BrandScope, Role};
-use tonic::transport::Channel;
 
 /// Stands in for the services that write the topics analytics reads, so the host provisions
 /// them (and their dead-letter topics) in both modes.
@@ -34,86 +34,54 @@ impl ServiceModule for Writers {
 
 /// A running analytics process.
 pub struct Harness {
-    pub running: Running,
-    settings: Settings,
-    mode: Mode,
-    _dir: testing::TestSettings,
+    pub app: TestApp,
 }
 
 impl Harness {
     pub async fn start(mode: Mode) -> Self {
-        // In distributed mode each harness has a broker of its own (see `testing::settings`),
-        // so analytics' fixed consumer-group names are never shared between tests.
-        let test = testing::settings(mode).await;
+        let modules: Vec<Arc<dyn ServiceModule>> = vec![Arc::new(Writers), Arc::new(Analytics)];
         Self {
-            running: launch(&test.settings, mode).await,
-            settings: test.settings.clone(),
-            mode,
-            _dir: test,
+            app: TestApp::start(mode, modules).await,
         }
     }
 
     /// Stops the process (whatever it was doing) and starts it again on the same data.
-    pub async fn restart(self) -> Self {
-        let Self {
-            running,
-            settings,
-            mode,
-            _dir,
-        } = self;
-        tokio::time::timeout(Duration::from_secs(30), running.stop())
-            .await
-            .expect("drains in time")
-            .expect("clean stop");
-        Self {
-            running: launch(&settings, mode).await,
-            settings,
-            mode,
-            _dir,
-        }
+    pub async fn restart(mut self) -> Self {
+        self.app.restart().await;
+        self
     }
 
     /// A new API key of `tenant` with `role` and `brands`.
     pub async fn key(&self, tenant: TenantId, role: Role, brands: BrandScope) -> String {
-        testing::mint_key(&self.running.platform, *tenant.as_uuid(), role, brands).await
+        self.app.key(tenant, role, brands).await
     }
 
-    pub async fn client(&self) -> AnalyticsServiceClient<Channel> {
-        AnalyticsServiceClient::connect(format!("http://{}", self.running.grpc_addr))
-            .await
-            .unwrap()
+    /// A client with `key`.
+    pub async fn connect(&self, key: &str) -> AnalyticsClient {
+        self.app.connect(0, key).await.analytics()
+    }
+
+    /// A client with a new key of `tenant` with `role` and `brands`.
+    pub async fn client(
+        &self,
+        tenant: TenantId,
+        role: Role,
+        brands: BrandScope,
+    ) -> AnalyticsClient {
+        self.app.session(tenant, role, brands).await.analytics()
     }
 
     /// Publishes envelopes to `topic`, all under one key so they stay in order.
     pub async fn publish(&self, topic: &str, envelopes: &[Envelope]) {
-        let records: Vec<_> = envelopes
-            .iter()
-            .map(|e| tagar_host::events::outgoing(e, "one-key"))
-            .collect();
-        self.running
-            .platform
-            .log
-            .publish(topic, &records)
-            .await
-            .unwrap();
+        self.app
+            .publish(topic, envelopes, |_| "one-key".to_owned())
+            .await;
     }
 
     pub async fn stop(self) {
-        tokio::time::timeout(Duration::from_secs(30), self.running.stop())
-            .await
-            .expect("drains in time")
-            .expect("clean stop");
+        self.app.stop().await;
     }
 }
-
-async fn launch(settings: &Settings, mode: Mode) -> Running {
-    let modules: Vec<Arc<dyn ServiceModule>> = vec![Arc::new(Writers), Arc::new(Analytics)];
-    tagar_host::start(settings, mode, &modules)
-        .await
-        .expect("start analytics")
-}
-
-pub use tagar_host::testing::with_key as authed;
 
 /// Polls `probe` until it returns `Some`, or fails the test after a minute naming `what`.
 pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T

@@ -12,7 +12,7 @@ mod matcher_tests;
 
 pub use matcher::{Matcher, PostMatch, RuleHit, Scratch};
 pub use pattern::{MAX_KEYWORD_CHARS, Pattern, RuleKind};
-pub use rule::{ListeningRule, RuleCommand, RuleEvent, RuleState, apply, handle, replay};
+pub use rule::{ListeningRule, RuleCommand, RuleEvent, RuleState};
 
 /// Why a rule command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,10 +1,13 @@
 //! The listening-rule aggregate: a brand's rule is added once and removed once.
 
+use tagar_kernel::Aggregate;
 use tagar_model::BrandId;
+use tagar_proto::v1::{Envelope, envelope::Event};
 use uuid::Uuid;
 
 use super::RuleError;
 use super::pattern::{Pattern, RuleKind};
+use crate::wire;
 
 /// A brand's listening rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,8 +69,38 @@ pub enum RuleEvent {
     },
 }
 
+impl Aggregate for RuleState {
+    const KIND: &'static str = "listening_rule";
+    type Command = RuleCommand;
+    type Event = RuleEvent;
+    type Error = RuleError;
+
+    fn handle(&self, command: RuleCommand) -> Result<Vec<RuleEvent>, RuleError> {
+        handle(self, command)
+    }
+
+    fn apply(self, event: &RuleEvent) -> Self {
+        apply(self, event)
+    }
+
+    fn brand(&self) -> Option<BrandId> {
+        match self {
+            RuleState::Absent => None,
+            RuleState::Active(rule) | RuleState::Removed(rule) => Some(rule.brand_id),
+        }
+    }
+
+    fn to_wire(event: &RuleEvent) -> Event {
+        wire::rule_event_to(event)
+    }
+
+    fn from_wire(envelope: &Envelope) -> Result<RuleEvent, String> {
+        wire::rule_event_from(envelope)
+    }
+}
+
 /// Decides what a command does to a rule in `state`.
-pub fn handle(state: &RuleState, command: RuleCommand) -> Result<Vec<RuleEvent>, RuleError> {
+fn handle(state: &RuleState, command: RuleCommand) -> Result<Vec<RuleEvent>, RuleError> {
     match (state, command) {
         (
             RuleState::Absent,
@@ -100,7 +133,7 @@ pub fn handle(state: &RuleState, command: RuleCommand) -> Result<Vec<RuleEvent>,
 }
 
 /// The state after `event`.
-pub fn apply(state: RuleState, event: &RuleEvent) -> RuleState {
+fn apply(state: RuleState, event: &RuleEvent) -> RuleState {
     match (state, event) {
         (_, RuleEvent::Added(rule)) => RuleState::Active(rule.clone()),
         (RuleState::Active(rule) | RuleState::Removed(rule), RuleEvent::Removed { .. }) => {
@@ -108,11 +141,6 @@ pub fn apply(state: RuleState, event: &RuleEvent) -> RuleState {
         }
         (RuleState::Absent, RuleEvent::Removed { .. }) => RuleState::Absent,
     }
-}
-
-/// The state after `events`, from the start.
-pub fn replay<'a>(events: impl IntoIterator<Item = &'a RuleEvent>) -> RuleState {
-    events.into_iter().fold(RuleState::Absent, apply)
 }
 
 #[cfg(test)]
@@ -133,7 +161,7 @@ mod tests {
     }
 
     fn given_when(given: &[RuleEvent], when: RuleCommand) -> Result<Vec<RuleEvent>, RuleError> {
-        handle(&replay(given), when)
+        RuleState::replay(given).handle(when)
     }
 
     #[test]
@@ -190,7 +218,7 @@ mod tests {
             }]
         );
         let history: Vec<RuleEvent> = added.into_iter().chain(removed).collect();
-        assert!(matches!(replay(&history), RuleState::Removed(_)));
+        assert!(matches!(RuleState::replay(&history), RuleState::Removed(_)));
         assert_eq!(
             given_when(&history, RuleCommand::Remove { brand_id: brand }),
             Err(RuleError::NotFound)

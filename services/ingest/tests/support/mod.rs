@@ -7,117 +7,73 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use prost::Message;
+use tagar_client::{IngestClient, unary};
 use tagar_eventlog::EventLog;
-use tagar_host::testing;
-use tagar_host::{Mode, Running, ServiceModule, Settings};
+use tagar_kernel::Mode;
+use tagar_kernel::testing::{TestApp, TopicReader};
+use tagar_model::TenantId;
 use tagar_proto::topics;
-use tagar_proto::v1::{self, envelope::Event, ingest_service_client::IngestServiceClient};
+use tagar_proto::v1::{self, envelope::Event};
 use tagar_runtime::auth::{BrandScope, Role};
-use tonic::transport::Channel;
 use uuid::Uuid;
 
-/// The same test body in both modes.
-#[macro_export]
-macro_rules! both_modes {
-    ($body:ident) => {
-        mod $body {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn standalone() {
-                let app = $crate::support::App::start(tagar_host::Mode::Standalone).await;
-                super::$body(&app).await;
-                app.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn distributed() {
-                let app = $crate::support::App::start(tagar_host::Mode::Distributed).await;
-                super::$body(&app).await;
-                app.stop().await;
-            }
-        }
-    };
-}
-
-/// A running ingest process.
+/// Ingest alone, in `mode`, on the shared test harness.
 pub struct App {
-    pub running: Running,
-    pub settings: Settings,
-    pub mode: Mode,
-    _storage: testing::TestSettings,
+    pub app: TestApp,
 }
 
 impl App {
     /// Starts ingest alone in `mode`.
     pub async fn start(mode: Mode) -> Self {
-        let test = testing::settings(mode).await;
-        let settings = test.settings.clone();
-        let running = Self::launch(&settings, mode).await;
         Self {
-            running,
-            settings,
-            mode,
-            _storage: test,
+            app: TestApp::start(mode, vec![Arc::new(tagar_ingest::Ingest)]).await,
         }
     }
 
-    /// Another process on the same database and log (distributed: another replica).
-    pub async fn launch(settings: &Settings, mode: Mode) -> Running {
-        let modules: Vec<Arc<dyn ServiceModule>> = vec![Arc::new(tagar_ingest::Ingest)];
-        tagar_host::start(settings, mode, &modules)
-            .await
-            .expect("ingest starts")
-    }
-
     pub async fn stop(self) {
-        tokio::time::timeout(Duration::from_secs(30), self.running.stop())
-            .await
-            .expect("drains in time")
-            .expect("clean stop");
+        self.app.stop().await;
     }
 
     pub fn log(&self) -> Arc<dyn EventLog> {
-        Arc::clone(&self.running.platform.log)
+        self.app.log()
+    }
+
+    /// A client of a new key for `tenant`, on process `process`.
+    pub async fn client_on(
+        &self,
+        process: usize,
+        tenant: Uuid,
+        role: Role,
+        brands: BrandScope,
+    ) -> Client {
+        let key = self
+            .app
+            .key(TenantId::from_uuid(tenant), role, brands)
+            .await;
+        Client {
+            inner: self.app.connect(process, &key).await.ingest(),
+        }
     }
 
     /// A client of a new key for `tenant`.
     pub async fn client(&self, tenant: Uuid, role: Role, brands: BrandScope) -> Client {
-        client_of(&self.running, tenant, role, brands).await
-    }
-}
-
-/// A client of a new key for `tenant`, on process `running`.
-pub async fn client_of(running: &Running, tenant: Uuid, role: Role, brands: BrandScope) -> Client {
-    let key = testing::mint_key(&running.platform, tenant, role, brands).await;
-    let channel = Channel::from_shared(format!("http://{}", running.grpc_addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    Client {
-        inner: IngestServiceClient::new(channel),
-        key,
+        self.client_on(0, tenant, role, brands).await
     }
 }
 
 /// An authenticated client.
 pub struct Client {
-    pub inner: IngestServiceClient<Channel>,
-    key: String,
+    pub inner: IngestClient,
 }
 
 impl Client {
-    pub fn req<T>(&self, message: T) -> tonic::Request<T> {
-        testing::with_key(&self.key, message)
-    }
-
     pub async fn add_rule(
         &mut self,
         brand: Uuid,
         kind: v1::RuleKind,
         pattern: &str,
     ) -> Result<v1::ListeningRule, tonic::Status> {
-        let request = self.req(v1::AddListeningRuleRequest {
+        let request = unary(v1::AddListeningRuleRequest {
             brand_id: brand.to_string(),
             kind: kind as i32,
             pattern: pattern.into(),
@@ -132,7 +88,7 @@ impl Client {
     }
 
     pub async fn rules(&mut self, brand: Uuid) -> Result<Vec<v1::ListeningRule>, tonic::Status> {
-        let request = self.req(v1::ListListeningRulesRequest {
+        let request = unary(v1::ListListeningRulesRequest {
             brand_id: brand.to_string(),
         });
         Ok(self
@@ -144,7 +100,7 @@ impl Client {
     }
 
     pub async fn remove_rule(&mut self, brand: Uuid, rule_id: &str) -> Result<(), tonic::Status> {
-        let request = self.req(v1::RemoveListeningRuleRequest {
+        let request = unary(v1::RemoveListeningRuleRequest {
             brand_id: brand.to_string(),
             rule_id: rule_id.into(),
         });
@@ -161,8 +117,7 @@ impl Client {
                 .into_iter()
                 .map(|posts| v1::PushPostsRequest { posts }),
         );
-        let request = self.req(stream);
-        Ok(self.inner.push_posts(request).await?.into_inner())
+        Ok(self.inner.push_posts(stream).await?.into_inner())
     }
 }
 
@@ -219,11 +174,7 @@ pub async fn read_ingested(
     log: &Arc<dyn EventLog>,
     done: impl Fn(&[Ingested]) -> bool,
 ) -> Vec<Ingested> {
-    let group = tagar_testkit::unique("ingest-test-reader");
-    let mut consumer = log
-        .subscribe(&group, &[topics::POSTS_INGESTED])
-        .await
-        .expect("subscribe");
+    let mut reader = TopicReader::open(Arc::clone(log), topics::POSTS_INGESTED).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
     while !done(&seen) {
@@ -232,18 +183,13 @@ pub async fn read_ingested(
             "timed out reading tagar.posts.ingested.v1; read {:?}",
             seen.iter().map(Ingested::native_id).collect::<Vec<_>>()
         );
-        for record in consumer
-            .poll(500, Duration::from_millis(250))
-            .await
-            .expect("poll")
-        {
-            let envelope = v1::Envelope::decode(&record.value[..]).expect("an envelope");
+        for envelope in reader.poll(Duration::from_millis(250)).await {
             if let Some(Event::PostIngested(event)) = envelope.event.clone() {
                 seen.push(Ingested { envelope, event });
             }
         }
     }
-    consumer.close().await.expect("close");
+    reader.close().await;
     seen
 }
 
@@ -275,7 +221,7 @@ pub fn delivery(tenant: Uuid, post: v1::Post) -> tagar_eventlog::OutgoingRecord 
         }),
     )
     .build();
-    tagar_host::events::outgoing(&envelope, key)
+    tagar_kernel::events::outgoing(&envelope, key)
 }
 
 /// Every role's key is scoped to `All` brands unless the test says otherwise.

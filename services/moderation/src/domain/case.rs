@@ -1,13 +1,14 @@
 //! The review case: a post a moderator must look at. Opened by the policy, assigned to a
 //! moderator, decided once (approve, hide, block the author, escalate).
 
-use tagar_proto::v1::envelope::Event;
-use tagar_proto::v1::{Decision, ReviewCaseAssigned, ReviewCaseDecided, ReviewCaseOpened};
+use tagar_kernel::Aggregate;
+use tagar_model::BrandId;
+use tagar_proto::v1::{
+    Decision, Envelope, ReviewCaseAssigned, ReviewCaseDecided, ReviewCaseOpened, envelope::Event,
+};
 
 use super::DomainError;
-
-/// The case aggregate's type name in the event store.
-pub const KIND: &str = "review_case";
+use crate::wire;
 
 /// Where a case is in its life.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub enum CaseStatus {
 /// A case, rebuilt from its events.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReviewCase {
+    /// The brand whose queue it is in, once opened.
+    pub brand: Option<BrandId>,
     /// What the case is about, once opened.
     pub opened: Option<ReviewCaseOpened>,
     /// Where it is.
@@ -34,15 +37,18 @@ pub struct ReviewCase {
     pub assignee: Option<String>,
     /// The decision, once decided.
     pub decided: Option<ReviewCaseDecided>,
-    /// How many events it has (0 before it is opened).
-    pub version: u64,
 }
 
 /// What can be asked of a case.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseCommand {
-    /// Open it for a post.
-    Open(ReviewCaseOpened),
+    /// Open it for a post, in `brand`'s queue.
+    Open {
+        /// The brand.
+        brand: BrandId,
+        /// The post and why it needs a look.
+        opened: ReviewCaseOpened,
+    },
     /// Give it to a moderator.
     Assign {
         /// The moderator.
@@ -62,50 +68,61 @@ pub enum CaseCommand {
 /// What happened to a case.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseEvent {
-    /// It was opened.
-    Opened(ReviewCaseOpened),
+    /// It was opened in `brand`'s queue.
+    Opened {
+        /// The brand (carried by the envelope on the wire).
+        brand: BrandId,
+        /// The post and why it needs a look.
+        opened: ReviewCaseOpened,
+    },
     /// It was assigned.
     Assigned(ReviewCaseAssigned),
     /// It was decided.
     Decided(ReviewCaseDecided),
 }
 
-impl CaseEvent {
-    /// The envelope's event.
-    pub fn into_wire(self) -> Event {
-        match self {
-            CaseEvent::Opened(e) => Event::ReviewCaseOpened(e),
-            CaseEvent::Assigned(e) => Event::ReviewCaseAssigned(e),
-            CaseEvent::Decided(e) => Event::ReviewCaseDecided(e),
-        }
+impl Aggregate for ReviewCase {
+    const KIND: &'static str = "review_case";
+    type Command = CaseCommand;
+    type Event = CaseEvent;
+    type Error = DomainError;
+
+    fn handle(&self, command: CaseCommand) -> Result<Vec<CaseEvent>, DomainError> {
+        handle(self, command)
     }
 
-    /// The case event in an envelope's event, if it is one.
-    pub fn from_wire(event: Event) -> Option<Self> {
-        match event {
-            Event::ReviewCaseOpened(e) => Some(CaseEvent::Opened(e)),
-            Event::ReviewCaseAssigned(e) => Some(CaseEvent::Assigned(e)),
-            Event::ReviewCaseDecided(e) => Some(CaseEvent::Decided(e)),
-            _ => None,
-        }
+    fn apply(self, event: &CaseEvent) -> Self {
+        apply(self, event)
+    }
+
+    fn brand(&self) -> Option<BrandId> {
+        self.brand
+    }
+
+    fn to_wire(event: &CaseEvent) -> Event {
+        wire::case_event(event)
+    }
+
+    fn from_wire(envelope: &Envelope) -> Result<CaseEvent, String> {
+        wire::case_event_from(envelope)
     }
 }
 
 /// Decides what a command does to a case.
-pub fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, DomainError> {
+fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, DomainError> {
     let case_id = case
         .opened
         .as_ref()
         .map(|o| o.case_id.clone())
         .unwrap_or_default();
     match (case.status, command) {
-        (CaseStatus::New, CaseCommand::Open(opened)) => {
+        (CaseStatus::New, CaseCommand::Open { brand, opened }) => {
             if opened.case_id.is_empty() {
                 return Err(DomainError::invalid("case_id", "is required"));
             }
-            Ok(vec![CaseEvent::Opened(opened)])
+            Ok(vec![CaseEvent::Opened { brand, opened }])
         }
-        (_, CaseCommand::Open(_)) => Err(DomainError::AlreadyOpen),
+        (_, CaseCommand::Open { .. }) => Err(DomainError::AlreadyOpen),
         (CaseStatus::New, _) => Err(DomainError::CaseNotFound),
         (CaseStatus::Decided, _) => Err(DomainError::AlreadyDecided),
         (_, CaseCommand::Assign { moderator }) => {
@@ -143,10 +160,11 @@ pub fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>,
 }
 
 /// Applies an event (no decisions here: only what it says).
-pub fn apply(mut case: ReviewCase, event: &CaseEvent) -> ReviewCase {
+fn apply(mut case: ReviewCase, event: &CaseEvent) -> ReviewCase {
     match event {
-        CaseEvent::Opened(e) => {
-            case.opened = Some(e.clone());
+        CaseEvent::Opened { brand, opened } => {
+            case.brand = Some(*brand);
+            case.opened = Some(opened.clone());
             case.status = CaseStatus::Open;
         }
         CaseEvent::Assigned(e) => {
@@ -158,13 +176,7 @@ pub fn apply(mut case: ReviewCase, event: &CaseEvent) -> ReviewCase {
             case.status = CaseStatus::Decided;
         }
     }
-    case.version += 1;
     case
-}
-
-/// Rebuilds a case from its events.
-pub fn replay<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> ReviewCase {
-    events.into_iter().fold(ReviewCase::default(), apply)
 }
 
 #[cfg(test)]

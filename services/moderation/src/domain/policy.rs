@@ -1,16 +1,18 @@
-//! A brand's moderation policy: what happens to a post at which scores. The policy is an
-//! aggregate of its own (one per brand, id derived from the brand's), whose only event is
-//! `ModerationPolicySet`.
+//! A brand's moderation policy: what happens to a post at which scores, and to a blocked
+//! author's posts. The policy is an aggregate of its own (one per brand, its id derived from
+//! the tenant's and the brand's), whose only event is `ModerationPolicySet`.
 
-use tagar_model::BrandId;
-use tagar_proto::v1::ModerationPolicySet;
+use tagar_kernel::Aggregate;
+use tagar_model::{BrandId, TenantId};
+use tagar_proto::v1::{Envelope, ModerationPolicySet, envelope::Event};
 use uuid::Uuid;
 
 use super::DomainError;
 use super::classifier::Classification;
+use crate::wire;
 
-/// The policy aggregate's type name in the event store.
-pub const KIND: &str = "moderation_policy";
+/// The reason given when a post is hidden because a moderator blocked its author.
+pub const AUTHOR_BLOCKED: &str = "author blocked";
 
 /// Thresholds on the classifier's scores, each 0.0 to 1.0.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,6 +83,27 @@ impl ModerationPolicy {
         Ok(policy)
     }
 
+    /// What becomes of a classified post: a blocked author's posts are hidden without asking
+    /// a moderator again; any other post gets the thresholds' verdict, and a moderator looks
+    /// at every post that is not allowed.
+    pub fn judge(&self, c: &Classification, author_blocked: bool) -> Judgement {
+        let mut reasons = c.reasons.clone();
+        if author_blocked {
+            reasons.push(AUTHOR_BLOCKED.to_owned());
+            return Judgement {
+                verdict: Verdict::Hide,
+                reasons,
+                needs_review: false,
+            };
+        }
+        let verdict = self.verdict(c);
+        Judgement {
+            verdict,
+            reasons,
+            needs_review: verdict != Verdict::Allow,
+        }
+    }
+
     /// The verdict on a classified post.
     pub fn verdict(&self, c: &Classification) -> Verdict {
         if c.abuse_score >= self.hide_threshold || c.spam_score >= self.spam_hide_threshold {
@@ -102,24 +125,111 @@ impl ModerationPolicy {
     }
 }
 
-/// The policy aggregate's id for `brand`: UUIDv5 of the brand id and "moderation-policy", so
-/// it never collides with the brand's own id or any other aggregate's.
-pub fn aggregate_id(brand: BrandId) -> Uuid {
-    Uuid::new_v5(brand.as_uuid(), b"moderation-policy")
+/// What the policy makes of one post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// Allowed, reviewed or hidden.
+    pub verdict: Verdict,
+    /// Why, for the review queue and the classification fact.
+    pub reasons: Vec<String>,
+    /// Whether a moderator should look at it (a review case).
+    pub needs_review: bool,
 }
 
-/// Handles "set the policy": validates and returns the event to record.
-pub fn set(review: f32, hide: f32, spam_hide: f32) -> Result<ModerationPolicySet, DomainError> {
-    let p = ModerationPolicy::new(review, hide, spam_hide)?;
-    Ok(ModerationPolicySet {
-        review_threshold: p.review_threshold,
-        hide_threshold: p.hide_threshold,
-        spam_hide_threshold: p.spam_hide_threshold,
-    })
+/// The policy aggregate's id for `brand` of `tenant`: UUIDv5 in the tenant's namespace of the
+/// brand id and "moderation-policy", so it never collides with the brand's own id, any other
+/// aggregate's, or another tenant's policy for a brand id it names.
+pub fn aggregate_id(tenant: TenantId, brand: BrandId) -> Uuid {
+    let mut name = brand.as_uuid().as_bytes().to_vec();
+    name.extend_from_slice(b"moderation-policy");
+    Uuid::new_v5(tenant.as_uuid(), &name)
+}
+
+/// A brand's policy as its events leave it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BrandPolicy {
+    /// The brand, once set.
+    pub brand: Option<BrandId>,
+    /// The policy set last; `None` for a brand that never set one.
+    pub set: Option<ModerationPolicy>,
+}
+
+impl BrandPolicy {
+    /// The policy in force: the one set last, or the default.
+    pub fn in_force(&self) -> ModerationPolicy {
+        self.set.unwrap_or_default()
+    }
+}
+
+/// What may be asked of a brand's policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PolicyCommand {
+    /// Set the thresholds.
+    Set {
+        /// The brand.
+        brand: BrandId,
+        /// The review threshold.
+        review: f32,
+        /// The hide threshold.
+        hide: f32,
+        /// The spam hide threshold.
+        spam_hide: f32,
+    },
+}
+
+/// What happened to a brand's policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PolicyEvent {
+    /// The thresholds were set.
+    Set {
+        /// The brand (carried by the envelope on the wire).
+        brand: BrandId,
+        /// The thresholds.
+        policy: ModerationPolicy,
+    },
+}
+
+impl Aggregate for BrandPolicy {
+    const KIND: &'static str = "moderation_policy";
+    type Command = PolicyCommand;
+    type Event = PolicyEvent;
+    type Error = DomainError;
+
+    fn handle(&self, command: PolicyCommand) -> Result<Vec<PolicyEvent>, DomainError> {
+        let PolicyCommand::Set {
+            brand,
+            review,
+            hide,
+            spam_hide,
+        } = command;
+        let policy = ModerationPolicy::new(review, hide, spam_hide)?;
+        Ok(vec![PolicyEvent::Set { brand, policy }])
+    }
+
+    fn apply(mut self, event: &PolicyEvent) -> Self {
+        let PolicyEvent::Set { brand, policy } = event;
+        self.brand = Some(*brand);
+        self.set = Some(*policy);
+        self
+    }
+
+    fn brand(&self) -> Option<BrandId> {
+        self.brand
+    }
+
+    fn to_wire(event: &PolicyEvent) -> Event {
+        wire::policy_event(event)
+    }
+
+    fn from_wire(envelope: &Envelope) -> Result<PolicyEvent, String> {
+        wire::policy_event_from(envelope)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use tagar_kernel::given::given_nothing;
+
     use super::*;
     use crate::domain::classifier::Sentiment;
 
@@ -145,26 +255,61 @@ mod tests {
 
     #[test]
     fn set_validates_with_field_names() {
-        let e = set(0.4, 0.9, 0.7).unwrap();
-        assert_eq!(ModerationPolicy::from_event(&e).hide_threshold, 0.9);
+        let brand = BrandId::new();
+        let set = |review, hide, spam_hide| PolicyCommand::Set {
+            brand,
+            review,
+            hide,
+            spam_hide,
+        };
+        let policy = given_nothing::<BrandPolicy>()
+            .when(set(0.4, 0.9, 0.7))
+            .then_state();
+        assert_eq!(policy.in_force().hide_threshold, 0.9);
+        assert_eq!(policy.brand(), Some(brand));
+        for (command, message) in [
+            (
+                set(1.2, 0.9, 0.7),
+                "review_threshold: must be between 0.0 and 1.0",
+            ),
+            (
+                set(0.5, 0.9, f32::NAN),
+                "spam_hide_threshold: must be between 0.0 and 1.0",
+            ),
+            (
+                set(0.9, 0.5, 0.7),
+                "review_threshold: must not be above hide_threshold",
+            ),
+        ] {
+            let refused = given_nothing::<BrandPolicy>().when(command).refused();
+            assert_eq!(refused.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn a_blocked_author_is_hidden_without_review() {
+        let p = ModerationPolicy::default();
+        let judged = p.judge(&classified(0.0, 0.0), true);
+        assert_eq!(judged.verdict, Verdict::Hide);
+        assert!(!judged.needs_review);
+        assert_eq!(judged.reasons, [AUTHOR_BLOCKED]);
+        let judged = p.judge(&classified(0.6, 0.0), false);
         assert_eq!(
-            set(1.2, 0.9, 0.7).unwrap_err().to_string(),
-            "review_threshold: must be between 0.0 and 1.0"
+            (judged.verdict, judged.needs_review),
+            (Verdict::Review, true)
         );
-        assert_eq!(
-            set(0.5, 0.9, f32::NAN).unwrap_err().to_string(),
-            "spam_hide_threshold: must be between 0.0 and 1.0"
-        );
-        assert_eq!(
-            set(0.9, 0.5, 0.7).unwrap_err().to_string(),
-            "review_threshold: must not be above hide_threshold"
-        );
+        assert!(!p.judge(&classified(0.1, 0.0), false).needs_review);
     }
 
     #[test]
     fn the_aggregate_id_is_derived_and_distinct() {
-        let brand = BrandId::new();
-        assert_eq!(aggregate_id(brand), aggregate_id(brand));
-        assert_ne!(aggregate_id(brand), *brand.as_uuid());
+        let (tenant, brand) = (TenantId::new(), BrandId::new());
+        assert_eq!(aggregate_id(tenant, brand), aggregate_id(tenant, brand));
+        assert_ne!(aggregate_id(tenant, brand), *brand.as_uuid());
+        assert_ne!(
+            aggregate_id(tenant, brand),
+            aggregate_id(TenantId::new(), brand),
+            "another tenant naming the brand gets an aggregate of its own"
+        );
     }
 }

@@ -4,89 +4,56 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
-use tagar_host::testing;
-use tagar_host::{Mode, Running, ServiceModule};
+use tagar_client::ModerationClient;
+use tagar_kernel::Mode;
+use tagar_kernel::testing::TestApp;
 use tagar_model::{Author, BrandId, NativePostId, Network, Post, PostRef, TenantId};
 use tagar_moderation::Moderation;
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
-use tagar_proto::v1::moderation_service_client::ModerationServiceClient;
 use tagar_proto::v1::{BrandMatch, Envelope, PostIngested, envelope::Event};
 use tagar_runtime::auth::{BrandScope, Role};
-use tonic::transport::Channel;
+
+/// Moderation alone, in `mode`, on the shared test harness.
+pub async fn start(mode: Mode) -> Harness {
+    Harness {
+        app: TestApp::start(mode, vec![Arc::new(Moderation)]).await,
+    }
+}
 
 /// A running moderation service and what a test needs to talk to it.
 pub struct Harness {
-    pub running: Running,
-    _settings: testing::TestSettings,
-}
-
-pub async fn start(mode: Mode) -> Harness {
-    let test = testing::settings(mode).await;
-    let modules: Vec<Arc<dyn ServiceModule>> = vec![Arc::new(Moderation)];
-    let running = tagar_host::start(&test.settings, mode, &modules)
-        .await
-        .expect("start moderation");
-    Harness {
-        running,
-        _settings: test,
-    }
+    pub app: TestApp,
 }
 
 impl Harness {
-    /// A key for `tenant` with `role` on all brands, sent as `x-api-key`.
-    pub async fn key(&self, tenant: TenantId, role: Role) -> String {
-        testing::mint_key(
-            &self.running.platform,
-            *tenant.as_uuid(),
-            role,
-            BrandScope::All,
-        )
-        .await
-    }
-
-    pub async fn client(&self) -> ModerationServiceClient<Channel> {
-        let channel = Channel::from_shared(format!("http://{}", self.running.grpc_addr))
-            .unwrap()
-            .connect()
+    /// A client of the API with a new key for `tenant` with `role` on all brands.
+    pub async fn client(&self, tenant: TenantId, role: Role) -> ModerationClient {
+        self.app
+            .session(tenant, role, BrandScope::All)
             .await
-            .unwrap();
-        ModerationServiceClient::new(channel)
+            .moderation()
     }
 
-    /// Publishes envelopes to `tagar.posts.ingested.v1` as ingest would.
+    /// Publishes envelopes to `tagar.posts.ingested.v1` as ingest would: keyed by
+    /// conversation, so a thread stays in order.
     pub async fn publish(&self, envelopes: &[Envelope]) {
-        let records: Vec<_> = envelopes
-            .iter()
-            .map(|e| {
+        self.app
+            .publish(topics::POSTS_INGESTED, envelopes, |e| {
                 let Some(Event::PostIngested(p)) = &e.event else {
                     panic!("not a post")
                 };
-                // As ingest keys them: by conversation, so a thread stays in order.
-                let key = p.post.as_ref().unwrap().conversation_id.clone();
-                tagar_host::events::outgoing(e, key)
+                p.post.as_ref().unwrap().conversation_id.clone()
             })
-            .collect();
-        self.running
-            .platform
-            .log
-            .publish(topics::POSTS_INGESTED, &records)
-            .await
-            .expect("publish");
+            .await;
     }
 
     pub async fn stop(self) {
-        tokio::time::timeout(Duration::from_secs(30), self.running.stop())
-            .await
-            .expect("drains")
-            .expect("clean stop");
+        self.app.stop().await;
     }
 }
-
-pub use tagar_host::testing::with_key as call;
 
 /// A post by `author` with `text`, replying to the brand's post.
 pub fn post(native_id: &str, author: &str, text: &str) -> Post {

@@ -1,11 +1,14 @@
-//! Brands and their social accounts as they are created: every field parsed into a value
-//! object, the error naming the request field.
+//! The brand aggregate: a client brand of the agency, with the time zone its posts are
+//! scheduled in. Created once; its id is its aggregate's.
 
-use tagar_model::{BrandName, Handle, Network, TimeZone};
+use tagar_kernel::Aggregate;
+use tagar_model::{BrandId, BrandName, TimeZone};
+use tagar_proto::v1::{Envelope, envelope::Event};
 
 use super::DomainError;
+use crate::wire;
 
-/// A brand about to be created.
+/// A brand's name and zone, every field parsed into a value object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBrand {
     /// Its name.
@@ -15,7 +18,7 @@ pub struct NewBrand {
 }
 
 impl NewBrand {
-    /// Parses the name and IANA time zone of a brand.
+    /// Parses the name and IANA time zone of a brand, the error naming the request field.
     pub fn parse(name: &str, time_zone: &str) -> Result<Self, DomainError> {
         Ok(Self {
             name: BrandName::parse(name)
@@ -26,27 +29,91 @@ impl NewBrand {
     }
 }
 
-/// A social account about to be connected to a brand.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAccount {
-    /// Its network.
-    pub network: Network,
-    /// Its handle there (without `@`).
-    pub handle: Handle,
+/// A brand as its events leave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Brand {
+    /// Its id, once created.
+    pub id: Option<BrandId>,
+    /// Its name and zone, once created.
+    pub profile: Option<NewBrand>,
 }
 
-impl NewAccount {
-    /// Parses the handle of an account on `network` (a leading `@` is dropped).
-    pub fn parse(network: Network, handle: &str) -> Result<Self, DomainError> {
-        let handle =
-            Handle::parse(handle).map_err(|e| DomainError::invalid("handle", e.to_string()))?;
-        Ok(Self { network, handle })
+/// What may be asked of a brand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrandCommand {
+    /// Create it, with this id.
+    Create {
+        /// Its id (the aggregate's).
+        brand: BrandId,
+        /// Its name and zone.
+        profile: NewBrand,
+    },
+}
+
+/// What happened to a brand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrandEvent {
+    /// It was created.
+    Created {
+        /// Its id.
+        brand: BrandId,
+        /// Its name and zone.
+        profile: NewBrand,
+    },
+}
+
+impl Aggregate for Brand {
+    const KIND: &'static str = "brand";
+    type Command = BrandCommand;
+    type Event = BrandEvent;
+    type Error = DomainError;
+
+    fn handle(&self, command: BrandCommand) -> Result<Vec<BrandEvent>, DomainError> {
+        match command {
+            BrandCommand::Create { .. } if self.id.is_some() => Err(DomainError::Duplicate(
+                "the brand exists already".to_owned(),
+            )),
+            BrandCommand::Create { brand, profile } => {
+                Ok(vec![BrandEvent::Created { brand, profile }])
+            }
+        }
+    }
+
+    fn apply(mut self, event: &BrandEvent) -> Self {
+        match event {
+            BrandEvent::Created { brand, profile } => {
+                self.id = Some(*brand);
+                self.profile = Some(profile.clone());
+            }
+        }
+        self
+    }
+
+    fn brand(&self) -> Option<BrandId> {
+        self.id
+    }
+
+    fn to_wire(event: &BrandEvent) -> Event {
+        wire::brand_event(event)
+    }
+
+    fn from_wire(envelope: &Envelope) -> Result<BrandEvent, String> {
+        wire::brand_event_from(envelope)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use tagar_kernel::given::{given, given_nothing};
+
     use super::*;
+
+    fn created(brand: BrandId) -> BrandEvent {
+        BrandEvent::Created {
+            brand,
+            profile: NewBrand::parse("Kopi Kita", "Asia/Jakarta").unwrap(),
+        }
+    }
 
     #[test]
     fn a_brand_names_the_bad_field() {
@@ -59,10 +126,16 @@ mod tests {
     }
 
     #[test]
-    fn an_account_handle_is_parsed() {
-        let account = NewAccount::parse(Network::X, "@kopikita").unwrap();
-        assert_eq!(account.handle.as_str(), "kopikita");
-        let err = NewAccount::parse(Network::X, "not a handle!").unwrap_err();
-        assert!(err.to_string().starts_with("handle: "), "{err}");
+    fn a_brand_is_created_once() {
+        let id = BrandId::new();
+        let create = || BrandCommand::Create {
+            brand: id,
+            profile: NewBrand::parse("Kopi Kita", "Asia/Jakarta").unwrap(),
+        };
+        let brand = given_nothing::<Brand>().when(create()).then(&[created(id)]);
+        assert_eq!(brand.brand(), Some(id));
+        given::<Brand>(&[created(id)])
+            .when(create())
+            .refused_with("the brand exists already");
     }
 }

@@ -1,14 +1,15 @@
-//! The scheduling domain, pure and without I/O: brands and accounts as they are created,
-//! the scheduled-post aggregate, and turning a wall-clock time in a brand's zone into an
-//! instant.
+//! The scheduling domain, pure and without I/O: the brand, social-account and scheduled-post
+//! aggregates, and turning a wall-clock time in a brand's zone into an instant.
 
+pub mod account;
 pub mod brand;
 pub mod local_time;
 pub mod post;
 #[cfg(test)]
 mod post_tests;
-pub mod wire;
 
+pub use account::{AccountCommand, AccountEvent, NewAccount, SocialAccount};
+pub use brand::{Brand, BrandCommand, BrandEvent, NewBrand};
 pub use post::{PostCommand, PostEvent, ScheduledPost, Stage};
 
 /// A command the domain refused. Kept apart from "the outcome could not be recorded"
@@ -26,6 +27,9 @@ pub enum DomainError {
     /// The command does not apply to the aggregate in its current state.
     #[error("{0}")]
     Precondition(String),
+    /// What the command would create exists already.
+    #[error("{0}")]
+    Duplicate(String),
 }
 
 impl DomainError {

@@ -1,21 +1,16 @@
 //! Given these events, when this command, then these events or this error.
 
 use chrono::{DateTime, TimeZone as _, Utc};
+use tagar_kernel::Aggregate;
+use tagar_kernel::given::{Given, Then};
 use tagar_model::{AccountId, BrandId, Media, MediaKind, Network, TimeZone};
 
 use super::DomainError;
-use super::post::{PostCommand, PostEvent, ScheduledPost, Slot, Stage, apply, handle, replay};
+use super::post::{PostCommand, PostEvent, ScheduledPost, Slot, Stage};
 
-struct Given(Vec<PostEvent>);
-
-fn given(events: impl IntoIterator<Item = PostEvent>) -> Given {
-    Given(events.into_iter().collect())
-}
-
-impl Given {
-    fn when(&self, command: PostCommand) -> Result<Vec<PostEvent>, DomainError> {
-        handle(&replay(&self.0), command)
-    }
+fn given(events: impl IntoIterator<Item = PostEvent>) -> Given<ScheduledPost> {
+    let events: Vec<PostEvent> = events.into_iter().collect();
+    tagar_kernel::given::given(&events)
 }
 
 fn now() -> DateTime<Utc> {
@@ -82,16 +77,16 @@ fn published() -> PostEvent {
     }
 }
 
-fn precondition(result: Result<Vec<PostEvent>, DomainError>) -> String {
-    match result {
-        Err(DomainError::Precondition(why)) => why,
+fn precondition(then: Then<ScheduledPost>) -> String {
+    match then.refused() {
+        DomainError::Precondition(why) => why,
         other => panic!("expected a refused precondition, got {other:?}"),
     }
 }
 
-fn invalid_field(result: Result<Vec<PostEvent>, DomainError>) -> (String, String) {
-    match result {
-        Err(DomainError::Invalid { field, reason }) => (field, reason),
+fn invalid_field(then: Then<ScheduledPost>) -> (String, String) {
+    match then.refused() {
+        DomainError::Invalid { field, reason } => (field, reason),
         other => panic!("expected invalid input, got {other:?}"),
     }
 }
@@ -100,9 +95,9 @@ fn invalid_field(result: Result<Vec<PostEvent>, DomainError>) -> (String, String
 fn a_draft_that_fits_is_drafted() {
     let events = given([])
         .when(draft_command("Selamat pagi #KopiKita", vec![]))
-        .unwrap();
+        .events();
     assert_eq!(events, vec![drafted()]);
-    assert_eq!(replay(&events).stage, Stage::Draft);
+    assert_eq!(ScheduledPost::replay(&events).stage, Stage::Draft);
 }
 
 #[test]
@@ -129,7 +124,9 @@ fn media_without_usage_rights_is_refused() {
     assert!(
         given([])
             .when(draft_command("Kopi", vec![media(true)]))
-            .is_ok()
+            .then_state()
+            .stage
+            == Stage::Draft
     );
 }
 
@@ -140,7 +137,7 @@ fn only_drafts_are_approved_or_rejected() {
             .when(PostCommand::Approve {
                 approver: "budi".into()
             })
-            .unwrap(),
+            .events(),
         vec![approved()]
     );
     let reject = || PostCommand::Reject {
@@ -148,7 +145,7 @@ fn only_drafts_are_approved_or_rejected() {
         reason: "off brand".into(),
     };
     assert_eq!(
-        given([drafted()]).when(reject()).unwrap(),
+        given([drafted()]).when(reject()).events(),
         vec![PostEvent::Rejected {
             approver: "budi".into(),
             reason: "off brand".into()
@@ -181,7 +178,7 @@ fn only_approved_posts_are_scheduled() {
     // 09:00 in Jakarta (+07) is 02:00 UTC.
     let events = given([drafted(), approved()])
         .when(schedule("2026-06-02T09:00"))
-        .unwrap();
+        .events();
     assert_eq!(
         events,
         vec![slot(
@@ -199,7 +196,7 @@ fn a_scheduled_post_can_be_rescheduled_before_it_goes_out() {
     );
     let events = given([drafted(), approved(), first])
         .when(schedule("2026-06-03T18:30"))
-        .unwrap();
+        .events();
     assert_eq!(
         events,
         vec![slot(
@@ -245,8 +242,9 @@ fn only_scheduled_posts_are_published() {
         published_at: now(),
     };
     precondition(given([drafted(), approved()]).when(publish()));
-    let events = given([drafted(), approved(), slot("2026-06-02T09:00", now())]).when(publish());
-    assert_eq!(events.unwrap(), vec![published()]);
+    given([drafted(), approved(), slot("2026-06-02T09:00", now())])
+        .when(publish())
+        .then(&[published()]);
 }
 
 #[test]
@@ -256,11 +254,9 @@ fn a_retryable_failure_keeps_the_post_scheduled_and_a_final_one_ends_it() {
         reason: "network down".into(),
         retryable,
     };
-    let events = given(history.clone()).when(fail(true)).unwrap();
-    let state = events.iter().fold(replay(&history), apply);
+    let state = given(history.clone()).when(fail(true)).then_state();
     assert_eq!(state.stage, Stage::Scheduled);
-    let events = given(history.clone()).when(fail(false)).unwrap();
-    let state: ScheduledPost = events.iter().fold(replay(&history), apply);
+    let state = given(history.clone()).when(fail(false)).then_state();
     assert_eq!(state.stage, Stage::Failed);
     assert_eq!(state.reason, "network down");
 }

@@ -1,86 +1,94 @@
 //! Brands and their accounts.
 
+use tagar_kernel::{ApiError, ApiResult, Caller};
 use tagar_proto::convert::network_from_wire;
 use tagar_proto::v1;
 use tagar_runtime::auth::Role;
-use tagar_store::Store;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 
-use super::views::{self, status, store_status};
-use super::{EDITORS, Reply, caller, editor};
-use crate::commands;
-use crate::domain::brand::{NewAccount, NewBrand};
+use super::{EDITORS, SchedulingApi};
+use crate::domain::{NewAccount, NewBrand};
 use crate::store as sql;
+use crate::wire::api;
 
 /// `CreateBrand`: admins only.
-pub async fn create(store: &Store, request: Request<v1::CreateBrandRequest>) -> Reply<v1::Brand> {
-    let (_, tenant) = caller(&request, &[Role::Admin])?;
+pub async fn create(
+    api: &SchedulingApi,
+    request: Request<v1::CreateBrandRequest>,
+) -> ApiResult<v1::Brand> {
+    let caller = Caller::of(&request, &[Role::Admin])?;
     let body = request.get_ref();
-    let new = NewBrand::parse(&body.name, &body.time_zone).map_err(|e| status(e.into()))?;
-    let row = commands::create_brand(store, tenant, new)
-        .await
-        .map_err(status)?;
-    Ok(Response::new(views::brand(row)))
+    let profile = NewBrand::parse(&body.name, &body.time_zone)?;
+    let brand = api.commands.create_brand(caller.tenant(), profile).await?;
+    Ok(api::brand_of(&brand.state))
 }
 
 /// `ListBrands`: the tenant's brands within the caller's scope.
 pub async fn list(
-    store: &Store,
+    api: &SchedulingApi,
     request: Request<v1::ListBrandsRequest>,
-) -> Reply<v1::ListBrandsResponse> {
-    let (principal, tenant) = caller(&request, EDITORS)?;
-    let brands = sql::list_brands(store, tenant)
-        .await
-        .map_err(store_status)?
+) -> ApiResult<v1::ListBrandsResponse> {
+    let caller = Caller::of(&request, EDITORS)?;
+    let brands = sql::list_brands(&api.store, caller.tenant())
+        .await?
         .into_iter()
-        .filter(|b| principal.brands.allows(*b.brand_id.as_uuid()))
-        .map(views::brand)
+        .filter(|b| caller.may_touch(b.brand_id))
+        .map(api::brand)
         .collect();
-    Ok(Response::new(v1::ListBrandsResponse { brands }))
+    Ok(v1::ListBrandsResponse { brands })
 }
 
 /// `ConnectAccount`: a brand's account on a network.
 pub async fn connect(
-    store: &Store,
+    api: &SchedulingApi,
     request: Request<v1::ConnectAccountRequest>,
-) -> Reply<v1::SocialAccount> {
-    let (_, tenant, brand) = editor(&request, &request.get_ref().brand_id)?;
+) -> ApiResult<v1::SocialAccount> {
+    let caller = Caller::of(&request, EDITORS)?;
     let body = request.get_ref();
-    let network = network_from_wire(body.network, "network").map_err(Status::from)?;
-    let new = NewAccount::parse(network, &body.handle).map_err(|e| status(e.into()))?;
-    let row = commands::connect_account(store, tenant, brand, new)
-        .await
-        .map_err(status)?;
-    Ok(Response::new(views::account(row)))
+    let brand = caller.brand(&body.brand_id)?;
+    let network = network_from_wire(body.network, "network")?;
+    let profile = NewAccount::parse(network, &body.handle)?;
+    if api
+        .commands
+        .brands
+        .load(caller.tenant(), *brand.as_uuid())
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("brand"));
+    }
+    let account = api
+        .commands
+        .connect_account(caller.tenant(), brand, profile)
+        .await?;
+    Ok(api::account_of(&account.state))
 }
 
 /// `ListAccounts`: one brand's accounts (`NOT_FOUND` when the tenant has no such brand), or,
 /// with no `brand_id`, the accounts of every brand in the caller's scope.
 pub async fn list_accounts(
-    store: &Store,
+    api: &SchedulingApi,
     request: Request<v1::ListAccountsRequest>,
-) -> Reply<v1::ListAccountsResponse> {
+) -> ApiResult<v1::ListAccountsResponse> {
+    let caller = Caller::of(&request, EDITORS)?;
     let body = request.get_ref();
-    let (principal, tenant, brand) = if body.brand_id.trim().is_empty() {
-        let (principal, tenant) = caller(&request, EDITORS)?;
-        (principal.clone(), tenant, None)
+    let brand = if body.brand_id.trim().is_empty() {
+        None
     } else {
-        let (principal, tenant, brand) = editor(&request, &body.brand_id)?;
-        if sql::get_brand(store, tenant, brand)
-            .await
-            .map_err(store_status)?
+        let brand = caller.brand(&body.brand_id)?;
+        if sql::get_brand(&api.store, caller.tenant(), brand)
+            .await?
             .is_none()
         {
-            return Err(Status::not_found("brand not found"));
+            return Err(ApiError::not_found("brand"));
         }
-        (principal, tenant, Some(brand))
+        Some(brand)
     };
-    let accounts = sql::list_accounts(store, tenant, brand)
-        .await
-        .map_err(store_status)?
+    let accounts = sql::list_accounts(&api.store, caller.tenant(), brand)
+        .await?
         .into_iter()
-        .filter(|a| principal.brands.allows(*a.brand_id.as_uuid()))
-        .map(views::account)
+        .filter(|a| caller.may_touch(a.brand_id))
+        .map(api::account)
         .collect();
-    Ok(Response::new(v1::ListAccountsResponse { accounts }))
+    Ok(v1::ListAccountsResponse { accounts })
 }

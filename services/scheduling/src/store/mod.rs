@@ -1,18 +1,19 @@
-//! Scheduling's SQL: the brand, account and post read models, and claiming due posts.
-//! Every query filters on the tenant, except the dispatcher's claim, which works for all.
+//! Scheduling's SQL: the brand, account and post read models (each written by its
+//! aggregate's projection, in the transaction that records its events), their queries, and
+//! claiming due posts. Every query filters on the tenant, except the dispatcher's claim,
+//! which works for all.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tagar_model::{AccountId, BrandId, Network, TenantId};
-use tagar_store::{Store, StoreError, StoreTx};
+use tagar_store::{Store, StoreError};
 use uuid::Uuid;
 
-use crate::domain::brand::{NewAccount, NewBrand};
-use crate::domain::post::ScheduledPost;
-
+mod brands;
 mod posts;
 
-pub use posts::{any_due, claim_due, list_posts, save_post};
+pub use brands::{AccountRows, BrandRows};
+pub use posts::{PostRows, any_due, claim_due, list_posts};
 
 /// A brand as the read model holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,17 +39,6 @@ pub struct AccountRow {
     pub handle: String,
 }
 
-/// A post and the version of its stream the view reflects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostView {
-    /// Its id (the aggregate id).
-    pub post_id: Uuid,
-    /// The post.
-    pub post: ScheduledPost,
-    /// Its stream's version.
-    pub version: u64,
-}
-
 /// A scheduled post whose time has come, claimed by a dispatcher.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
@@ -60,36 +50,16 @@ pub struct Due {
     pub version: u64,
 }
 
-fn corrupt(field: &'static str, reason: impl ToString) -> StoreError {
+pub(crate) fn corrupt(field: &'static str, reason: impl ToString) -> StoreError {
     StoreError::Corrupt {
         field,
         reason: reason.to_string(),
     }
 }
 
-fn uuid(row: &AnyRow, column: &'static str) -> Result<Uuid, StoreError> {
+pub(crate) fn uuid(row: &AnyRow, column: &'static str) -> Result<Uuid, StoreError> {
     let text: String = row.try_get(column)?;
     Uuid::parse_str(&text).map_err(|e| corrupt(column, e))
-}
-
-/// Records a new brand.
-pub async fn insert_brand(
-    tx: &mut StoreTx,
-    tenant: TenantId,
-    brand: BrandId,
-    new: &NewBrand,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO scheduling_brands (tenant_id, brand_id, name, time_zone, created_at_us) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(tenant.to_string())
-    .bind(brand.to_string())
-    .bind(new.name.as_str())
-    .bind(new.time_zone.as_str())
-    .bind(tagar_store::now_us())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
 }
 
 fn brand_row(row: &AnyRow) -> Result<BrandRow, StoreError> {
@@ -125,31 +95,6 @@ pub async fn get_brand(
     .fetch_optional(store.pool())
     .await?;
     row.as_ref().map(brand_row).transpose()
-}
-
-/// Records a connected account; `false` when the brand already has that handle on that
-/// network.
-pub async fn insert_account(
-    tx: &mut StoreTx,
-    tenant: TenantId,
-    account: AccountId,
-    brand: BrandId,
-    new: &NewAccount,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO scheduling_accounts (tenant_id, account_id, brand_id, network, handle, handle_key, connected_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-    )
-    .bind(tenant.to_string())
-    .bind(account.to_string())
-    .bind(brand.to_string())
-    .bind(new.network.as_str())
-    .bind(new.handle.as_str())
-    .bind(new.handle.canonical())
-    .bind(tagar_store::now_us())
-    .execute(tx.conn())
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 fn account_row(row: &AnyRow) -> Result<AccountRow, StoreError> {

@@ -1,23 +1,38 @@
 //! The post read model, and claiming due posts.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use tagar_kernel::{Change, CommandError, Loaded, Projection};
 use tagar_model::{AccountId, BrandId, Media, TenantId};
 use tagar_store::{Dialect, Store, StoreError, StoreTx};
 
-use super::{Due, PostView, corrupt, uuid};
+use super::{Due, corrupt, uuid};
+use crate::domain::DomainError;
 use crate::domain::post::{ScheduledPost, Slot, Stage};
 
-/// Writes the post's view at `version`, in the transaction that appends its events. Called
-/// before the append, so the row lock comes before the store's append lock in every
-/// transaction that touches a post (the dispatcher's too): no lock-order deadlock.
-pub async fn save_post(
-    tx: &mut StoreTx,
-    tenant: TenantId,
-    view: &PostView,
-) -> Result<(), StoreError> {
-    let post = &view.post;
+/// Writes `scheduling_posts` with every change of a post. The repository runs it before the
+/// append, so the row lock comes before the store's append lock in every transaction that
+/// touches a post (the dispatcher's too): no lock-order deadlock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PostRows;
+
+#[async_trait]
+impl Projection<ScheduledPost> for PostRows {
+    async fn project(
+        &self,
+        tx: &mut StoreTx,
+        change: &Change<'_, ScheduledPost>,
+    ) -> Result<(), CommandError<DomainError>> {
+        save_post(tx, change.after).await?;
+        Ok(())
+    }
+}
+
+/// Writes the post's row at its version.
+async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(), StoreError> {
+    let post = &view.state;
     let media =
         serde_json::to_string(&post.media).map_err(|e| corrupt("scheduling_posts.media", e))?;
     let slot = post.slot.as_ref();
@@ -29,8 +44,8 @@ pub async fn save_post(
          local_time = excluded.local_time, time_zone = excluded.time_zone, native_id = excluded.native_id, \
          reason = excluded.reason, version = excluded.version, updated_at_us = excluded.updated_at_us",
     )
-    .bind(tenant.to_string())
-    .bind(view.post_id.to_string())
+    .bind(view.tenant.to_string())
+    .bind(view.id.to_string())
     .bind(post.brand.map(|b| b.to_string()).unwrap_or_default())
     .bind(post.account.map(|a| a.to_string()).unwrap_or_default())
     .bind(&post.text)
@@ -52,7 +67,7 @@ fn time(us: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_micros(us).ok_or_else(|| corrupt("scheduling_posts.publish_at_us", us))
 }
 
-fn post_row(row: &AnyRow) -> Result<PostView, StoreError> {
+fn post_row(tenant: TenantId, row: &AnyRow) -> Result<Loaded<ScheduledPost>, StoreError> {
     let state: String = row.try_get("state")?;
     let media: String = row.try_get("media")?;
     let media: Vec<Media> =
@@ -77,9 +92,10 @@ fn post_row(row: &AnyRow) -> Result<PostView, StoreError> {
         reason: row.try_get("reason")?,
         ..ScheduledPost::default()
     };
-    Ok(PostView {
-        post_id: uuid(row, "post_id")?,
-        post,
+    Ok(Loaded {
+        tenant,
+        id: uuid(row, "post_id")?,
+        state: post,
         version: row.try_get::<i64, _>("version")? as u64,
     })
 }
@@ -90,7 +106,7 @@ pub async fn list_posts(
     tenant: TenantId,
     brand: BrandId,
     stage: Option<Stage>,
-) -> Result<Vec<PostView>, StoreError> {
+) -> Result<Vec<Loaded<ScheduledPost>>, StoreError> {
     let mut sql = String::from(
         "SELECT post_id, brand_id, account_id, text, media, state, publish_at_us, local_time, time_zone, native_id, \
          reason, version FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2",
@@ -106,7 +122,7 @@ pub async fn list_posts(
         query = query.bind(stage.as_str());
     }
     let rows = query.fetch_all(store.pool()).await?;
-    rows.iter().map(post_row).collect()
+    rows.iter().map(|row| post_row(tenant, row)).collect()
 }
 
 /// Whether any scheduled post is due at `now`: a cheap read outside any transaction, so an

@@ -1,137 +1,90 @@
-//! Starting scheduling in either mode and calling it as a client would.
+//! Scheduling on the shared test harness: the system, and callers of its API.
 
 #![allow(dead_code)]
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::time::Duration;
 
-use prost::Message as _;
-use tagar_host::testing;
-use tagar_host::{Mode, Running, ServiceModule};
-use tagar_proto::v1::Envelope;
-use tagar_proto::v1::scheduling_service_client::SchedulingServiceClient;
+use tagar_client::SchedulingClient;
+use tagar_kernel::Mode;
+use tagar_kernel::testing::TestApp;
+use tagar_model::TenantId;
 use tagar_runtime::auth::{BrandScope, Role};
-use tonic::transport::Channel;
-use uuid::Uuid;
 
-/// A running system: one or more processes sharing one database (and, distributed, one broker).
-pub struct System {
-    /// The processes.
-    pub processes: Vec<Running>,
-    _settings: testing::TestSettings,
+/// Scheduling in `mode`, in `processes` processes on one database (and, distributed, one
+/// broker). Standalone runs one process (SQLite is a one-process database).
+pub async fn start(mode: Mode, processes: usize) -> TestApp {
+    let mut app = TestApp::start(mode, vec![Arc::new(tagar_scheduling::Scheduling)]).await;
+    for _ in 1..processes {
+        app.replica().await;
+    }
+    app
 }
 
-/// Starts `processes` processes of scheduling in `mode` on one database. Standalone runs
-/// one process (SQLite is a one-process database).
-pub async fn start(mode: Mode, processes: usize) -> System {
-    let test = testing::settings(mode).await;
-    let settings = &test.settings;
-    let modules: Vec<Arc<dyn ServiceModule>> = vec![Arc::new(tagar_scheduling::Scheduling)];
-    let mut running = Vec::new();
-    for _ in 0..processes {
-        running.push(
-            tagar_host::start(settings, mode, &modules)
-                .await
-                .expect("start"),
-        );
-    }
-    System {
-        processes: running,
-        _settings: test,
+/// A caller of the scheduling API with a key of its own.
+pub struct Agent {
+    /// Its tenant.
+    pub tenant: TenantId,
+    /// Its key.
+    pub key: String,
+    api: SchedulingClient,
+}
+
+impl Deref for Agent {
+    type Target = SchedulingClient;
+    fn deref(&self) -> &SchedulingClient {
+        &self.api
     }
 }
 
-impl System {
-    /// The first process.
-    pub fn first(&self) -> &Running {
-        &self.processes[0]
-    }
-
-    /// A client of the first process.
-    pub async fn client(&self) -> Client {
-        self.client_of(0).await
-    }
-
-    /// A client of process `i`.
-    pub async fn client_of(&self, i: usize) -> Client {
-        let addr = self.processes[i].grpc_addr;
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        SchedulingServiceClient::new(channel)
-    }
-
-    /// A new API key: for a new tenant, or `tenant`'s.
-    pub async fn key(&self, tenant: Option<Uuid>, role: Role, brands: BrandScope) -> Key {
-        let tenant = tenant.unwrap_or_else(Uuid::now_v7);
-        let secret = testing::mint_key(&self.first().platform, tenant, role, brands).await;
-        Key { tenant, secret }
-    }
-
-    /// Stops every process.
-    pub async fn stop(self) {
-        for p in self.processes {
-            tokio::time::timeout(Duration::from_secs(30), p.stop())
-                .await
-                .expect("drains")
-                .expect("stops");
-        }
+impl DerefMut for Agent {
+    fn deref_mut(&mut self) -> &mut SchedulingClient {
+        &mut self.api
     }
 }
 
-/// A scheduling client.
-pub type Client = SchedulingServiceClient<Channel>;
-
-/// An API key and its tenant.
-#[derive(Clone)]
-pub struct Key {
-    /// The tenant.
-    pub tenant: Uuid,
-    /// `tgr_…`.
-    pub secret: String,
-}
-
-impl Key {
-    /// `message` with this key in `x-api-key`.
-    pub fn call<T>(&self, message: T) -> tonic::Request<T> {
-        testing::with_key(&self.secret, message)
+impl Agent {
+    /// The same key, on process `i`.
+    pub async fn on(&self, app: &TestApp, i: usize) -> SchedulingClient {
+        app.connect(i, &self.key).await.scheduling()
     }
 }
 
-/// Reads `topic` from the start with a fresh group, and returns the envelopes whose
-/// causation id is `cause`: all that arrive up to `settle` after the first one (at most 60 s).
-pub async fn envelopes_caused_by(
-    running: &Running,
+/// A caller with a new key of `role` and `brands`, for a new tenant or `tenant`.
+pub async fn agent(
+    app: &TestApp,
+    tenant: Option<TenantId>,
+    role: Role,
+    brands: BrandScope,
+) -> Agent {
+    let tenant = tenant.unwrap_or_default();
+    let key = app.key(tenant, role, brands).await;
+    let api = app.connect(0, &key).await.scheduling();
+    Agent { tenant, key, api }
+}
+
+/// The envelopes on `topic` whose causation id is `cause`: every one that arrives up to
+/// `settle` after the first (which must come within a minute).
+pub async fn caused_by(
+    app: &TestApp,
     topic: &str,
     cause: &str,
-    settle: Duration,
-) -> Vec<Envelope> {
-    let group = tagar_testkit::unique("scheduling-test");
-    let mut consumer = running
-        .platform
-        .log
-        .subscribe(&group, &[topic])
-        .await
-        .unwrap();
-    let mut found = Vec::new();
-    let mut deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while tokio::time::Instant::now() < deadline {
-        for record in consumer
-            .poll(500, Duration::from_millis(500))
+    settle: std::time::Duration,
+) -> Vec<tagar_proto::v1::Envelope> {
+    let mut reader = app.reader(topic).await;
+    let first = reader
+        .find(std::time::Duration::from_secs(60), cause, |e| {
+            (e.causation_id == cause).then(|| e.clone())
+        })
+        .await;
+    let mut found = vec![first];
+    found.extend(
+        reader
+            .for_a_while(settle)
             .await
-            .unwrap()
-        {
-            let envelope = Envelope::decode(&record.value[..]).unwrap();
-            if envelope.causation_id == cause {
-                if found.is_empty() {
-                    deadline = tokio::time::Instant::now() + settle;
-                }
-                found.push(envelope);
-            }
-        }
-    }
-    consumer.close().await.unwrap();
+            .into_iter()
+            .filter(|e| e.causation_id == cause),
+    );
+    reader.close().await;
     found
 }

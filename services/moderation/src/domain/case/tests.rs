@@ -1,9 +1,16 @@
 //! Given these events, when this command, then these events or this error.
 
+use tagar_kernel::given::{given, given_nothing};
+use tagar_proto::envelope::EnvelopeBuilder;
+
 use super::*;
 
-fn opened() -> CaseEvent {
-    CaseEvent::Opened(ReviewCaseOpened {
+fn brand() -> BrandId {
+    BrandId::from_uuid(uuid::Uuid::from_u128(7))
+}
+
+fn opening() -> ReviewCaseOpened {
+    ReviewCaseOpened {
         case_id: "c1".into(),
         native_id: "p1".into(),
         author_id: "a1".into(),
@@ -11,7 +18,21 @@ fn opened() -> CaseEvent {
         reasons: vec!["abusive word 'idiot' (en)".into()],
         hidden: true,
         ..ReviewCaseOpened::default()
-    })
+    }
+}
+
+fn opened() -> CaseEvent {
+    CaseEvent::Opened {
+        brand: brand(),
+        opened: opening(),
+    }
+}
+
+fn open() -> CaseCommand {
+    CaseCommand::Open {
+        brand: brand(),
+        opened: opening(),
+    }
 }
 
 fn assigned(to: &str) -> CaseEvent {
@@ -29,22 +50,13 @@ fn decide(decision: Decision) -> CaseCommand {
     }
 }
 
-fn given_when(given: &[CaseEvent], when: CaseCommand) -> Result<Vec<CaseEvent>, DomainError> {
-    handle(&replay(given), when)
-}
-
 #[test]
 fn a_new_case_opens_once() {
-    let CaseEvent::Opened(o) = opened() else {
-        unreachable!()
-    };
+    let case = given_nothing::<ReviewCase>().when(open()).then(&[opened()]);
+    assert_eq!(case.brand(), Some(brand()));
     assert_eq!(
-        given_when(&[], CaseCommand::Open(o.clone())),
-        Ok(vec![opened()])
-    );
-    assert_eq!(
-        given_when(&[opened()], CaseCommand::Open(o)),
-        Err(DomainError::AlreadyOpen)
+        given::<ReviewCase>(&[opened()]).when(open()).refused(),
+        DomainError::AlreadyOpen
     );
 }
 
@@ -53,69 +65,68 @@ fn an_open_case_is_assigned_and_reassigned() {
     let assign = |m: &str| CaseCommand::Assign {
         moderator: m.into(),
     };
+    given::<ReviewCase>(&[opened()])
+        .when(assign("ana"))
+        .then(&[assigned("ana")]);
+    given::<ReviewCase>(&[opened(), assigned("ana")])
+        .when(assign(" bo "))
+        .then(&[assigned("bo")]);
     assert_eq!(
-        given_when(&[opened()], assign("ana")),
-        Ok(vec![assigned("ana")])
-    );
-    assert_eq!(
-        given_when(&[opened(), assigned("ana")], assign(" bo ")),
-        Ok(vec![assigned("bo")])
-    );
-    assert_eq!(
-        given_when(&[opened()], assign("  ")),
-        Err(DomainError::invalid("moderator", "is required"))
+        given::<ReviewCase>(&[opened()])
+            .when(assign("  "))
+            .refused(),
+        DomainError::invalid("moderator", "is required")
     );
 }
 
 #[test]
 fn a_case_is_decided_once() {
-    let then = given_when(&[opened(), assigned("ana")], decide(Decision::BlockAuthor));
+    let decided = CaseEvent::Decided(ReviewCaseDecided {
+        case_id: "c1".into(),
+        decision: Decision::BlockAuthor as i32,
+        moderator: "mia".into(),
+        note: "rude".into(),
+    });
+    let case = given::<ReviewCase>(&[opened(), assigned("ana")])
+        .when(decide(Decision::BlockAuthor))
+        .then(std::slice::from_ref(&decided));
+    assert_eq!(case.status, CaseStatus::Decided);
+    let history = [opened(), decided];
     assert_eq!(
-        then,
-        Ok(vec![CaseEvent::Decided(ReviewCaseDecided {
-            case_id: "c1".into(),
-            decision: Decision::BlockAuthor as i32,
-            moderator: "mia".into(),
-            note: "rude".into(),
-        })])
+        given::<ReviewCase>(&history)
+            .when(decide(Decision::Approve))
+            .refused(),
+        DomainError::AlreadyDecided
     );
-    let decided = then.unwrap().remove(0);
-    let given = [opened(), decided];
     assert_eq!(
-        given_when(&given, decide(Decision::Approve)),
-        Err(DomainError::AlreadyDecided)
-    );
-    assert_eq!(
-        given_when(
-            &given,
-            CaseCommand::Assign {
+        given::<ReviewCase>(&history)
+            .when(CaseCommand::Assign {
                 moderator: "bo".into()
-            }
-        ),
-        Err(DomainError::AlreadyDecided)
+            })
+            .refused(),
+        DomainError::AlreadyDecided
     );
-    assert_eq!(replay(&given).version, 2);
-    assert_eq!(replay(&given).status, CaseStatus::Decided);
 }
 
 #[test]
 fn commands_on_a_missing_case_or_without_a_decision_are_refused() {
     assert_eq!(
-        given_when(&[], decide(Decision::Hide)),
-        Err(DomainError::CaseNotFound)
+        given_nothing::<ReviewCase>()
+            .when(decide(Decision::Hide))
+            .refused(),
+        DomainError::CaseNotFound
     );
-    assert!(matches!(
-        given_when(&[opened()], decide(Decision::Unspecified)),
-        Err(DomainError::Invalid {
-            field: "decision",
-            ..
-        })
-    ));
+    given::<ReviewCase>(&[opened()])
+        .when(decide(Decision::Unspecified))
+        .refused_with("decision: ");
 }
 
 #[test]
 fn events_round_trip_through_the_wire() {
     for e in [opened(), assigned("ana")] {
-        assert_eq!(CaseEvent::from_wire(e.clone().into_wire()), Some(e));
+        let envelope = EnvelopeBuilder::new(tagar_model::TenantId::new(), ReviewCase::to_wire(&e))
+            .brand(brand())
+            .build();
+        assert_eq!(ReviewCase::from_wire(&envelope), Ok(e));
     }
 }

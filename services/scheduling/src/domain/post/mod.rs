@@ -7,10 +7,40 @@ mod types;
 
 pub use types::{PostCommand, PostEvent, ScheduledPost, Slot, Stage};
 
+use tagar_kernel::Aggregate;
 use tagar_model::checks::{self, BrandVoicePolicy, Draft, ProblemKind};
-use tagar_model::{Media, Network};
+use tagar_model::{BrandId, Media, Network};
+use tagar_proto::v1::{Envelope, envelope::Event};
 
 use super::{DomainError, local_time};
+use crate::wire;
+
+impl Aggregate for ScheduledPost {
+    const KIND: &'static str = "scheduled_post";
+    type Command = PostCommand;
+    type Event = PostEvent;
+    type Error = DomainError;
+
+    fn handle(&self, command: PostCommand) -> Result<Vec<PostEvent>, DomainError> {
+        handle(self, command)
+    }
+
+    fn apply(self, event: &PostEvent) -> Self {
+        apply(self, event)
+    }
+
+    fn brand(&self) -> Option<BrandId> {
+        self.brand
+    }
+
+    fn to_wire(event: &PostEvent) -> Event {
+        wire::post_event(event)
+    }
+
+    fn from_wire(envelope: &Envelope) -> Result<PostEvent, String> {
+        wire::post_event_from(envelope)
+    }
+}
 
 fn refuse<T>(state: &ScheduledPost, what: &str) -> Result<T, DomainError> {
     let why = match state.stage {
@@ -22,7 +52,7 @@ fn refuse<T>(state: &ScheduledPost, what: &str) -> Result<T, DomainError> {
 }
 
 /// Decides what a command does to a post: its events, or why it is refused.
-pub fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>, DomainError> {
+fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>, DomainError> {
     match command {
         PostCommand::Draft {
             brand,
@@ -132,7 +162,7 @@ fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), Doma
 }
 
 /// Records an event. No decisions here: they were made in [`handle`].
-pub fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
+fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
     match event {
         PostEvent::Drafted {
             brand,
@@ -180,9 +210,4 @@ pub fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
         }
     }
     state
-}
-
-/// The post its events make.
-pub fn replay<'a>(events: impl IntoIterator<Item = &'a PostEvent>) -> ScheduledPost {
-    events.into_iter().fold(ScheduledPost::default(), apply)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tagar_eventlog::dead_letter_topic;
-use tagar_host::{Mode, ServiceModule, Settings};
+use tagar_kernel::{Mode, ServiceModule, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -45,7 +45,7 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
 
 async fn check_serving(settings: &Settings, mode: Mode) {
     let modules: Vec<Arc<dyn ServiceModule>> = vec![Arc::new(Probe)];
-    let running = tagar_host::start(settings, mode, &modules)
+    let running = tagar_kernel::start(settings, mode, &modules)
         .await
         .expect("start");
 
@@ -121,7 +121,7 @@ async fn distributed_refuses_sqlite() {
         dir.path().display()
     ));
     let modules: Vec<Arc<dyn ServiceModule>> = vec![Arc::new(Probe)];
-    let err = tagar_host::start(&settings, Mode::Distributed, &modules)
+    let err = tagar_kernel::start(&settings, Mode::Distributed, &modules)
         .await
         .err()
         .expect("refused");

@@ -1,11 +1,7 @@
 //! JSONL replays: one post per line, each the JSON of a `tagar_model::Post` (field names as in
-//! `crates/model/src/post.rs`, networks lowercase). Blank lines are skipped. A bad line is
-//! reported with its line number and the field that was wrong; the rest of the file is read.
-//!
-//! `tagar push FILE.jsonl` reads a file with [`JsonlBatches`] and streams each batch to
-//! `PushPosts`.
-
-use std::io::BufRead;
+//! `crates/model/src/post.rs`, networks lowercase), as `tagar gen` writes them. A bad line is
+//! reported with the field that was wrong and why; `tagar push` reports its line number and
+//! reads on.
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -14,10 +10,8 @@ use tagar_proto::v1;
 
 /// A line that is not a valid post.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {field}: {reason}")]
+#[error("{field}: {reason}")]
 pub struct JsonlError {
-    /// The line number, from 1 (0 when parsing one line on its own).
-    pub line: usize,
     /// The field that was wrong, e.g. `post.author.handle`, or `line` when the line is not
     /// a JSON object.
     pub field: String,
@@ -28,7 +22,6 @@ pub struct JsonlError {
 impl JsonlError {
     fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
-            line: 0,
             field: field.into(),
             reason: reason.into(),
         }
@@ -37,22 +30,22 @@ impl JsonlError {
 
 /// Parses one line of a replay into a post, checked like a pushed post (the same rules as
 /// `Post::try_from(v1::Post)`), so a file that parses pushes without rejections.
-pub fn parse_jsonl_line(line: &str) -> Result<Post, JsonlError> {
-    let value: Value =
-        serde_json::from_str(line).map_err(|e| JsonlError::new("line", e.to_string()))?;
-    let Value::Object(object) = &value else {
-        return Err(JsonlError::new("line", "is not a JSON object"));
-    };
-    let post: Post = match serde_json::from_value(value.clone()) {
-        Ok(post) => post,
-        Err(e) => {
-            return Err(
-                find_bad_field(object).unwrap_or_else(|| JsonlError::new("post", e.to_string()))
-            );
-        }
-    };
+pub fn parse_line(line: &str) -> Result<Post, JsonlError> {
+    let post: Post = serde_json::from_str(line).map_err(|e| explain(line, &e))?;
     // The wire conversion holds the checks every pushed post passes; a replay gets the same.
     Post::try_from(v1::Post::from(&post)).map_err(|e| JsonlError::new(e.field, e.reason))
+}
+
+/// Why a line did not deserialize as a post: the first field that is wrong, when it is an
+/// object (read again, only on this unhappy path).
+fn explain(line: &str, error: &serde_json::Error) -> JsonlError {
+    match serde_json::from_str::<Value>(line) {
+        Err(e) => JsonlError::new("line", e.to_string()),
+        Ok(Value::Object(object)) => {
+            find_bad_field(&object).unwrap_or_else(|| JsonlError::new("post", error.to_string()))
+        }
+        Ok(_) => JsonlError::new("line", "is not a JSON object"),
+    }
 }
 
 /// Names the first field of a post object that does not deserialize, with serde's reason.
@@ -105,83 +98,6 @@ fn find_bad_field(post: &Map<String, Value>) -> Option<JsonlError> {
         .or_else(|| check::<PostMetrics>(post, p, "metrics", true))
 }
 
-/// A batch of a replay: the posts that parsed, each with its line, and the lines that did not.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct JsonlBatch {
-    /// The posts, in file order.
-    pub posts: Vec<Post>,
-    /// The line number of each post (same order as `posts`).
-    pub lines: Vec<usize>,
-    /// The lines that were not valid posts.
-    pub errors: Vec<JsonlError>,
-}
-
-/// Reads a replay in batches of up to `batch_size` posts.
-pub struct JsonlBatches<R> {
-    reader: R,
-    batch_size: usize,
-    line: usize,
-    buf: String,
-    done: bool,
-}
-
-impl<R: BufRead> JsonlBatches<R> {
-    /// Batches of up to `batch_size` posts (at least 1) read from `reader`.
-    pub fn new(reader: R, batch_size: usize) -> Self {
-        Self {
-            reader,
-            batch_size: batch_size.max(1),
-            line: 0,
-            buf: String::new(),
-            done: false,
-        }
-    }
-}
-
-impl<R: BufRead> Iterator for JsonlBatches<R> {
-    type Item = std::io::Result<JsonlBatch>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let mut batch = JsonlBatch::default();
-        while batch.posts.len() < self.batch_size {
-            self.buf.clear();
-            match self.reader.read_line(&mut self.buf) {
-                Ok(0) => {
-                    self.done = true;
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-            }
-            self.line += 1;
-            let text = self.buf.trim();
-            if text.is_empty() {
-                continue;
-            }
-            match parse_jsonl_line(text) {
-                Ok(post) => {
-                    batch.posts.push(post);
-                    batch.lines.push(self.line);
-                }
-                Err(mut e) => {
-                    e.line = self.line;
-                    batch.errors.push(e);
-                }
-            }
-        }
-        if self.done && batch.posts.is_empty() && batch.errors.is_empty() {
-            return None;
-        }
-        Some(Ok(batch))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,10 +106,10 @@ mod tests {
 
     #[test]
     fn a_good_line_parses_and_round_trips() {
-        let post = parse_jsonl_line(GOOD).unwrap();
+        let post = parse_line(GOOD).unwrap();
         assert_eq!(post.network, Network::Mastodon);
         assert_eq!(post.author.handle, "ana");
-        let again = parse_jsonl_line(&serde_json::to_string(&post).unwrap()).unwrap();
+        let again = parse_line(&serde_json::to_string(&post).unwrap()).unwrap();
         assert_eq!(again, post);
     }
 
@@ -223,27 +139,10 @@ mod tests {
             (GOOD.replace(r#""text":"Bonjour #Café","#, ""), "post.text"),
         ];
         for (line, field) in cases {
-            let err = parse_jsonl_line(&line).unwrap_err();
+            let err = parse_line(&line).unwrap_err();
             assert_eq!(err.field, field, "{err}");
         }
-        assert_eq!(parse_jsonl_line("{oops").unwrap_err().field, "line");
-        assert_eq!(parse_jsonl_line("[1]").unwrap_err().field, "line");
-    }
-
-    #[test]
-    fn batches_keep_line_numbers_and_go_past_bad_lines() {
-        let bad = GOOD.replace(r#""mastodon""#, "1");
-        let second = GOOD.replace(r#""109""#, r#""110""#);
-        let file = format!("{GOOD}\n\n{bad}\n{second}\n{GOOD}\n");
-        let batches: Vec<JsonlBatch> = JsonlBatches::new(file.as_bytes(), 2)
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(batches.len(), 2);
-        assert_eq!(batches[0].lines, [1, 4]);
-        assert_eq!(batches[0].errors.len(), 1);
-        assert_eq!(batches[0].errors[0].line, 3);
-        assert_eq!(batches[0].errors[0].field, "post.network");
-        assert_eq!(batches[1].lines, [5]);
-        assert_eq!(batches[0].posts[1].native_id.as_str(), "110");
+        assert_eq!(parse_line("{oops").unwrap_err().field, "line");
+        assert_eq!(parse_line("[1]").unwrap_err().field, "line");
     }
 }

@@ -1,14 +1,20 @@
-//! The whole life of a process: settings, telemetry, signals, platform, servers, drain.
+//! The process a service runs in: its settings, its shared parts ([`Platform`]), what a
+//! service plugs in ([`ServiceModule`]), its servers, and its whole life from start to drain.
+
+mod module;
+mod platform;
+mod server;
+mod settings;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use crate::module::ServiceModule;
-use crate::platform::{Mode, Platform};
-use crate::server::{Running, serve};
-use crate::settings::Settings;
+pub use module::ServiceModule;
+pub use platform::{Mode, Platform};
+pub use server::{Running, serve};
+pub use settings::{Settings, StandaloneConfig};
 
 /// Loads settings: defaults, then `file` (or `TAGAR_CONFIG`), then `TAGAR__…` variables.
 pub fn load_settings(file: Option<&Path>) -> anyhow::Result<Settings> {

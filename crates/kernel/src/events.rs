@@ -95,21 +95,6 @@ pub fn decode(record: &Record) -> Result<(EnvelopeMeta, Envelope), HandleError> 
     envelope::decode(&record.value).map_err(|e| HandleError::Poison(e.to_string()))
 }
 
-/// Reads an aggregate's stored events back as envelopes, in version order.
-pub async fn load(store: &Store, aggregate: &AggregateRef) -> Result<Vec<Envelope>, StoreError> {
-    store
-        .read_stream(aggregate.tenant, aggregate.id)
-        .await?
-        .iter()
-        .map(|e| {
-            Envelope::decode(&e.payload[..]).map_err(|d| StoreError::Corrupt {
-                field: "events.payload",
-                reason: d.to_string(),
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use tagar_model::TenantId;

@@ -2,20 +2,24 @@
 
 use std::time::Duration;
 
+use tagar_kernel::{Caller, reply};
 use tagar_proto::v1::analytics_service_server::AnalyticsService;
 use tagar_proto::v1::{
     ExportBrandActivityResponse, GetBrandActivityRequest, GetBrandActivityResponse,
     GetTrendsRequest, GetTrendsResponse,
 };
 use tagar_runtime::Shutdown;
-use tagar_runtime::auth::principal_from;
 use tagar_store::Store;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use crate::domain::export::activity_csv;
-use crate::query::{ActivityQuery, TrendsQuery, activity_response, trends_response};
+mod query;
+
+pub use query::{ActivityQuery, DEFAULT_RANGE_US, MAX_RANGE_US, READERS, TrendsQuery};
+
+use crate::wire::{activity_response, trends_response};
 
 /// How often `WatchTrends` looks for a change.
 pub const WATCH_INTERVAL: Duration = Duration::from_secs(1);
@@ -41,9 +45,14 @@ impl AnalyticsService for AnalyticsApi {
         &self,
         request: Request<GetBrandActivityRequest>,
     ) -> Result<Response<GetBrandActivityResponse>, Status> {
-        let query = ActivityQuery::parse(principal_from(&request)?, request.get_ref())?;
-        let minutes = query.minutes(&self.store).await?;
-        Ok(Response::new(activity_response(&minutes)))
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                let query = ActivityQuery::parse(&caller, request.get_ref())?;
+                Ok(activity_response(&query.minutes(&self.store).await?))
+            }
+            .await,
+        )
     }
 
     #[tracing::instrument(skip_all, err)]
@@ -51,9 +60,15 @@ impl AnalyticsService for AnalyticsApi {
         &self,
         request: Request<GetTrendsRequest>,
     ) -> Result<Response<GetTrendsResponse>, Status> {
-        let query = TrendsQuery::parse(principal_from(&request)?, request.get_ref())?;
-        let (trends, as_of) = query.trends(&self.store).await?;
-        Ok(Response::new(trends_response(&trends, as_of)))
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                let query = TrendsQuery::parse(&caller, request.get_ref())?;
+                let (trends, as_of) = query.trends(&self.store).await?;
+                Ok(trends_response(&trends, as_of))
+            }
+            .await,
+        )
     }
 
     type WatchTrendsStream = ReceiverStream<Result<GetTrendsResponse, Status>>;
@@ -63,7 +78,9 @@ impl AnalyticsService for AnalyticsApi {
         &self,
         request: Request<GetTrendsRequest>,
     ) -> Result<Response<Self::WatchTrendsStream>, Status> {
-        let query = TrendsQuery::parse(principal_from(&request)?, request.get_ref())?;
+        let query = Caller::of(&request, &READERS)
+            .and_then(|caller| TrendsQuery::parse(&caller, request.get_ref()))
+            .map_err(Status::from)?;
         let (tx, rx) = mpsc::channel(4);
         let store = self.store.clone();
         let token = self.shutdown.token();
@@ -79,8 +96,8 @@ impl AnalyticsService for AnalyticsApi {
                 }
                 let (trends, as_of) = match query.trends(&store).await {
                     Ok(found) => found,
-                    Err(status) => {
-                        let _ = tx.send(Err(status)).await;
+                    Err(error) => {
+                        let _ = tx.send(Err(Status::from(error))).await;
                         return;
                     }
                 };
@@ -102,10 +119,15 @@ impl AnalyticsService for AnalyticsApi {
         &self,
         request: Request<GetBrandActivityRequest>,
     ) -> Result<Response<ExportBrandActivityResponse>, Status> {
-        let query = ActivityQuery::parse(principal_from(&request)?, request.get_ref())?;
-        let minutes = query.minutes(&self.store).await?;
-        Ok(Response::new(ExportBrandActivityResponse {
-            csv: activity_csv(&minutes),
-        }))
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                let query = ActivityQuery::parse(&caller, request.get_ref())?;
+                Ok(ExportBrandActivityResponse {
+                    csv: activity_csv(&query.minutes(&self.store).await?),
+                })
+            }
+            .await,
+        )
     }
 }

@@ -1,22 +1,19 @@
-//! The post aggregate's events on the wire (`tagar.v1` messages inside an `Envelope`), and
-//! back: the event store keeps envelopes, the aggregate is rebuilt from them.
+//! The aggregates' events on the wire (`tagar.v1` messages inside an `Envelope`), and back:
+//! the event store keeps envelopes, the aggregates are rebuilt from them. An envelope that
+//! does not map back is a corrupt stream (the error says why).
 
-use tagar_model::{AccountId, BrandId};
+use tagar_model::{AccountId, BrandId, BrandName, Handle, TimeZone};
 use tagar_proto::convert::{
     media_from_wire, media_to_wire, network_from_wire, network_to_wire, time_from_wire,
     time_to_wire,
 };
 use tagar_proto::v1::{self, Envelope, envelope::Event};
 
-use super::post::{PostEvent, Slot};
-
-/// A stored envelope that is not a valid post event: the stream is corrupt.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("stored post event: {0}")]
-pub struct CorruptEvent(pub String);
+use crate::domain::post::{PostEvent, Slot};
+use crate::domain::{AccountEvent, BrandEvent, NewAccount, NewBrand};
 
 /// The wire event of a post event.
-pub fn to_wire(event: &PostEvent) -> Event {
+pub fn post_event(event: &PostEvent) -> Event {
     match event {
         PostEvent::Drafted {
             account,
@@ -58,13 +55,13 @@ pub fn to_wire(event: &PostEvent) -> Event {
     }
 }
 
-fn corrupt(e: impl std::fmt::Display) -> CorruptEvent {
-    CorruptEvent(e.to_string())
+fn corrupt(e: impl std::fmt::Display) -> String {
+    e.to_string()
 }
 
 /// The post event an envelope of the post's stream carries (the brand comes from the
 /// envelope).
-pub fn from_envelope(envelope: &Envelope) -> Result<PostEvent, CorruptEvent> {
+pub fn post_event_from(envelope: &Envelope) -> Result<PostEvent, String> {
     let event = match envelope.event.as_ref() {
         Some(Event::PostDrafted(d)) => PostEvent::Drafted {
             brand: BrandId::parse(&envelope.brand_id).map_err(corrupt)?,
@@ -102,9 +99,73 @@ pub fn from_envelope(envelope: &Envelope) -> Result<PostEvent, CorruptEvent> {
             reason: f.reason.clone(),
             retryable: f.retryable,
         },
-        other => return Err(CorruptEvent(format!("not a post event: {other:?}"))),
+        other => {
+            return Err(format!(
+                "not a post event: {:?}",
+                other.map(tagar_proto::envelope::event_type)
+            ));
+        }
     };
     Ok(event)
+}
+
+/// The wire event of a brand event.
+pub fn brand_event(event: &BrandEvent) -> Event {
+    match event {
+        BrandEvent::Created { profile, .. } => Event::BrandCreated(v1::BrandCreated {
+            name: profile.name.as_str().to_owned(),
+            time_zone: profile.time_zone.as_str().to_owned(),
+        }),
+    }
+}
+
+/// The brand event an envelope of a brand's stream carries (its id is the envelope's brand).
+pub fn brand_event_from(envelope: &Envelope) -> Result<BrandEvent, String> {
+    match envelope.event.as_ref() {
+        Some(Event::BrandCreated(created)) => Ok(BrandEvent::Created {
+            brand: BrandId::parse(&envelope.brand_id).map_err(corrupt)?,
+            profile: NewBrand {
+                name: BrandName::parse(&created.name).map_err(corrupt)?,
+                time_zone: TimeZone::parse(&created.time_zone).map_err(corrupt)?,
+            },
+        }),
+        other => Err(format!(
+            "not a brand event: {:?}",
+            other.map(tagar_proto::envelope::event_type)
+        )),
+    }
+}
+
+/// The wire event of an account event.
+pub fn account_event(event: &AccountEvent) -> Event {
+    match event {
+        AccountEvent::Connected {
+            account, profile, ..
+        } => Event::SocialAccountConnected(v1::SocialAccountConnected {
+            account_id: account.to_string(),
+            network: network_to_wire(profile.network) as i32,
+            handle: profile.handle.as_str().to_owned(),
+        }),
+    }
+}
+
+/// The account event an envelope of an account's stream carries (the brand comes from the
+/// envelope).
+pub fn account_event_from(envelope: &Envelope) -> Result<AccountEvent, String> {
+    match envelope.event.as_ref() {
+        Some(Event::SocialAccountConnected(c)) => Ok(AccountEvent::Connected {
+            account: AccountId::parse(&c.account_id).map_err(corrupt)?,
+            brand: BrandId::parse(&envelope.brand_id).map_err(corrupt)?,
+            profile: NewAccount {
+                network: network_from_wire(c.network, "network").map_err(corrupt)?,
+                handle: Handle::parse(&c.handle).map_err(corrupt)?,
+            },
+        }),
+        other => Err(format!(
+            "not an account event: {:?}",
+            other.map(tagar_proto::envelope::event_type)
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -155,10 +216,33 @@ mod tests {
             },
         ];
         for event in events {
-            let envelope = EnvelopeBuilder::new(TenantId::new(), to_wire(&event))
+            let envelope = EnvelopeBuilder::new(TenantId::new(), post_event(&event))
                 .brand(brand)
                 .build();
-            assert_eq!(from_envelope(&envelope).unwrap(), event);
+            assert_eq!(post_event_from(&envelope).unwrap(), event);
         }
+    }
+
+    #[test]
+    fn brand_and_account_events_round_trip() {
+        let brand = BrandId::new();
+        let created = BrandEvent::Created {
+            brand,
+            profile: NewBrand::parse("Batik Ayu", "Asia/Kolkata").unwrap(),
+        };
+        let envelope = EnvelopeBuilder::new(TenantId::new(), brand_event(&created))
+            .brand(brand)
+            .build();
+        assert_eq!(brand_event_from(&envelope).unwrap(), created);
+        let connected = AccountEvent::Connected {
+            account: AccountId::new(),
+            brand,
+            profile: NewAccount::parse(Network::Mastodon, "batik").unwrap(),
+        };
+        let envelope = EnvelopeBuilder::new(TenantId::new(), account_event(&connected))
+            .brand(brand)
+            .build();
+        assert_eq!(account_event_from(&envelope).unwrap(), connected);
+        assert!(post_event_from(&envelope).is_err());
     }
 }

@@ -14,9 +14,9 @@ use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::RoutesBuilder;
 
-use crate::module::ServiceModule;
-use crate::platform::Platform;
-use crate::settings::Settings;
+use super::module::ServiceModule;
+use super::platform::Platform;
+use super::settings::Settings;
 
 /// A running process: where it listens, and the task that ends when it has shut down.
 pub struct Running {
@@ -78,13 +78,28 @@ pub async fn serve(
 
     let mut routes = RoutesBuilder::default();
     routes.add_service(platform.health.grpc_service());
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(tagar_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("build the reflection service")?;
-    routes.add_service(reflection);
+    // Reflection in both versions (grpcurl 1.8 and many other clients still ask v1alpha),
+    // describing Tagar's services, the health service and reflection itself.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tagar_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+    };
+    routes.add_service(
+        reflection()
+            .build_v1()
+            .context("build the reflection service (v1)")?,
+    );
+    routes.add_service(
+        reflection()
+            .build_v1alpha()
+            .context("build the reflection service (v1alpha)")?,
+    );
     for module in modules {
-        module.add_routes(&platform, &mut routes);
+        module
+            .add_routes(&platform, &mut routes)
+            .with_context(|| format!("serve {}", module.name()))?;
     }
 
     let listener = TcpListener::bind(settings.grpc.listen)

@@ -1,58 +1,12 @@
-//! Between the wire and the service: ids parsed naming their field, read models turned into
-//! wire messages, and each kind of failure mapped to its gRPC code once.
+//! The read models and aggregates as the API's messages, and the API's filters back.
 
-use tagar_model::{AccountId, BrandId};
+use tagar_kernel::{ApiError, Loaded};
 use tagar_proto::convert::{media_to_wire, network_to_wire, time_to_wire};
 use tagar_proto::v1;
-use tagar_store::StoreError;
-use tonic::Status;
-use uuid::Uuid;
 
-use crate::commands::CommandError;
-use crate::domain::DomainError;
-use crate::domain::post::Stage;
-use crate::store::{AccountRow, BrandRow, PostView};
-
-/// Parses a UUID request field.
-pub fn uuid_field(value: &str, field: &str) -> Result<Uuid, Status> {
-    Uuid::parse_str(value.trim())
-        .map_err(|_| Status::invalid_argument(format!("{field}: is not a UUID")))
-}
-
-/// Parses `brand_id`.
-pub fn brand_id(value: &str) -> Result<BrandId, Status> {
-    uuid_field(value, "brand_id").map(BrandId::from_uuid)
-}
-
-/// Parses `account_id`.
-pub fn account_id(value: &str) -> Result<AccountId, Status> {
-    uuid_field(value, "account_id").map(AccountId::from_uuid)
-}
-
-/// The gRPC status of a command that did not happen. Store failures are logged here and
-/// reported without their details.
-pub fn status(e: CommandError) -> Status {
-    match e {
-        CommandError::Refused(DomainError::Invalid { .. }) => {
-            Status::invalid_argument(e.to_string())
-        }
-        CommandError::Refused(DomainError::Precondition(why)) => Status::failed_precondition(why),
-        CommandError::NotFound(what) => Status::not_found(format!("{what} not found")),
-        CommandError::AlreadyExists(why) => Status::already_exists(why),
-        CommandError::Store(e) => store_status(e),
-    }
-}
-
-/// The gRPC status of a store failure: a conflict is `Aborted`, anything else `Internal`.
-pub fn store_status(e: StoreError) -> Status {
-    match e {
-        StoreError::Conflict { .. } => Status::aborted("version conflict: reload and retry"),
-        e => {
-            tracing::error!(error = %e, "scheduling store failure");
-            Status::internal("internal error; see the service log")
-        }
-    }
-}
+use crate::domain::post::{ScheduledPost, Stage};
+use crate::domain::{Brand, SocialAccount};
+use crate::store::{AccountRow, BrandRow};
 
 /// The wire brand.
 pub fn brand(row: BrandRow) -> v1::Brand {
@@ -60,6 +14,36 @@ pub fn brand(row: BrandRow) -> v1::Brand {
         brand_id: row.brand_id.to_string(),
         name: row.name,
         time_zone: row.time_zone,
+    }
+}
+
+/// The wire brand of a brand aggregate.
+pub fn brand_of(brand: &Brand) -> v1::Brand {
+    v1::Brand {
+        brand_id: brand.id.map(|b| b.to_string()).unwrap_or_default(),
+        name: brand
+            .profile
+            .as_ref()
+            .map(|p| p.name.as_str().to_owned())
+            .unwrap_or_default(),
+        time_zone: brand
+            .profile
+            .as_ref()
+            .map(|p| p.time_zone.as_str().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The wire account of an account aggregate.
+pub fn account_of(account: &SocialAccount) -> v1::SocialAccount {
+    let profile = account.profile.as_ref();
+    v1::SocialAccount {
+        account_id: account.id.map(|a| a.to_string()).unwrap_or_default(),
+        brand_id: account.brand.map(|b| b.to_string()).unwrap_or_default(),
+        network: profile.map_or(v1::Network::Unspecified, |p| network_to_wire(p.network)) as i32,
+        handle: profile
+            .map(|p| p.handle.as_str().to_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -87,7 +71,7 @@ pub fn state(stage: Stage) -> v1::PostState {
 }
 
 /// The stage a wire state filter names; `None` for unspecified (all).
-pub fn stage_filter(value: i32) -> Result<Option<Stage>, Status> {
+pub fn stage_filter(value: i32) -> Result<Option<Stage>, ApiError> {
     let stage = match v1::PostState::try_from(value) {
         Ok(v1::PostState::Unspecified) => None,
         Ok(v1::PostState::Draft) => Some(Stage::Draft),
@@ -96,21 +80,17 @@ pub fn stage_filter(value: i32) -> Result<Option<Stage>, Status> {
         Ok(v1::PostState::Scheduled) => Some(Stage::Scheduled),
         Ok(v1::PostState::Published) => Some(Stage::Published),
         Ok(v1::PostState::Failed) => Some(Stage::Failed),
-        Err(_) => {
-            return Err(Status::invalid_argument(format!(
-                "state: unknown state {value}"
-            )));
-        }
+        Err(_) => return Err(ApiError::invalid("state", format!("unknown state {value}"))),
     };
     Ok(stage)
 }
 
 /// The wire scheduled post.
-pub fn post(view: PostView) -> v1::ScheduledPost {
-    let p = view.post;
+pub fn post(view: Loaded<ScheduledPost>) -> v1::ScheduledPost {
+    let p = view.state;
     let slot = p.slot.as_ref();
     v1::ScheduledPost {
-        post_id: view.post_id.to_string(),
+        post_id: view.id.to_string(),
         brand_id: p.brand.map(|b| b.to_string()).unwrap_or_default(),
         account_id: p.account.map(|a| a.to_string()).unwrap_or_default(),
         media: p.media.iter().map(media_to_wire).collect(),

@@ -1,27 +1,43 @@
-//! Test support for the services (feature `testing`): a process's settings in either mode on
-//! this machine's test broker and database, API keys, authenticated requests, and waiting for
-//! what consumers do eventually. Every service's integration tests stand on it.
+//! Test support (feature `testing`): [`TestApp`], the one harness every service test and
+//! end-to-end test runs on, in both modes; [`both_modes!`](crate::both_modes) to run a test
+//! body in each; reading topics back ([`TopicReader`]); and waiting for what consumers do
+//! eventually ([`eventually`]).
+//!
+//! Everything runs against the real thing: a Tansu broker and a fresh PostgreSQL database
+//! (distributed), or a SQLite file (standalone), set up by `deploy/local/test.sh`. A test that
+//! cannot reach them fails, naming the script that sets them up; none passes silently.
+
+mod app;
+mod reader;
 
 use std::future::Future;
 use std::time::Duration;
 
-use tagar_runtime::auth::{ApiKey, BrandScope, Role};
-use uuid::Uuid;
+pub use app::{Launch, TestApp};
+pub use reader::TopicReader;
 
-use crate::{Mode, Platform, Settings};
+use crate::{Mode, Settings};
 
-/// Settings for one test process, and the data directory they point at (standalone).
+/// Settings for one test system, and the data directory they point at (standalone).
 pub struct TestSettings {
     /// Settings: ports picked by the system, a short drain, and the mode's storage.
     pub settings: Settings,
-    _dir: Option<tempfile::TempDir>,
+    dir: tempfile::TempDir,
 }
 
-/// Settings for a test process in `mode`: a temporary data directory (standalone), or a fresh
+impl TestSettings {
+    /// A directory the test owns: the standalone data directory, and where child processes
+    /// write their logs.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+/// Settings for a test system in `mode`: a temporary data directory (standalone), or a fresh
 /// PostgreSQL database and a broker of its own with short group timeouts (distributed).
 ///
-/// A broker per process, because the services' consumer groups have fixed names: processes
-/// of several tests on one broker would share (or inherit) group memberships. Tansu starts in
+/// A broker per system, because the services' consumer groups have fixed names: systems of
+/// several tests on one broker would share (or inherit) group memberships. Tansu starts in
 /// tens of milliseconds. With `TAGAR_TEST_KAFKA_BROKERS` set, every test uses those brokers,
 /// and tests of one binary must run one at a time (`--test-threads=1`).
 pub async fn settings(mode: Mode) -> TestSettings {
@@ -29,11 +45,10 @@ pub async fn settings(mode: Mode) -> TestSettings {
     settings.grpc.listen = "127.0.0.1:0".parse().expect("address");
     settings.admin.listen = "127.0.0.1:0".parse().expect("address");
     settings.shutdown.drain_seconds = 5;
-    let dir = match mode {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    match mode {
         Mode::Standalone => {
-            let dir = tempfile::tempdir().expect("temporary directory");
             settings.standalone.data_dir = dir.path().to_owned();
-            Some(dir)
         }
         Mode::Distributed => {
             settings.database =
@@ -45,33 +60,9 @@ pub async fn settings(mode: Mode) -> TestSettings {
             settings.kafka.session_timeout_ms = tagar_testkit::SESSION_TIMEOUT_MS;
             settings.kafka.max_poll_interval_ms = tagar_testkit::MAX_POLL_INTERVAL_MS;
             settings.kafka.partitions = 2;
-            None
         }
-    };
-    TestSettings {
-        settings,
-        _dir: dir,
     }
-}
-
-/// A new API key of `tenant` with `role` and `brands`, saved in the platform's store.
-pub async fn mint_key(platform: &Platform, tenant: Uuid, role: Role, brands: BrandScope) -> String {
-    let (plain, stored) = ApiKey::generate(tenant, role, brands);
-    platform
-        .store
-        .save_key(&stored, "test")
-        .await
-        .expect("save the test key");
-    plain.expose().to_owned()
-}
-
-/// A request carrying `key` in the `x-api-key` header.
-pub fn with_key<T>(key: &str, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request
-        .metadata_mut()
-        .insert("x-api-key", key.parse().expect("an API key is ASCII"));
-    request
+    TestSettings { settings, dir }
 }
 
 /// Polls `probe` until it returns `Some`, failing the test after `within`, naming `what`.
@@ -87,7 +78,7 @@ where
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
+            "timed out after {within:?} waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

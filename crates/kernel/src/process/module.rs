@@ -3,7 +3,7 @@
 use tagar_store::MigrationSet;
 use tonic::service::RoutesBuilder;
 
-use crate::platform::Platform;
+use super::platform::Platform;
 
 /// A service the host can run: its topics, its gRPC services, its background tasks.
 pub trait ServiceModule: Send + Sync {
@@ -25,7 +25,9 @@ pub trait ServiceModule: Send + Sync {
     }
 
     /// Adds its gRPC services to the server.
-    fn add_routes(&self, _platform: &Platform, _routes: &mut RoutesBuilder) {}
+    fn add_routes(&self, _platform: &Platform, _routes: &mut RoutesBuilder) -> anyhow::Result<()> {
+        Ok(())
+    }
 
     /// Starts its background tasks (consumers, dispatchers) through `platform.shutdown`, so
     /// they stop and drain with the process.

@@ -9,8 +9,8 @@ use tagar_runtime::auth::Authenticator;
 use tagar_runtime::{HealthState, Metrics, Shutdown};
 use tagar_store::{Dialect, SqlLog, SqlLogConfig, Store};
 
-use crate::module::ServiceModule;
-use crate::settings::Settings;
+use super::module::ServiceModule;
+use super::settings::Settings;
 
 /// How the process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,235 @@
+//! Errors, mapped to gRPC once.
+//!
+//! A command that did not happen is a [`CommandError`]: the domain refused it, the caller's
+//! version was stale, or the outcome could not be recorded (kept apart, as esrs does). Every
+//! handler's failure becomes an [`ApiError`], and an `ApiError` becomes a [`tonic::Status`] in
+//! one place, [`From<ApiError> for Status`](ApiError#impl-From<ApiError>-for-Status): invalid
+//! input is `INVALID_ARGUMENT` naming the field, a stale version `ABORTED`, a failure of ours
+//! `INTERNAL` with an error id that is also logged, so a report can be found in the log.
+
+use tagar_proto::convert::WireError;
+use tagar_store::StoreError;
+use tonic::Status;
+use uuid::Uuid;
+
+/// Why a command did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E> {
+    /// The domain refused it.
+    #[error(transparent)]
+    Refused(E),
+    /// The aggregate moved on since the caller saw it (or another writer won a race).
+    #[error("version conflict: expected version {expected}, found {actual}; reload and retry")]
+    Conflict {
+        /// The version the caller (or the command) expected.
+        expected: u64,
+        /// The version the store holds.
+        actual: u64,
+    },
+    /// The outcome could not be recorded.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl<E> From<StoreError> for CommandError<E> {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict {
+                expected, actual, ..
+            } => CommandError::Conflict { expected, actual },
+            other => CommandError::Store(other),
+        }
+    }
+}
+
+/// Why an API call failed, as the caller is told.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A field of the request is not acceptable.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The request field, e.g. `brand_id` or `post.author.handle`.
+        field: String,
+        /// Why, phrased to follow the field name.
+        reason: String,
+    },
+    /// What the request names does not exist (for this caller).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// It exists already.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The caller's version is stale, or another writer got there first.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request does not apply to the thing in its current state.
+    #[error("{0}")]
+    Precondition(String),
+    /// No credentials, or bad ones.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The credentials do not allow it.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// A limit was reached; the caller may try again later.
+    #[error("{0}")]
+    Exhausted(String),
+    /// Something we depend on is down for now; the caller may retry.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A failure of ours. The caller gets an error id; the log has the details.
+    #[error("internal error: {0}")]
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// `field` is not acceptable, for `reason`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// `what` was not found.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ApiError::NotFound(what.into())
+    }
+
+    /// A failure of ours.
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Invalid { .. } => Status::invalid_argument(e.to_string()),
+            ApiError::NotFound(_) => Status::not_found(e.to_string()),
+            ApiError::AlreadyExists(m) => Status::already_exists(m),
+            ApiError::Conflict(m) => Status::aborted(m),
+            ApiError::Precondition(m) => Status::failed_precondition(m),
+            ApiError::Unauthenticated(m) => Status::unauthenticated(m),
+            ApiError::PermissionDenied(m) => Status::permission_denied(m),
+            ApiError::Exhausted(m) => Status::resource_exhausted(m),
+            ApiError::Unavailable(m) => Status::unavailable(m),
+            ApiError::Internal(e) => {
+                let error_id = Uuid::now_v7();
+                tracing::error!(%error_id, error = %e, "request failed");
+                Status::internal(format!(
+                    "internal error {error_id}; the service log has the details"
+                ))
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { .. } => ApiError::Conflict(e.to_string()),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<WireError> for ApiError {
+    fn from(e: WireError) -> Self {
+        ApiError::invalid(e.field, e.reason)
+    }
+}
+
+impl<E: Into<ApiError>> From<CommandError<E>> for ApiError {
+    fn from(e: CommandError<E>) -> Self {
+        match e {
+            CommandError::Refused(refusal) => refusal.into(),
+            CommandError::Conflict { expected, actual } => ApiError::Conflict(format!(
+                "version conflict: expected version {expected}, found {actual}; reload and retry"
+            )),
+            CommandError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// The result of a handler's work before it is turned into a gRPC reply.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The gRPC reply of a handler's result: the one place errors become a [`Status`].
+pub fn reply<T>(result: ApiResult<T>) -> Result<tonic::Response<T>, Status> {
+    result.map(tonic::Response::new).map_err(Status::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use tonic::Code;
+
+    use super::*;
+
+    #[test]
+    fn each_kind_has_its_code() {
+        let cases = [
+            (
+                ApiError::invalid("brand_id", "is not a UUID"),
+                Code::InvalidArgument,
+            ),
+            (ApiError::not_found("post"), Code::NotFound),
+            (ApiError::Conflict("stale".into()), Code::Aborted),
+            (
+                ApiError::Precondition("draft".into()),
+                Code::FailedPrecondition,
+            ),
+            (
+                ApiError::PermissionDenied("no".into()),
+                Code::PermissionDenied,
+            ),
+            (
+                ApiError::Exhausted("slow down".into()),
+                Code::ResourceExhausted,
+            ),
+        ];
+        for (error, code) in cases {
+            assert_eq!(Status::from(error).code(), code);
+        }
+        let status = Status::from(ApiError::invalid("brand_id", "is not a UUID"));
+        assert_eq!(status.message(), "brand_id: is not a UUID");
+        assert_eq!(
+            Status::from(ApiError::not_found("post")).message(),
+            "post not found"
+        );
+    }
+
+    #[test]
+    fn internal_errors_show_an_id_not_their_details() {
+        let status = Status::from(ApiError::internal("password=hunter2 leaked"));
+        assert_eq!(status.code(), Code::Internal);
+        assert!(
+            status.message().starts_with("internal error "),
+            "{status:?}"
+        );
+        assert!(!status.message().contains("hunter2"));
+    }
+
+    #[test]
+    fn a_store_conflict_is_aborted_and_other_store_failures_internal() {
+        let conflict = StoreError::Conflict {
+            aggregate_id: "a".into(),
+            expected: 1,
+            actual: 2,
+        };
+        let command: CommandError<ApiError> = conflict.into();
+        assert!(matches!(
+            command,
+            CommandError::Conflict {
+                expected: 1,
+                actual: 2
+            }
+        ));
+        assert_eq!(Status::from(ApiError::from(command)).code(), Code::Aborted);
+        let corrupt = StoreError::Corrupt {
+            field: "t.c",
+            reason: "bad".into(),
+        };
+        assert_eq!(Status::from(ApiError::from(corrupt)).code(), Code::Internal);
+    }
+}

@@ -1,0 +1,102 @@
+//! Reading a topic back in a test, as a consumer of its own would.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use prost::Message as _;
+use tagar_eventlog::{Consumer, EventLog};
+use tagar_proto::v1::Envelope;
+
+/// A consumer of one topic, in a group no one else uses, reading from the start.
+pub struct TopicReader {
+    topic: String,
+    consumer: Box<dyn Consumer>,
+}
+
+impl TopicReader {
+    /// Joins a fresh group on `topic` of `log`.
+    pub async fn open(log: Arc<dyn EventLog>, topic: &str) -> Self {
+        let group = tagar_testkit::unique("test-reader");
+        let consumer = log
+            .subscribe(&group, &[topic])
+            .await
+            .unwrap_or_else(|e| panic!("subscribe to {topic}: {e}"));
+        Self {
+            topic: topic.to_owned(),
+            consumer,
+        }
+    }
+
+    /// The envelopes that arrive within `wait` (all of them, or those already there).
+    pub async fn poll(&mut self, wait: Duration) -> Vec<Envelope> {
+        let records = self
+            .consumer
+            .poll(1_000, wait)
+            .await
+            .unwrap_or_else(|e| panic!("poll {}: {e}", self.topic));
+        records
+            .iter()
+            .map(|r| Envelope::decode(&r.value[..]).expect("an envelope"))
+            .collect()
+    }
+
+    /// The first envelope for which `find` gives something, failing the test after `within`
+    /// naming `what`.
+    pub async fn find<T>(
+        &mut self,
+        within: Duration,
+        what: &str,
+        mut find: impl FnMut(&Envelope) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + within;
+        loop {
+            for envelope in self.poll(Duration::from_millis(250)).await {
+                if let Some(found) = find(&envelope) {
+                    return found;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {within:?} reading {} for {what}",
+                self.topic
+            );
+        }
+    }
+
+    /// Everything read until `done` holds for it, failing the test after `within` naming
+    /// `what`.
+    pub async fn until(
+        &mut self,
+        within: Duration,
+        what: &str,
+        done: impl Fn(&[Envelope]) -> bool,
+    ) -> Vec<Envelope> {
+        let deadline = Instant::now() + within;
+        let mut seen = Vec::new();
+        while !done(&seen) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {within:?} reading {} for {what}; read {} envelopes",
+                self.topic,
+                seen.len()
+            );
+            seen.extend(self.poll(Duration::from_millis(250)).await);
+        }
+        seen
+    }
+
+    /// Everything read in `window`: to check that nothing more arrives.
+    pub async fn for_a_while(&mut self, window: Duration) -> Vec<Envelope> {
+        let deadline = Instant::now() + window;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            seen.extend(self.poll(Duration::from_millis(250)).await);
+        }
+        seen
+    }
+
+    /// Leaves the group.
+    pub async fn close(self) {
+        let _ = self.consumer.close().await;
+    }
+}

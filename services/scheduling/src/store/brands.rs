@@ -1,0 +1,80 @@
+//! The brand and account read models, written by their aggregates' projections.
+
+use async_trait::async_trait;
+use tagar_kernel::{Change, CommandError, Projection};
+use tagar_store::StoreTx;
+
+use crate::domain::{AccountEvent, Brand, BrandEvent, DomainError, SocialAccount};
+
+/// Writes `scheduling_brands` as brands are created.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BrandRows;
+
+#[async_trait]
+impl Projection<Brand> for BrandRows {
+    async fn project(
+        &self,
+        tx: &mut StoreTx,
+        change: &Change<'_, Brand>,
+    ) -> Result<(), CommandError<DomainError>> {
+        for event in change.events {
+            let BrandEvent::Created { brand, profile } = event;
+            sqlx::query(
+                "INSERT INTO scheduling_brands (tenant_id, brand_id, name, time_zone, created_at_us) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(change.after.tenant.to_string())
+            .bind(brand.to_string())
+            .bind(profile.name.as_str())
+            .bind(profile.time_zone.as_str())
+            .bind(tagar_store::now_us())
+            .execute(tx.conn())
+            .await
+            .map_err(tagar_store::StoreError::from)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `scheduling_accounts` as accounts are connected. A brand has one account per
+/// network and handle (a unique index): a second is refused as a duplicate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountRows;
+
+#[async_trait]
+impl Projection<SocialAccount> for AccountRows {
+    async fn project(
+        &self,
+        tx: &mut StoreTx,
+        change: &Change<'_, SocialAccount>,
+    ) -> Result<(), CommandError<DomainError>> {
+        for event in change.events {
+            let AccountEvent::Connected {
+                account,
+                brand,
+                profile,
+            } = event;
+            let done = sqlx::query(
+                "INSERT INTO scheduling_accounts (tenant_id, account_id, brand_id, network, handle, handle_key, connected_at_us) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(change.after.tenant.to_string())
+            .bind(account.to_string())
+            .bind(brand.to_string())
+            .bind(profile.network.as_str())
+            .bind(profile.handle.as_str())
+            .bind(profile.handle.canonical())
+            .bind(tagar_store::now_us())
+            .execute(tx.conn())
+            .await
+            .map_err(tagar_store::StoreError::from)?;
+            if done.rows_affected() != 1 {
+                return Err(CommandError::Refused(DomainError::Duplicate(format!(
+                    "handle: the brand already has {} on {}",
+                    profile.handle, profile.network
+                ))));
+            }
+        }
+        Ok(())
+    }
+}

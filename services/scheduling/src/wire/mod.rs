@@ -1,0 +1,9 @@
+//! Between scheduling's domain and the `tagar.v1` contracts: the aggregates' events as
+//! envelope payloads ([`events`]), and the read models as the API's messages ([`api`]).
+
+pub mod api;
+mod events;
+
+pub use events::{
+    account_event, account_event_from, brand_event, brand_event_from, post_event, post_event_from,
+};
