@@ -12,9 +12,57 @@ use tagar_store::StoreError;
 use tonic::Status;
 use uuid::Uuid;
 
+/// Why a domain refused a command: the four kinds every service's aggregates share, so each
+/// maps to its gRPC code in one place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A field of the command is not acceptable.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The request field, e.g. `text` or `local_time`.
+        field: String,
+        /// Why, phrased to follow the field name.
+        reason: String,
+    },
+    /// What the command is about does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// What the command would create exists already.
+    #[error("{0}")]
+    Duplicate(String),
+    /// The command does not apply to the aggregate in its current state.
+    #[error("{0}")]
+    Precondition(String),
+}
+
+impl Refusal {
+    /// `field` is not acceptable, for `reason`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Refusal::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// `what` does not exist.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Refusal::NotFound(what.into())
+    }
+
+    /// It exists already, `why`.
+    pub fn duplicate(why: impl Into<String>) -> Self {
+        Refusal::Duplicate(why.into())
+    }
+
+    /// The state does not allow it, `why`.
+    pub fn precondition(why: impl Into<String>) -> Self {
+        Refusal::Precondition(why.into())
+    }
+}
+
 /// Why a command did not happen.
 #[derive(Debug, thiserror::Error)]
-pub enum CommandError<E> {
+pub enum CommandError<E = Refusal> {
     /// The domain refused it.
     #[error(transparent)]
     Refused(E),
@@ -45,26 +93,13 @@ impl<E> From<StoreError> for CommandError<E> {
 /// Why an API call failed, as the caller is told.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A field of the request is not acceptable.
-    #[error("{field}: {reason}")]
-    Invalid {
-        /// The request field, e.g. `brand_id` or `post.author.handle`.
-        field: String,
-        /// Why, phrased to follow the field name.
-        reason: String,
-    },
-    /// What the request names does not exist (for this caller).
-    #[error("{0} not found")]
-    NotFound(String),
-    /// It exists already.
-    #[error("{0}")]
-    AlreadyExists(String),
+    /// Refused: a field is not acceptable, what it names does not exist (for this caller),
+    /// it exists already, or the state does not allow it.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// The caller's version is stale, or another writer got there first.
     #[error("{0}")]
     Conflict(String),
-    /// The request does not apply to the thing in its current state.
-    #[error("{0}")]
-    Precondition(String),
     /// No credentials, or bad ones.
     #[error("{0}")]
     Unauthenticated(String),
@@ -85,15 +120,12 @@ pub enum ApiError {
 impl ApiError {
     /// `field` is not acceptable, for `reason`.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ApiError::Invalid {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        ApiError::Refused(Refusal::invalid(field, reason))
     }
 
     /// `what` was not found.
     pub fn not_found(what: impl Into<String>) -> Self {
-        ApiError::NotFound(what.into())
+        ApiError::Refused(Refusal::not_found(what))
     }
 
     /// A failure of ours.
@@ -105,11 +137,13 @@ impl ApiError {
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Self {
         match e {
-            ApiError::Invalid { .. } => Status::invalid_argument(e.to_string()),
-            ApiError::NotFound(_) => Status::not_found(e.to_string()),
-            ApiError::AlreadyExists(m) => Status::already_exists(m),
+            ApiError::Refused(refusal) => match refusal {
+                Refusal::Invalid { .. } => Status::invalid_argument(refusal.to_string()),
+                Refusal::NotFound(_) => Status::not_found(refusal.to_string()),
+                Refusal::Duplicate(m) => Status::already_exists(m),
+                Refusal::Precondition(m) => Status::failed_precondition(m),
+            },
             ApiError::Conflict(m) => Status::aborted(m),
-            ApiError::Precondition(m) => Status::failed_precondition(m),
             ApiError::Unauthenticated(m) => Status::unauthenticated(m),
             ApiError::PermissionDenied(m) => Status::permission_denied(m),
             ApiError::Exhausted(m) => Status::resource_exhausted(m),
@@ -176,9 +210,10 @@ mod tests {
             (ApiError::not_found("post"), Code::NotFound),
             (ApiError::Conflict("stale".into()), Code::Aborted),
             (
-                ApiError::Precondition("draft".into()),
+                Refusal::precondition("draft").into(),
                 Code::FailedPrecondition,
             ),
+            (Refusal::duplicate("twice").into(), Code::AlreadyExists),
             (
                 ApiError::PermissionDenied("no".into()),
                 Code::PermissionDenied,

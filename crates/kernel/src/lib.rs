@@ -6,7 +6,8 @@
 //!   is carried out against its stream (version check, events, read model, outbox, one
 //!   transaction); [`given`] tests an aggregate given/when/then;
 //! - [`Caller`]: who is calling, their role and brand scope, checked once per request;
-//! - [`ApiError`] and [`CommandError`]: every failure mapped to its gRPC code in one place;
+//! - [`Refusal`], [`CommandError`] and [`ApiError`]: why a command was refused or did not
+//!   happen, and every failure mapped to its gRPC code in one place;
 //! - [`Subscription`] and [`Platform::consume`]: the one way to run a consumer;
 //! - [`events`]: envelopes between the contracts, the store and the log.
 //!
@@ -33,7 +34,7 @@ pub mod request;
 pub mod testing;
 
 pub use aggregate::{Aggregate, Expected, Loaded};
-pub use api_error::{ApiError, ApiResult, CommandError, reply};
+pub use api_error::{ApiError, ApiResult, CommandError, Refusal, reply};
 pub use consumer::Subscription;
 pub use process::{
     Mode, Platform, Running, ServiceModule, Settings, StandaloneConfig, load_settings, main_for,

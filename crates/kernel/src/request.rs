@@ -92,6 +92,7 @@ mod tests {
     use tonic::Request;
 
     use super::*;
+    use crate::Refusal;
 
     fn request(role: Role, brands: BrandScope) -> Request<()> {
         let mut request = Request::new(());
@@ -116,7 +117,7 @@ mod tests {
         ));
         assert!(matches!(
             caller.brand("kopi"),
-            Err(ApiError::Invalid { field, .. }) if field == "brand_id"
+            Err(ApiError::Refused(Refusal::Invalid { field, .. })) if field == "brand_id"
         ));
         assert!(matches!(
             Caller::of(&scoped, &[Role::Admin]),

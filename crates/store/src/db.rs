@@ -156,6 +156,11 @@ impl Store {
         Ok(())
     }
 
+    /// A connection from the pool, for a few read-model queries in a row.
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// The pool, for a service's own read-model queries.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

@@ -2,17 +2,14 @@
 //! read model and bumping the tenant's rules version in the transaction that records the
 //! rule's events and their outbox records for `tagar.ingest.rules.v1`.
 
-use tagar_kernel::{CommandError, Expected, Repository};
+use tagar_kernel::{CommandError, Expected, Refusal, Repository};
 use tagar_model::{BrandId, TenantId};
 use tagar_proto::topics;
 use tagar_store::Store;
 use uuid::Uuid;
 
-use crate::domain::{ListeningRule, RuleCommand, RuleError, RuleKind, RuleState};
+use crate::domain::{ListeningRule, RULE, RuleCommand, RuleKind, RuleState};
 use crate::store::RuleRows;
-
-/// A command that did not happen.
-pub type Refusal = CommandError<RuleError>;
 
 /// Ingest's aggregate and how its commands are recorded.
 #[derive(Debug, Clone)]
@@ -36,7 +33,7 @@ impl Commands {
         brand: BrandId,
         kind: RuleKind,
         pattern: &str,
-    ) -> Result<ListeningRule, Refusal> {
+    ) -> Result<ListeningRule, CommandError> {
         let rule_id = Uuid::now_v7();
         let command = RuleCommand::Add {
             rule_id,
@@ -60,9 +57,9 @@ impl Commands {
         tenant: TenantId,
         brand: BrandId,
         rule_id: Uuid,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), CommandError> {
         let Some(rule) = self.rules.load_of_brand(tenant, brand, rule_id).await? else {
-            return Err(CommandError::Refused(RuleError::NotFound));
+            return Err(CommandError::Refused(Refusal::not_found(RULE)));
         };
         let command = RuleCommand::Remove { brand_id: brand };
         self.rules.execute(&rule, Expected::Any, command).await?;

@@ -12,7 +12,6 @@ use tagar_store::Store;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::commands::Commands;
-use crate::domain::RuleError;
 use crate::ingestor::{Ingestor, Source};
 use crate::rule_cache::RuleCache;
 use crate::{store, wire};
@@ -43,16 +42,6 @@ impl IngestGrpc {
             store,
             ingestor,
             rules,
-        }
-    }
-}
-
-impl From<RuleError> for ApiError {
-    fn from(e: RuleError) -> Self {
-        match e {
-            RuleError::Invalid { field, reason } => ApiError::invalid(field, reason),
-            RuleError::AlreadyExists => ApiError::AlreadyExists(e.to_string()),
-            RuleError::NotFound => ApiError::NotFound("listening rule".into()),
         }
     }
 }
@@ -165,12 +154,7 @@ impl IngestGrpc {
     ) -> ApiResult<v1::ListListeningRulesResponse> {
         let caller = Caller::of(&request, RULE_EDITORS)?;
         let brand = caller.brand(&request.get_ref().brand_id)?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(ApiError::internal)?;
+        let mut conn = self.store.acquire().await?;
         let rules = store::active_rules(&mut conn, caller.tenant(), Some(brand)).await?;
         Ok(v1::ListListeningRulesResponse {
             rules: rules.iter().map(wire::rule_to).collect(),

@@ -62,7 +62,7 @@ impl RuleCache {
         }
         // Read the rules after the version: a change committed in between only makes the
         // matcher newer than its version says, and the next check reloads it again.
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         let rules = store::active_rules(&mut conn, tenant, None).await?;
         drop(conn);
         let matcher = Arc::new(Matcher::new(&rules));

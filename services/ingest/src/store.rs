@@ -5,14 +5,14 @@ use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
 use sqlx::{AnyConnection, Row};
-use tagar_kernel::{Change, CommandError, Projection};
+use tagar_kernel::{Change, CommandError, Projection, Refusal};
 use tagar_model::{BrandId, Network, TenantId};
 use tagar_store::{
     BulkInsert, MAX_ROWS_PER_STATEMENT, MigrationSet, Placeholders, Store, StoreError, StoreTx,
 };
 use uuid::Uuid;
 
-use crate::domain::{ListeningRule, Pattern, RuleError, RuleEvent, RuleKind, RuleState};
+use crate::domain::{ListeningRule, Pattern, RULE_EXISTS, RuleEvent, RuleKind, RuleState};
 
 /// Ingest's tables, numbered 1000–1999.
 pub static MIGRATIONS: MigrationSet = MigrationSet {
@@ -169,13 +169,13 @@ impl Projection<RuleState> for RuleRows {
         &self,
         tx: &mut StoreTx,
         change: &Change<'_, RuleState>,
-    ) -> Result<(), CommandError<RuleError>> {
+    ) -> Result<(), CommandError> {
         let tenant = change.after.tenant;
         for event in change.events {
             match event {
                 RuleEvent::Added(rule) => {
                     if insert_rule(tx, tenant, rule).await? == RuleInsert::Duplicate {
-                        return Err(CommandError::Refused(RuleError::AlreadyExists));
+                        return Err(CommandError::Refused(Refusal::duplicate(RULE_EXISTS)));
                     }
                 }
                 RuleEvent::Removed { rule_id, .. } => delete_rule(tx, tenant, *rule_id).await?,

@@ -4,7 +4,9 @@ use tagar_model::BrandId;
 use tagar_proto::v1::{self, envelope::Event};
 use uuid::Uuid;
 
-use crate::domain::{ListeningRule, Pattern, RuleError, RuleEvent, RuleKind};
+use tagar_kernel::Refusal;
+
+use crate::domain::{ListeningRule, Pattern, RuleEvent, RuleKind};
 
 /// The wire kind of a rule kind.
 pub fn kind_to(kind: RuleKind) -> v1::RuleKind {
@@ -17,14 +19,14 @@ pub fn kind_to(kind: RuleKind) -> v1::RuleKind {
 }
 
 /// The rule kind of a wire value, refused with the field named.
-pub fn kind_from(value: i32, field: &'static str) -> Result<RuleKind, RuleError> {
+pub fn kind_from(value: i32, field: &'static str) -> Result<RuleKind, Refusal> {
     match v1::RuleKind::try_from(value) {
         Ok(v1::RuleKind::Hashtag) => Ok(RuleKind::Hashtag),
         Ok(v1::RuleKind::Keyword) => Ok(RuleKind::Keyword),
         Ok(v1::RuleKind::Handle) => Ok(RuleKind::Handle),
         Ok(v1::RuleKind::Competitor) => Ok(RuleKind::Competitor),
-        Ok(v1::RuleKind::Unspecified) => Err(RuleError::invalid(field, "is required")),
-        Err(_) => Err(RuleError::invalid(field, format!("unknown kind {value}"))),
+        Ok(v1::RuleKind::Unspecified) => Err(Refusal::invalid(field, "is required")),
+        Err(_) => Err(Refusal::invalid(field, format!("unknown kind {value}"))),
     }
 }
 

@@ -9,13 +9,9 @@ use tagar_proto::v1::ReviewCaseOpened;
 use tagar_store::{Store, StoreTx};
 use uuid::Uuid;
 
-use crate::domain::DomainError;
 use crate::domain::case::{CaseCommand, ReviewCase};
 use crate::domain::policy::{self, BrandPolicy, PolicyCommand};
 use crate::store::{CaseRows, PolicyRows};
-
-/// A command that did not happen.
-pub type Refusal = CommandError<DomainError>;
 
 /// Moderation's aggregates and how their commands are recorded.
 #[derive(Debug, Clone)]
@@ -43,7 +39,7 @@ impl Commands {
         (tenant, brand): (TenantId, BrandId),
         mut opened: ReviewCaseOpened,
         cause: Option<Cause<'_>>,
-    ) -> Result<Loaded<ReviewCase>, Refusal> {
+    ) -> Result<Loaded<ReviewCase>, CommandError> {
         let id = Uuid::now_v7();
         opened.case_id = id.to_string();
         let command = CaseCommand::Open { brand, opened };
@@ -78,7 +74,7 @@ impl Commands {
         tenant: TenantId,
         brand: BrandId,
         (review, hide, spam_hide): (f32, f32, f32),
-    ) -> Result<Loaded<BrandPolicy>, Refusal> {
+    ) -> Result<Loaded<BrandPolicy>, CommandError> {
         let current = self.policy(tenant, brand).await?;
         let command = PolicyCommand::Set {
             brand,

@@ -11,7 +11,7 @@ use chrono::Duration;
 use prometheus::IntCounterVec;
 use prost::Message;
 use tagar_eventlog::{HandleError, Record, RecordHandler};
-use tagar_kernel::{Cause, Subscription, events};
+use tagar_kernel::{Cause, CommandError, Subscription, events};
 use tagar_model::{BrandId, Post};
 use tagar_proto::envelope::{EnvelopeBuilder, EnvelopeMeta};
 use tagar_proto::topics;
@@ -19,7 +19,7 @@ use tagar_proto::v1::{PostIngested, ReviewCaseOpened, envelope::Event};
 use tagar_runtime::Metrics;
 use tagar_store::{OutboxMessage, Store};
 
-use crate::commands::{Commands, Refusal};
+use crate::commands::Commands;
 use crate::domain::classifier::{Classifier, RepeatWindow};
 use crate::domain::policy::{ModerationPolicy, Verdict};
 use crate::{store, wire};
@@ -69,7 +69,7 @@ impl IngestedPosts {
         ingested: &PostIngested,
         post: &Post,
         brands: &[BrandId],
-    ) -> Result<Vec<Verdict>, Refusal> {
+    ) -> Result<Vec<Verdict>, CommandError> {
         let mut tx = self.store.begin().await?;
         if !tx
             .mark_processed(INGESTED_POSTS.group, meta.event_id)

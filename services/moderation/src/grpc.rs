@@ -13,7 +13,6 @@ use tagar_store::Store;
 use tonic::{Request, Response, Status};
 
 use crate::commands::Commands;
-use crate::domain::DomainError;
 use crate::domain::case::CaseCommand;
 use crate::domain::policy::ModerationPolicy;
 use crate::{store, wire};
@@ -43,16 +42,6 @@ impl ModerationApi {
     }
 }
 
-impl From<DomainError> for ApiError {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::Invalid { field, reason } => ApiError::invalid(field, reason),
-            DomainError::CaseNotFound => ApiError::not_found("review case"),
-            other => ApiError::Precondition(other.to_string()),
-        }
-    }
-}
-
 impl ModerationApi {
     async fn list_cases(
         &self,
@@ -67,12 +56,7 @@ impl ModerationApi {
             Err(_) => return Err(ApiError::invalid("state", "unknown case state")),
         };
         let limit = request::limit(req.limit, DEFAULT_LIMIT, MAX_LIMIT);
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(ApiError::internal)?;
+        let mut conn = self.store.acquire().await?;
         let rows = store::list_cases(&mut conn, caller.tenant(), brand, &states, limit).await?;
         Ok(ListReviewCasesResponse {
             cases: rows.into_iter().map(wire::case).collect(),
@@ -98,12 +82,7 @@ impl ModerationApi {
             .cases
             .execute(&case, Expected::from_wire(expected), command)
             .await?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(ApiError::internal)?;
+        let mut conn = self.store.acquire().await?;
         let row = store::case(&mut conn, caller.tenant(), &id.to_string())
             .await?
             .ok_or_else(|| ApiError::internal("a decided case has no queue row"))?;
@@ -143,12 +122,7 @@ impl ModerationApi {
     async fn get_policy_of(&self, request: Request<GetPolicyRequest>) -> ApiResult<WirePolicy> {
         let caller = Caller::of(&request, &POLICY_ROLES)?;
         let brand = caller.brand(&request.get_ref().brand_id)?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(ApiError::internal)?;
+        let mut conn = self.store.acquire().await?;
         let policy = store::policy(&mut conn, caller.tenant(), brand)
             .await?
             .map_or_else(ModerationPolicy::default, |(p, _)| p);

@@ -11,7 +11,6 @@ use tagar_model::{BrandId, TenantId};
 use tagar_proto::v1::{CaseState, Decision};
 use tagar_store::{Placeholders, StoreError, StoreTx};
 
-use crate::domain::DomainError;
 use crate::domain::case::{CaseStatus, ReviewCase};
 use crate::domain::policy::{BrandPolicy, ModerationPolicy};
 
@@ -293,7 +292,7 @@ impl Projection<BrandPolicy> for PolicyRows {
         &self,
         tx: &mut StoreTx,
         change: &Change<'_, BrandPolicy>,
-    ) -> Result<(), CommandError<DomainError>> {
+    ) -> Result<(), CommandError> {
         let after = change.after;
         if let (Some(brand), Some(policy)) = (after.state.brand, after.state.set) {
             save_policy(tx.conn(), after.tenant, brand, &policy, after.version).await?;
@@ -313,7 +312,7 @@ impl Projection<ReviewCase> for CaseRows {
         &self,
         tx: &mut StoreTx,
         change: &Change<'_, ReviewCase>,
-    ) -> Result<(), CommandError<DomainError>> {
+    ) -> Result<(), CommandError> {
         let after = change.after;
         let Some(brand) = after.state.brand else {
             return Ok(());

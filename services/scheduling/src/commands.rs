@@ -9,13 +9,10 @@ use tagar_store::Store;
 use uuid::Uuid;
 
 use crate::domain::{
-    AccountCommand, Brand, BrandCommand, DomainError, NewAccount, NewBrand, PostCommand,
-    ScheduledPost, SocialAccount,
+    AccountCommand, Brand, BrandCommand, NewAccount, NewBrand, PostCommand, ScheduledPost,
+    SocialAccount,
 };
 use crate::store::{AccountRows, BrandRows, PostRows};
-
-/// A command that did not happen.
-pub type Refusal = CommandError<DomainError>;
 
 /// Scheduling's aggregates and how their commands are recorded.
 #[derive(Debug, Clone)]
@@ -44,7 +41,7 @@ impl Commands {
         &self,
         tenant: TenantId,
         profile: NewBrand,
-    ) -> Result<Loaded<Brand>, Refusal> {
+    ) -> Result<Loaded<Brand>, CommandError> {
         let brand = BrandId::new();
         self.brands
             .create(
@@ -61,7 +58,7 @@ impl Commands {
         tenant: TenantId,
         brand: BrandId,
         profile: NewAccount,
-    ) -> Result<Loaded<SocialAccount>, Refusal> {
+    ) -> Result<Loaded<SocialAccount>, CommandError> {
         let account = AccountId::new();
         let command = AccountCommand::Connect {
             account,
@@ -78,7 +75,7 @@ impl Commands {
         &self,
         tenant: TenantId,
         command: PostCommand,
-    ) -> Result<Loaded<ScheduledPost>, Refusal> {
+    ) -> Result<Loaded<ScheduledPost>, CommandError> {
         self.posts.create(tenant, Uuid::now_v7(), command).await
     }
 }

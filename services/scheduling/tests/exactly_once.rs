@@ -39,23 +39,9 @@ impl Publisher for DiesAfterDelivering {
 async fn a_due_post_goes_out_once_whatever_happens(mode: Mode) {
     let system = support::start(mode, 1).await;
     let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
-    let brand = admin
-        .create_brand(unary(v1::CreateBrandRequest {
-            name: "Kopi Kita".into(),
-            time_zone: "Asia/Jakarta".into(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    let account = admin
-        .connect_account(unary(v1::ConnectAccountRequest {
-            brand_id: brand.brand_id.clone(),
-            network: v1::Network::Mastodon as i32,
-            handle: "kopikita@mastodon.social".into(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let (brand, account) = admin
+        .kopi_kita(v1::Network::Mastodon, "kopikita@mastodon.social")
+        .await;
     let draft = admin
         .create_draft(unary(v1::CreateDraftRequest {
             brand_id: brand.brand_id.clone(),

@@ -39,24 +39,8 @@ async fn a_scheduled_post_is_published_once_at_its_time(mode: Mode) {
         .spawn("extra-dispatcher", extra.run(platform.shutdown.token()));
 
     let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
-    let brand = admin
-        .create_brand(unary(v1::CreateBrandRequest {
-            name: "Kopi Kita".into(),
-            time_zone: "Asia/Jakarta".into(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let (brand, account) = admin.kopi_kita(v1::Network::X, "@kopikita").await;
     assert_eq!(brand.time_zone, "Asia/Jakarta");
-    let account = admin
-        .connect_account(unary(v1::ConnectAccountRequest {
-            brand_id: brand.brand_id.clone(),
-            network: v1::Network::X as i32,
-            handle: "@kopikita".into(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
     assert_eq!(account.handle, "kopikita");
 
     let text = "Selamat pagi! Kopi susu hari ini ☕ #KopiKita";

@@ -5,8 +5,8 @@ use std::fmt;
 
 use tagar_model::{Handle, Hashtag};
 
-use super::RuleError;
 use super::fold::fold_phrase;
+use tagar_kernel::Refusal;
 
 /// What a rule matches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,7 +64,7 @@ pub enum Pattern {
 impl Pattern {
     /// Parses `raw` for `kind`; a competitor pattern is a hashtag when it starts with `#`,
     /// a handle when it starts with `@`, a keyword otherwise.
-    pub fn parse(kind: RuleKind, raw: &str) -> Result<Self, RuleError> {
+    pub fn parse(kind: RuleKind, raw: &str) -> Result<Self, Refusal> {
         let raw = raw.trim();
         match kind {
             RuleKind::Hashtag => Self::hashtag(raw),
@@ -76,31 +76,31 @@ impl Pattern {
         }
     }
 
-    fn hashtag(raw: &str) -> Result<Self, RuleError> {
+    fn hashtag(raw: &str) -> Result<Self, Refusal> {
         Hashtag::parse(raw)
             .map(Self::Hashtag)
-            .map_err(|e| RuleError::invalid("pattern", e.to_string()))
+            .map_err(|e| Refusal::invalid("pattern", e.to_string()))
     }
 
-    fn handle(raw: &str) -> Result<Self, RuleError> {
+    fn handle(raw: &str) -> Result<Self, Refusal> {
         Handle::parse(raw)
             .map(Self::Handle)
-            .map_err(|e| RuleError::invalid("pattern", e.to_string()))
+            .map_err(|e| Refusal::invalid("pattern", e.to_string()))
     }
 
-    fn keyword(raw: &str) -> Result<Self, RuleError> {
+    fn keyword(raw: &str) -> Result<Self, Refusal> {
         if raw.is_empty() {
-            return Err(RuleError::invalid("pattern", "must not be empty"));
+            return Err(Refusal::invalid("pattern", "must not be empty"));
         }
         let len = raw.chars().count();
         if len > MAX_KEYWORD_CHARS {
-            return Err(RuleError::invalid(
+            return Err(Refusal::invalid(
                 "pattern",
                 format!("is {len} characters long; the limit is {MAX_KEYWORD_CHARS}"),
             ));
         }
         if fold_phrase(raw).trim().is_empty() {
-            return Err(RuleError::invalid(
+            return Err(Refusal::invalid(
                 "pattern",
                 "needs at least one word (a letter or digit)",
             ));

@@ -5,8 +5,10 @@ use tagar_model::BrandId;
 use tagar_proto::v1::{Envelope, envelope::Event};
 use uuid::Uuid;
 
-use super::RuleError;
+use tagar_kernel::Refusal;
+
 use super::pattern::{Pattern, RuleKind};
+use super::{RULE, RULE_EXISTS};
 use crate::wire;
 
 /// A brand's listening rule.
@@ -73,9 +75,9 @@ impl Aggregate for RuleState {
     const KIND: &'static str = "listening_rule";
     type Command = RuleCommand;
     type Event = RuleEvent;
-    type Error = RuleError;
+    type Error = Refusal;
 
-    fn handle(&self, command: RuleCommand) -> Result<Vec<RuleEvent>, RuleError> {
+    fn handle(&self, command: RuleCommand) -> Result<Vec<RuleEvent>, Refusal> {
         handle(self, command)
     }
 
@@ -100,7 +102,7 @@ impl Aggregate for RuleState {
 }
 
 /// Decides what a command does to a rule in `state`.
-fn handle(state: &RuleState, command: RuleCommand) -> Result<Vec<RuleEvent>, RuleError> {
+fn handle(state: &RuleState, command: RuleCommand) -> Result<Vec<RuleEvent>, Refusal> {
     match (state, command) {
         (
             RuleState::Absent,
@@ -119,7 +121,7 @@ fn handle(state: &RuleState, command: RuleCommand) -> Result<Vec<RuleEvent>, Rul
                 pattern,
             })])
         }
-        (_, RuleCommand::Add { .. }) => Err(RuleError::AlreadyExists),
+        (_, RuleCommand::Add { .. }) => Err(Refusal::duplicate(RULE_EXISTS)),
         (RuleState::Active(rule), RuleCommand::Remove { brand_id })
             if rule.brand_id == brand_id =>
         {
@@ -128,7 +130,7 @@ fn handle(state: &RuleState, command: RuleCommand) -> Result<Vec<RuleEvent>, Rul
                 brand_id,
             }])
         }
-        (_, RuleCommand::Remove { .. }) => Err(RuleError::NotFound),
+        (_, RuleCommand::Remove { .. }) => Err(Refusal::not_found(RULE)),
     }
 }
 
@@ -160,7 +162,7 @@ mod tests {
         )
     }
 
-    fn given_when(given: &[RuleEvent], when: RuleCommand) -> Result<Vec<RuleEvent>, RuleError> {
+    fn given_when(given: &[RuleEvent], when: RuleCommand) -> Result<Vec<RuleEvent>, Refusal> {
         RuleState::replay(given).handle(when)
     }
 
@@ -181,13 +183,7 @@ mod tests {
         let (_, cmd) = add(BrandId::new(), RuleKind::Hashtag, "#not a tag");
         let err = given_when(&[], cmd).unwrap_err();
         assert!(
-            matches!(
-                err,
-                RuleError::Invalid {
-                    field: "pattern",
-                    ..
-                }
-            ),
+            matches!(&err, Refusal::Invalid { field, .. } if field == "pattern"),
             "{err}"
         );
     }
@@ -197,7 +193,10 @@ mod tests {
         let brand = BrandId::new();
         let (_, first) = add(brand, RuleKind::Keyword, "kopi");
         let added = given_when(&[], first.clone()).unwrap();
-        assert_eq!(given_when(&added, first), Err(RuleError::AlreadyExists));
+        assert_eq!(
+            given_when(&added, first),
+            Err(Refusal::duplicate(RULE_EXISTS))
+        );
     }
 
     #[test]
@@ -208,7 +207,7 @@ mod tests {
         let other = RuleCommand::Remove {
             brand_id: BrandId::new(),
         };
-        assert_eq!(given_when(&added, other), Err(RuleError::NotFound));
+        assert_eq!(given_when(&added, other), Err(Refusal::not_found(RULE)));
         let removed = given_when(&added, RuleCommand::Remove { brand_id: brand }).unwrap();
         assert_eq!(
             removed,
@@ -221,7 +220,7 @@ mod tests {
         assert!(matches!(RuleState::replay(&history), RuleState::Removed(_)));
         assert_eq!(
             given_when(&history, RuleCommand::Remove { brand_id: brand }),
-            Err(RuleError::NotFound)
+            Err(Refusal::not_found(RULE))
         );
     }
 
@@ -230,6 +229,6 @@ mod tests {
         let cmd = RuleCommand::Remove {
             brand_id: BrandId::new(),
         };
-        assert_eq!(given_when(&[], cmd), Err(RuleError::NotFound));
+        assert_eq!(given_when(&[], cmd), Err(Refusal::not_found(RULE)));
     }
 }

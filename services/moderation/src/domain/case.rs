@@ -1,14 +1,18 @@
 //! The review case: a post a moderator must look at. Opened by the policy, assigned to a
 //! moderator, decided once (approve, hide, block the author, escalate).
 
-use tagar_kernel::Aggregate;
+use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::BrandId;
 use tagar_proto::v1::{
     Decision, Envelope, ReviewCaseAssigned, ReviewCaseDecided, ReviewCaseOpened, envelope::Event,
 };
 
-use super::DomainError;
 use crate::wire;
+
+/// Why a case that is open already cannot be opened again.
+pub const ALREADY_OPEN: &str = "the review case is already open";
+/// Why a decided case takes no more commands.
+pub const ALREADY_DECIDED: &str = "the review case is already decided";
 
 /// Where a case is in its life.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -85,9 +89,9 @@ impl Aggregate for ReviewCase {
     const KIND: &'static str = "review_case";
     type Command = CaseCommand;
     type Event = CaseEvent;
-    type Error = DomainError;
+    type Error = Refusal;
 
-    fn handle(&self, command: CaseCommand) -> Result<Vec<CaseEvent>, DomainError> {
+    fn handle(&self, command: CaseCommand) -> Result<Vec<CaseEvent>, Refusal> {
         handle(self, command)
     }
 
@@ -109,7 +113,7 @@ impl Aggregate for ReviewCase {
 }
 
 /// Decides what a command does to a case.
-fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, DomainError> {
+fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, Refusal> {
     let case_id = case
         .opened
         .as_ref()
@@ -118,17 +122,17 @@ fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, Dom
     match (case.status, command) {
         (CaseStatus::New, CaseCommand::Open { brand, opened }) => {
             if opened.case_id.is_empty() {
-                return Err(DomainError::invalid("case_id", "is required"));
+                return Err(Refusal::invalid("case_id", "is required"));
             }
             Ok(vec![CaseEvent::Opened { brand, opened }])
         }
-        (_, CaseCommand::Open { .. }) => Err(DomainError::AlreadyOpen),
-        (CaseStatus::New, _) => Err(DomainError::CaseNotFound),
-        (CaseStatus::Decided, _) => Err(DomainError::AlreadyDecided),
+        (_, CaseCommand::Open { .. }) => Err(Refusal::precondition(ALREADY_OPEN)),
+        (CaseStatus::New, _) => Err(Refusal::not_found("review case")),
+        (CaseStatus::Decided, _) => Err(Refusal::precondition(ALREADY_DECIDED)),
         (_, CaseCommand::Assign { moderator }) => {
             let moderator = moderator.trim();
             if moderator.is_empty() {
-                return Err(DomainError::invalid("moderator", "is required"));
+                return Err(Refusal::invalid("moderator", "is required"));
             }
             Ok(vec![CaseEvent::Assigned(ReviewCaseAssigned {
                 case_id,
@@ -144,7 +148,7 @@ fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, Dom
             },
         ) => {
             if decision == Decision::Unspecified {
-                return Err(DomainError::invalid(
+                return Err(Refusal::invalid(
                     "decision",
                     "is required (approve, hide, block_author or escalate)",
                 ));

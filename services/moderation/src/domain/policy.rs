@@ -2,12 +2,11 @@
 //! author's posts. The policy is an aggregate of its own (one per brand, its id derived from
 //! the tenant's and the brand's), whose only event is `ModerationPolicySet`.
 
-use tagar_kernel::Aggregate;
+use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::{BrandId, TenantId};
 use tagar_proto::v1::{Envelope, ModerationPolicySet, envelope::Event};
 use uuid::Uuid;
 
-use super::DomainError;
 use super::classifier::Classification;
 use crate::wire;
 
@@ -58,24 +57,24 @@ impl Verdict {
     }
 }
 
-fn score(field: &'static str, value: f32) -> Result<f32, DomainError> {
+fn score(field: &'static str, value: f32) -> Result<f32, Refusal> {
     if (0.0..=1.0).contains(&value) {
         Ok(value)
     } else {
-        Err(DomainError::invalid(field, "must be between 0.0 and 1.0"))
+        Err(Refusal::invalid(field, "must be between 0.0 and 1.0"))
     }
 }
 
 impl ModerationPolicy {
     /// A policy, refusing a threshold outside 0..1 or a review threshold above the hide one.
-    pub fn new(review: f32, hide: f32, spam_hide: f32) -> Result<Self, DomainError> {
+    pub fn new(review: f32, hide: f32, spam_hide: f32) -> Result<Self, Refusal> {
         let policy = Self {
             review_threshold: score("review_threshold", review)?,
             hide_threshold: score("hide_threshold", hide)?,
             spam_hide_threshold: score("spam_hide_threshold", spam_hide)?,
         };
         if policy.review_threshold > policy.hide_threshold {
-            return Err(DomainError::invalid(
+            return Err(Refusal::invalid(
                 "review_threshold",
                 "must not be above hide_threshold",
             ));
@@ -193,9 +192,9 @@ impl Aggregate for BrandPolicy {
     const KIND: &'static str = "moderation_policy";
     type Command = PolicyCommand;
     type Event = PolicyEvent;
-    type Error = DomainError;
+    type Error = Refusal;
 
-    fn handle(&self, command: PolicyCommand) -> Result<Vec<PolicyEvent>, DomainError> {
+    fn handle(&self, command: PolicyCommand) -> Result<Vec<PolicyEvent>, Refusal> {
         let PolicyCommand::Set {
             brand,
             review,

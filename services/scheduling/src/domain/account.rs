@@ -1,11 +1,10 @@
 //! The social-account aggregate: one of a brand's accounts on a network, connected once. A
 //! brand has one account per network and handle (the read model's unique index says so).
 
-use tagar_kernel::Aggregate;
+use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::{AccountId, BrandId, Handle, Network};
 use tagar_proto::v1::{Envelope, envelope::Event};
 
-use super::DomainError;
 use crate::wire;
 
 /// A social account about to be connected to a brand.
@@ -19,9 +18,9 @@ pub struct NewAccount {
 
 impl NewAccount {
     /// Parses the handle of an account on `network` (a leading `@` is dropped).
-    pub fn parse(network: Network, handle: &str) -> Result<Self, DomainError> {
+    pub fn parse(network: Network, handle: &str) -> Result<Self, Refusal> {
         let handle =
-            Handle::parse(handle).map_err(|e| DomainError::invalid("handle", e.to_string()))?;
+            Handle::parse(handle).map_err(|e| Refusal::invalid("handle", e.to_string()))?;
         Ok(Self { network, handle })
     }
 }
@@ -69,11 +68,11 @@ impl Aggregate for SocialAccount {
     const KIND: &'static str = "social_account";
     type Command = AccountCommand;
     type Event = AccountEvent;
-    type Error = DomainError;
+    type Error = Refusal;
 
-    fn handle(&self, command: AccountCommand) -> Result<Vec<AccountEvent>, DomainError> {
+    fn handle(&self, command: AccountCommand) -> Result<Vec<AccountEvent>, Refusal> {
         match command {
-            AccountCommand::Connect { .. } if self.id.is_some() => Err(DomainError::Duplicate(
+            AccountCommand::Connect { .. } if self.id.is_some() => Err(Refusal::Duplicate(
                 "the account is connected already".to_owned(),
             )),
             AccountCommand::Connect {

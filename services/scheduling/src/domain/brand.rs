@@ -1,11 +1,10 @@
 //! The brand aggregate: a client brand of the agency, with the time zone its posts are
 //! scheduled in. Created once; its id is its aggregate's.
 
-use tagar_kernel::Aggregate;
+use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::{BrandId, BrandName, TimeZone};
 use tagar_proto::v1::{Envelope, envelope::Event};
 
-use super::DomainError;
 use crate::wire;
 
 /// A brand's name and zone, every field parsed into a value object.
@@ -19,12 +18,11 @@ pub struct NewBrand {
 
 impl NewBrand {
     /// Parses the name and IANA time zone of a brand, the error naming the request field.
-    pub fn parse(name: &str, time_zone: &str) -> Result<Self, DomainError> {
+    pub fn parse(name: &str, time_zone: &str) -> Result<Self, Refusal> {
         Ok(Self {
-            name: BrandName::parse(name)
-                .map_err(|e| DomainError::invalid("name", e.to_string()))?,
+            name: BrandName::parse(name).map_err(|e| Refusal::invalid("name", e.to_string()))?,
             time_zone: TimeZone::parse(time_zone)
-                .map_err(|e| DomainError::invalid("time_zone", e.to_string()))?,
+                .map_err(|e| Refusal::invalid("time_zone", e.to_string()))?,
         })
     }
 }
@@ -66,13 +64,13 @@ impl Aggregate for Brand {
     const KIND: &'static str = "brand";
     type Command = BrandCommand;
     type Event = BrandEvent;
-    type Error = DomainError;
+    type Error = Refusal;
 
-    fn handle(&self, command: BrandCommand) -> Result<Vec<BrandEvent>, DomainError> {
+    fn handle(&self, command: BrandCommand) -> Result<Vec<BrandEvent>, Refusal> {
         match command {
-            BrandCommand::Create { .. } if self.id.is_some() => Err(DomainError::Duplicate(
-                "the brand exists already".to_owned(),
-            )),
+            BrandCommand::Create { .. } if self.id.is_some() => {
+                Err(Refusal::Duplicate("the brand exists already".to_owned()))
+            }
             BrandCommand::Create { brand, profile } => {
                 Ok(vec![BrandEvent::Created { brand, profile }])
             }

@@ -11,21 +11,21 @@
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone as _, Utc};
 use chrono_tz::Tz;
 
-use super::DomainError;
+use tagar_kernel::Refusal;
 
 /// The request field every error here names.
 pub const FIELD: &str = "local_time";
 
 /// Parses `YYYY-MM-DDTHH:MM[:SS]` (no offset: the zone is the brand's).
-pub fn parse(text: &str) -> Result<NaiveDateTime, DomainError> {
+pub fn parse(text: &str) -> Result<NaiveDateTime, Refusal> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(DomainError::invalid(FIELD, "is required"));
+        return Err(Refusal::invalid(FIELD, "is required"));
     }
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
         .map_err(|_| {
-            DomainError::invalid(
+            Refusal::invalid(
                 FIELD,
                 format!(
                     "{text:?} is not a local time like 2026-03-29T09:30 or 2026-03-29T09:30:00"
@@ -35,11 +35,11 @@ pub fn parse(text: &str) -> Result<NaiveDateTime, DomainError> {
 }
 
 /// The instant `local` names in `zone`: refused in a gap, the earlier one when ambiguous.
-pub fn resolve(local: NaiveDateTime, zone: Tz) -> Result<DateTime<Utc>, DomainError> {
+pub fn resolve(local: NaiveDateTime, zone: Tz) -> Result<DateTime<Utc>, Refusal> {
     match zone.from_local_datetime(&local) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(a, b) => Ok(a.min(b).with_timezone(&Utc)),
-        LocalResult::None => Err(DomainError::invalid(
+        LocalResult::None => Err(Refusal::invalid(
             FIELD,
             format!(
                 "{} does not exist in {} on {}: clocks go forward",
@@ -52,11 +52,11 @@ pub fn resolve(local: NaiveDateTime, zone: Tz) -> Result<DateTime<Utc>, DomainEr
 }
 
 /// Parses and resolves `text` in `zone`, refusing an instant not after `now`.
-pub fn instant(text: &str, zone: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, DomainError> {
+pub fn instant(text: &str, zone: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, Refusal> {
     let local = parse(text)?;
     let at = resolve(local, zone)?;
     if at <= now {
-        return Err(DomainError::invalid(
+        return Err(Refusal::invalid(
             FIELD,
             format!(
                 "{} in {} ({} UTC) is in the past",
@@ -81,7 +81,7 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn at(text: &str, zone: Tz) -> Result<DateTime<Utc>, DomainError> {
+    fn at(text: &str, zone: Tz) -> Result<DateTime<Utc>, Refusal> {
         resolve(parse(text)?, zone)
     }
 

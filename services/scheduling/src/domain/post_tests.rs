@@ -1,11 +1,10 @@
 //! Given these events, when this command, then these events or this error.
 
 use chrono::{DateTime, TimeZone as _, Utc};
-use tagar_kernel::Aggregate;
 use tagar_kernel::given::{Given, Then};
+use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::{AccountId, BrandId, Media, MediaKind, Network, TimeZone};
 
-use super::DomainError;
 use super::post::{PostCommand, PostEvent, ScheduledPost, Slot, Stage};
 
 fn given(events: impl IntoIterator<Item = PostEvent>) -> Given<ScheduledPost> {
@@ -79,14 +78,14 @@ fn published() -> PostEvent {
 
 fn precondition(then: Then<ScheduledPost>) -> String {
     match then.refused() {
-        DomainError::Precondition(why) => why,
+        Refusal::Precondition(why) => why,
         other => panic!("expected a refused precondition, got {other:?}"),
     }
 }
 
 fn invalid_field(then: Then<ScheduledPost>) -> (String, String) {
     match then.refused() {
-        DomainError::Invalid { field, reason } => (field, reason),
+        Refusal::Invalid { field, reason } => (field, reason),
         other => panic!("expected invalid input, got {other:?}"),
     }
 }

@@ -5,14 +5,13 @@
 mod brands;
 mod posts;
 
-use tagar_kernel::{ApiError, reply};
+use tagar_kernel::reply;
 use tagar_proto::v1::{self, scheduling_service_server::SchedulingService};
 use tagar_runtime::auth::Role;
 use tagar_store::Store;
 use tonic::{Request, Response, Status};
 
 use crate::commands::Commands;
-use crate::domain::DomainError;
 
 /// Who may write brands' content, accounts and posts.
 const EDITORS: &[Role] = &[Role::Admin, Role::Manager];
@@ -30,16 +29,6 @@ impl SchedulingApi {
         Self {
             commands: Commands::new(store.clone()),
             store,
-        }
-    }
-}
-
-impl From<DomainError> for ApiError {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::Invalid { field, reason } => ApiError::Invalid { field, reason },
-            DomainError::Precondition(why) => ApiError::Precondition(why),
-            DomainError::Duplicate(why) => ApiError::AlreadyExists(why),
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The brand and account read models, written by their aggregates' projections.
 
 use async_trait::async_trait;
-use tagar_kernel::{Change, CommandError, Projection};
+use tagar_kernel::{Change, CommandError, Projection, Refusal};
 use tagar_store::StoreTx;
 
-use crate::domain::{AccountEvent, Brand, BrandEvent, DomainError, SocialAccount};
+use crate::domain::{AccountEvent, Brand, BrandEvent, SocialAccount};
 
 /// Writes `scheduling_brands` as brands are created.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,7 +16,7 @@ impl Projection<Brand> for BrandRows {
         &self,
         tx: &mut StoreTx,
         change: &Change<'_, Brand>,
-    ) -> Result<(), CommandError<DomainError>> {
+    ) -> Result<(), CommandError> {
         for event in change.events {
             let BrandEvent::Created { brand, profile } = event;
             sqlx::query(
@@ -47,7 +47,7 @@ impl Projection<SocialAccount> for AccountRows {
         &self,
         tx: &mut StoreTx,
         change: &Change<'_, SocialAccount>,
-    ) -> Result<(), CommandError<DomainError>> {
+    ) -> Result<(), CommandError> {
         for event in change.events {
             let AccountEvent::Connected {
                 account,
@@ -69,7 +69,7 @@ impl Projection<SocialAccount> for AccountRows {
             .await
             .map_err(tagar_store::StoreError::from)?;
             if done.rows_affected() != 1 {
-                return Err(CommandError::Refused(DomainError::Duplicate(format!(
+                return Err(CommandError::Refused(Refusal::Duplicate(format!(
                     "handle: the brand already has {} on {}",
                     profile.handle, profile.network
                 ))));

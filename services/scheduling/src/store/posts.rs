@@ -9,7 +9,6 @@ use tagar_model::{AccountId, BrandId, Media, TenantId};
 use tagar_store::{Dialect, Store, StoreError, StoreTx};
 
 use super::{Due, corrupt, uuid};
-use crate::domain::DomainError;
 use crate::domain::post::{ScheduledPost, Slot, Stage};
 
 /// Writes `scheduling_posts` with every change of a post. The repository runs it before the
@@ -24,7 +23,7 @@ impl Projection<ScheduledPost> for PostRows {
         &self,
         tx: &mut StoreTx,
         change: &Change<'_, ScheduledPost>,
-    ) -> Result<(), CommandError<DomainError>> {
+    ) -> Result<(), CommandError> {
         save_post(tx, change.after).await?;
         Ok(())
     }

@@ -44,6 +44,34 @@ impl DerefMut for Agent {
 }
 
 impl Agent {
+    /// Creates a Jakarta brand, "Kopi Kita", with an account on `network`.
+    pub async fn kopi_kita(
+        &mut self,
+        network: tagar_proto::v1::Network,
+        handle: &str,
+    ) -> (tagar_proto::v1::Brand, tagar_proto::v1::SocialAccount) {
+        use tagar_client::unary;
+        use tagar_proto::v1;
+        let brand = self
+            .create_brand(unary(v1::CreateBrandRequest {
+                name: "Kopi Kita".into(),
+                time_zone: "Asia/Jakarta".into(),
+            }))
+            .await
+            .expect("create the brand")
+            .into_inner();
+        let account = self
+            .connect_account(unary(v1::ConnectAccountRequest {
+                brand_id: brand.brand_id.clone(),
+                network: network as i32,
+                handle: handle.into(),
+            }))
+            .await
+            .expect("connect the account")
+            .into_inner();
+        (brand, account)
+    }
+
     /// The same key, on process `i`.
     pub async fn on(&self, app: &TestApp, i: usize) -> SchedulingClient {
         app.connect(i, &self.key).await.scheduling()

@@ -56,7 +56,7 @@ fn a_new_case_opens_once() {
     assert_eq!(case.brand(), Some(brand()));
     assert_eq!(
         given::<ReviewCase>(&[opened()]).when(open()).refused(),
-        DomainError::AlreadyOpen
+        Refusal::precondition(ALREADY_OPEN)
     );
 }
 
@@ -75,7 +75,7 @@ fn an_open_case_is_assigned_and_reassigned() {
         given::<ReviewCase>(&[opened()])
             .when(assign("  "))
             .refused(),
-        DomainError::invalid("moderator", "is required")
+        Refusal::invalid("moderator", "is required")
     );
 }
 
@@ -96,7 +96,7 @@ fn a_case_is_decided_once() {
         given::<ReviewCase>(&history)
             .when(decide(Decision::Approve))
             .refused(),
-        DomainError::AlreadyDecided
+        Refusal::precondition(ALREADY_DECIDED)
     );
     assert_eq!(
         given::<ReviewCase>(&history)
@@ -104,7 +104,7 @@ fn a_case_is_decided_once() {
                 moderator: "bo".into()
             })
             .refused(),
-        DomainError::AlreadyDecided
+        Refusal::precondition(ALREADY_DECIDED)
     );
 }
 
@@ -114,7 +114,7 @@ fn commands_on_a_missing_case_or_without_a_decision_are_refused() {
         given_nothing::<ReviewCase>()
             .when(decide(Decision::Hide))
             .refused(),
-        DomainError::CaseNotFound
+        Refusal::not_found("review case")
     );
     given::<ReviewCase>(&[opened()])
         .when(decide(Decision::Unspecified))

@@ -7,21 +7,21 @@ mod types;
 
 pub use types::{PostCommand, PostEvent, ScheduledPost, Slot, Stage};
 
-use tagar_kernel::Aggregate;
+use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::checks::{self, BrandVoicePolicy, Draft, ProblemKind};
 use tagar_model::{BrandId, Media, Network};
 use tagar_proto::v1::{Envelope, envelope::Event};
 
-use super::{DomainError, local_time};
+use super::local_time;
 use crate::wire;
 
 impl Aggregate for ScheduledPost {
     const KIND: &'static str = "scheduled_post";
     type Command = PostCommand;
     type Event = PostEvent;
-    type Error = DomainError;
+    type Error = Refusal;
 
-    fn handle(&self, command: PostCommand) -> Result<Vec<PostEvent>, DomainError> {
+    fn handle(&self, command: PostCommand) -> Result<Vec<PostEvent>, Refusal> {
         handle(self, command)
     }
 
@@ -42,17 +42,17 @@ impl Aggregate for ScheduledPost {
     }
 }
 
-fn refuse<T>(state: &ScheduledPost, what: &str) -> Result<T, DomainError> {
+fn refuse<T>(state: &ScheduledPost, what: &str) -> Result<T, Refusal> {
     let why = match state.stage {
         Stage::New => "the post does not exist".to_owned(),
         Stage::Published => "the post is published, and published posts are final".to_owned(),
         stage => format!("the post is {}", stage.as_str()),
     };
-    Err(DomainError::Precondition(format!("cannot {what}: {why}")))
+    Err(Refusal::Precondition(format!("cannot {what}: {why}")))
 }
 
 /// Decides what a command does to a post: its events, or why it is refused.
-fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>, DomainError> {
+fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>, Refusal> {
     match command {
         PostCommand::Draft {
             brand,
@@ -85,7 +85,7 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
                 return refuse(state, "reject it (only drafts can be rejected)");
             }
             if reason.trim().is_empty() {
-                return Err(DomainError::invalid("reason", "is required"));
+                return Err(Refusal::invalid("reason", "is required"));
             }
             Ok(vec![PostEvent::Rejected { approver, reason }])
         }
@@ -132,12 +132,9 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
 
 /// The network's rules and media rights; the first problem is reported, naming `text` or
 /// the media item.
-fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), DomainError> {
+fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), Refusal> {
     if text.trim().is_empty() && media.is_empty() {
-        return Err(DomainError::invalid(
-            "text",
-            "must not be empty without media",
-        ));
+        return Err(Refusal::invalid("text", "must not be empty without media"));
     }
     let policy = BrandVoicePolicy {
         media_needs_rights: true,
@@ -156,7 +153,7 @@ fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), Doma
                 ProblemKind::MediaWithoutRights { index } => format!("media[{index}]"),
                 _ => "text".to_owned(),
             };
-            Err(DomainError::invalid(field, problem.message))
+            Err(Refusal::invalid(field, problem.message))
         }
     }
 }
