@@ -3,6 +3,7 @@
 
 mod client;
 mod demo;
+mod dlq;
 mod r#gen;
 mod keys;
 mod run;
@@ -34,6 +35,9 @@ enum Command {
     /// Creates, lists and revokes API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Lists, shows and replays dead letters: records a consumer could not handle.
+    #[command(subcommand)]
+    Dlq(dlq::DlqCommand),
     /// Creates and lists brands (client: talks gRPC to a running Tagar).
     Brand(client::brand::BrandArgs),
     /// Connects a brand's social accounts.
@@ -61,6 +65,7 @@ async fn main() -> ExitCode {
         Command::Standalone(args) => run::standalone(cli.config.as_deref(), args).await,
         Command::Serve(args) => run::serve(cli.config.as_deref(), args).await,
         Command::Keys(command) => keys::run(cli.config.as_deref(), command).await,
+        Command::Dlq(command) => dlq::run(cli.config.as_deref(), command).await,
         Command::Brand(args) => client::brand::run(cli.config.as_deref(), args).await,
         Command::Account(args) => client::account::run(cli.config.as_deref(), args).await,
         Command::Rule(args) => client::rule::run(cli.config.as_deref(), args).await,

@@ -269,6 +269,7 @@ pub async fn group_members_split_partitions(h: &dyn Harness) {
 
 struct Picky {
     handled: Vec<String>,
+    flaky_failures: u32,
 }
 
 #[async_trait]
@@ -276,7 +277,12 @@ impl RecordHandler for Picky {
     async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
         match value(record).as_str() {
             "poison" => Err(HandleError::Poison("cannot decode".into())),
-            "flaky" => Err(HandleError::Retry("database unavailable".into())),
+            "panics" => panic!("a bug in the handler"),
+            // The database is down for three attempts, then back.
+            "flaky" if self.flaky_failures < 3 => {
+                self.flaky_failures += 1;
+                Err(HandleError::Retry("database unavailable".into()))
+            }
             v => {
                 self.handled.push(v.to_owned());
                 Ok(())
@@ -285,13 +291,28 @@ impl RecordHandler for Picky {
     }
 }
 
-/// A record that cannot be decoded goes to the dead-letter topic at once, one that keeps
-/// failing after its attempts; both with the reason in their headers. The good records are
-/// handled, and the group moves past all of them.
+/// Records each stall and recovery, as readiness would.
+#[derive(Default)]
+struct Watch(std::sync::Mutex<Vec<String>>);
+
+#[async_trait]
+impl crate::ConsumerWatch for Watch {
+    async fn stalled(&self, _group: &str, why: &str) {
+        self.0.lock().unwrap().push(format!("stalled: {why}"));
+    }
+    async fn moving(&self, _group: &str) {
+        self.0.lock().unwrap().push("moving".into());
+    }
+}
+
+/// A record that cannot be decoded, and one the handler panics on, go to the dead-letter
+/// topic at once, with the reason in their headers. A record whose handling fails because
+/// the database is down is retried until it is handled, never dead-lettered, and the watch
+/// hears the consumer stall and move again. The group moves past all of them.
 pub async fn dead_letters_poison_and_exhausted_records(h: &dyn Harness) {
     let log = h.log().await;
     let topic = topic(&*log, 1).await;
-    let values = ["ok-1", "poison", "ok-2", "flaky", "ok-3"];
+    let values = ["ok-1", "poison", "ok-2", "flaky", "panics", "ok-3"];
     let records: Vec<_> = values
         .iter()
         .map(|v| OutgoingRecord::new("k", *v))
@@ -300,15 +321,17 @@ pub async fn dead_letters_poison_and_exhausted_records(h: &dyn Harness) {
 
     let group = tagar_testkit::unique("g");
     let consumer = log.subscribe(&group, &[&topic]).await.expect("subscribe");
+    let watch = Arc::new(Watch::default());
     let config = RunnerConfig {
-        max_attempts: 2,
         retry_backoff: Duration::from_millis(10),
+        watch: Some(Arc::clone(&watch) as Arc<dyn crate::ConsumerWatch>),
         ..RunnerConfig::default()
     };
     let runner = ConsumerRunner::new(Arc::clone(&log), &group, consumer, config);
     let cancel = CancellationToken::new();
     let mut handler = Picky {
         handled: Vec::new(),
+        flaky_failures: 0,
     };
     let stop = cancel.clone();
     let dlq = dead_letter_topic(&topic);
@@ -319,6 +342,8 @@ pub async fn dead_letters_poison_and_exhausted_records(h: &dyn Harness) {
             .await
             .expect("dlq");
         let got = drain(&mut *dead, 2).await;
+        // Whatever else might arrive (nothing should) comes within a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
         stop.cancel();
         dead.close().await.expect("close");
         got
@@ -326,17 +351,21 @@ pub async fn dead_letters_poison_and_exhausted_records(h: &dyn Harness) {
     runner.run(&mut handler, cancel).await.expect("runner");
     let dead = watcher.await.expect("watcher");
 
-    assert_eq!(handler.handled, ["ok-1", "ok-2", "ok-3"]);
+    assert_eq!(handler.handled, ["ok-1", "ok-2", "flaky", "ok-3"]);
     assert_eq!(
         dead.iter().map(value).collect::<Vec<_>>(),
-        ["poison", "flaky"]
+        ["poison", "panics"]
     );
     assert_eq!(dead[0].headers.get_str(DLQ_REASON), Some("cannot decode"));
     assert_eq!(dead[0].headers.get_str(DLQ_SOURCE_OFFSET), Some("1"));
     assert_eq!(dead[0].headers.get_str(DLQ_GROUP), Some(group.as_str()));
     assert_eq!(
         dead[1].headers.get_str(DLQ_REASON),
-        Some("gave up after 2 attempts: database unavailable")
+        Some("the handler panicked: a bug in the handler")
+    );
+    assert_eq!(
+        *watch.0.lock().unwrap(),
+        ["stalled: database unavailable", "moving"]
     );
 
     // The group committed past every record, dead or handled.

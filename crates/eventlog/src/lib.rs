@@ -27,4 +27,6 @@ pub use dead_letter::{
 pub use log::{Consumer, EventLog, LogError, TopicSpec};
 pub use partition::partition_for_key;
 pub use record::{Headers, OutgoingRecord, Position, Record, furthest};
-pub use runner::{ConsumerRunner, HandleError, RecordHandler, RunnerConfig, supervise};
+pub use runner::{
+    ConsumerRunner, ConsumerWatch, HandleError, RecordHandler, RunnerConfig, supervise,
+};

@@ -1,12 +1,21 @@
 //! The consume loop every service uses: poll a batch, handle each record, make the batch
-//! durable, then commit. A record that cannot be handled goes to the dead-letter topic, so it
-//! never blocks its partition; anything else that fails stops the loop *before* the commit,
-//! so the batch is delivered again.
+//! durable, then commit.
+//!
+//! What goes wrong is one of two things, and they are kept apart:
+//! - **the record is bad** (it does not decode, the domain refuses it, the handler panics on
+//!   it): it goes to the dead-letter topic with the reason, at once, and the consumer goes
+//!   on; one record never stops its partition, nor anyone else's;
+//! - **something it depends on is down** (the store, the broker): that is not the record's
+//!   fault, so it is never dead-lettered. The handler retries with backoff for as long as it
+//!   takes, nothing is committed meanwhile, and the [`ConsumerWatch`] (readiness) says the
+//!   consumer is stalled, and why, until it moves again.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::FutureExt as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::dead_letter::dead_letter;
@@ -16,12 +25,13 @@ use crate::record::{Record, furthest};
 /// Why a record could not be handled.
 #[derive(Debug, thiserror::Error)]
 pub enum HandleError {
-    /// The record can never be handled (it does not decode, or breaks a contract):
-    /// dead-letter it at once.
+    /// The record can never be handled (it does not decode, or breaks a contract, or the
+    /// domain refuses it): dead-letter it at once.
     #[error("poison record: {0}")]
     Poison(String),
-    /// Handling failed in a way that may pass (a database hiccup): try again, and
-    /// dead-letter it after the configured number of attempts.
+    /// Handling failed for a reason that is not the record's and will pass (the store or
+    /// the broker is down): try again with backoff, for as long as it takes. Never
+    /// dead-lettered.
     #[error("retryable failure: {0}")]
     Retry(String),
 }
@@ -43,17 +53,41 @@ pub trait RecordHandler: Send {
     fn reset(&mut self) {}
 }
 
+/// Told when a consumer stalls on a failure that is not its records' fault, and when it moves
+/// again: what readiness reports.
+#[async_trait]
+pub trait ConsumerWatch: Send + Sync {
+    /// `group` cannot make progress, because of `why`; it keeps trying.
+    async fn stalled(&self, group: &str, why: &str);
+    /// `group` made progress again.
+    async fn moving(&self, group: &str);
+}
+
 /// How the loop batches and retries.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunnerConfig {
     /// The most records handled between two commits.
     pub batch_size: usize,
     /// How long one poll waits for records.
     pub poll_timeout: Duration,
-    /// Attempts at a record (or a flush) before giving up on it.
-    pub max_attempts: u32,
-    /// The wait before the second attempt; it grows linearly after that.
+    /// The wait before the first retry of a failure that will pass; it doubles each time.
     pub retry_backoff: Duration,
+    /// The longest wait between two retries.
+    pub max_backoff: Duration,
+    /// Who is told when the consumer stalls and moves again (readiness), if anyone.
+    pub watch: Option<Arc<dyn ConsumerWatch>>,
+}
+
+impl std::fmt::Debug for RunnerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunnerConfig")
+            .field("batch_size", &self.batch_size)
+            .field("poll_timeout", &self.poll_timeout)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("max_backoff", &self.max_backoff)
+            .field("watched", &self.watch.is_some())
+            .finish()
+    }
 }
 
 impl Default for RunnerConfig {
@@ -61,10 +95,45 @@ impl Default for RunnerConfig {
         Self {
             batch_size: 1000,
             poll_timeout: Duration::from_millis(250),
-            max_attempts: 5,
             retry_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+            watch: None,
         }
     }
+}
+
+/// The waits between retries: doubling from the configured first wait up to the bound.
+struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(config: &RunnerConfig) -> Self {
+        Self {
+            next: config.retry_backoff,
+            max: config.max_backoff.max(config.retry_backoff),
+        }
+    }
+
+    /// Sleeps the next wait, unless `cancel` fires first (then `false`).
+    async fn wait(&mut self, cancel: &CancellationToken) -> bool {
+        let wait = self.next;
+        self.next = (self.next * 2).min(self.max);
+        tokio::select! {
+            () = cancel.cancelled() => false,
+            () = tokio::time::sleep(wait) => true,
+        }
+    }
+}
+
+/// What a panic said, as best it can be read.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with no message".to_owned())
 }
 
 /// Runs one consumer-group member until cancelled.
@@ -118,65 +187,119 @@ impl ConsumerRunner {
                 continue;
             }
             for record in &records {
-                self.handle_one(handler, record).await?;
+                if !self.handle_one(handler, record, cancel).await? {
+                    // Cancelled while retrying: nothing after the last commit is lost.
+                    return Ok(());
+                }
             }
-            self.flush(handler).await?;
+            if !self.flush(handler, cancel).await? {
+                return Ok(());
+            }
             self.consumer
                 .commit(&furthest(records.iter().map(Record::next_position)))
                 .await?;
         }
     }
 
+    /// Handles one record: dead-letters it if it is bad (or the handler panics on it), and
+    /// retries for as long as it takes when something it depends on is down. `false` when
+    /// cancelled before it was handled.
     async fn handle_one<H: RecordHandler>(
         &mut self,
         handler: &mut H,
         record: &Record,
-    ) -> Result<(), LogError> {
-        let mut attempt = 0;
+        cancel: &CancellationToken,
+    ) -> Result<bool, LogError> {
+        let mut backoff = Backoff::new(&self.config);
+        let mut stalled = false;
         loop {
-            attempt += 1;
-            match handler.handle(record).await {
-                Ok(()) => return Ok(()),
-                Err(HandleError::Poison(reason)) => {
-                    return dead_letter(&*self.log, &self.group, record, &reason).await;
+            let outcome = AssertUnwindSafe(handler.handle(record))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    Err(HandleError::Poison(format!(
+                        "the handler panicked: {}",
+                        panic_message(&*panic)
+                    )))
+                });
+            match outcome {
+                Ok(()) => {
+                    moving(&self.config, &self.group, stalled).await;
+                    return Ok(true);
                 }
-                Err(HandleError::Retry(reason)) if attempt >= self.config.max_attempts => {
-                    let reason = format!("gave up after {attempt} attempts: {reason}");
-                    return dead_letter(&*self.log, &self.group, record, &reason).await;
+                Err(HandleError::Poison(reason)) => {
+                    moving(&self.config, &self.group, stalled).await;
+                    dead_letter(&*self.log, &self.group, record, &reason).await?;
+                    return Ok(true);
                 }
                 Err(HandleError::Retry(reason)) => {
-                    tracing::warn!(group = %self.group, attempt, %reason, "record failed; retrying");
-                    tokio::time::sleep(self.config.retry_backoff * attempt).await;
+                    tracing::warn!(group = %self.group, topic = %record.topic, offset = record.offset, %reason, "record failed for a reason that will pass; retrying");
+                    stall(&self.config, &self.group, &mut stalled, &reason).await;
+                    if !backoff.wait(cancel).await {
+                        return Ok(false);
+                    }
                 }
             }
         }
     }
 
-    async fn flush<H: RecordHandler>(&mut self, handler: &mut H) -> Result<(), LogError> {
-        let mut attempt = 0;
+    /// Makes the batch durable, retrying for as long as it takes. `false` when cancelled
+    /// before it was.
+    async fn flush<H: RecordHandler>(
+        &mut self,
+        handler: &mut H,
+        cancel: &CancellationToken,
+    ) -> Result<bool, LogError> {
+        let mut backoff = Backoff::new(&self.config);
+        let mut stalled = false;
         loop {
-            attempt += 1;
-            match handler.flush().await {
-                Ok(()) => return Ok(()),
-                Err(e) if attempt >= self.config.max_attempts => {
-                    return Err(LogError::Backend(format!(
-                        "{}: flush failed {attempt} times: {e}",
-                        self.group
-                    )));
+            let outcome = AssertUnwindSafe(handler.flush())
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    Err(HandleError::Retry(format!(
+                        "the flush panicked: {}",
+                        panic_message(&*panic)
+                    )))
+                });
+            match outcome {
+                Ok(()) => {
+                    moving(&self.config, &self.group, stalled).await;
+                    return Ok(true);
                 }
                 Err(e) => {
-                    tracing::warn!(group = %self.group, attempt, error = %e, "flush failed; retrying");
-                    tokio::time::sleep(self.config.retry_backoff * attempt).await;
+                    tracing::warn!(group = %self.group, error = %e, "flush failed; retrying");
+                    stall(&self.config, &self.group, &mut stalled, &e.to_string()).await;
+                    if !backoff.wait(cancel).await {
+                        return Ok(false);
+                    }
                 }
             }
         }
     }
 }
 
+/// Tells the watch `group` stalled, once per stall.
+async fn stall(config: &RunnerConfig, group: &str, stalled: &mut bool, why: &str) {
+    if !*stalled {
+        *stalled = true;
+        if let Some(watch) = &config.watch {
+            watch.stalled(group, why).await;
+        }
+    }
+}
+
+/// Tells the watch `group` moves again, if it had stalled.
+async fn moving(config: &RunnerConfig, group: &str, stalled: bool) {
+    if stalled && let Some(watch) = &config.watch {
+        watch.moving(group).await;
+    }
+}
+
 /// Runs one member of `group` on `topics` until `cancel` fires, joining again after any
 /// failure (a broker outage, a topic not provisioned yet by the service that writes it): the
 /// group resumes at its last commit, so nothing is lost. Waits between attempts grow from
-/// half a second to ten.
+/// half a second to ten; the watch hears of each stall, and of the join that ends it.
 pub async fn supervise<H: RecordHandler>(
     log: Arc<dyn EventLog>,
     group: &str,
@@ -189,6 +312,9 @@ pub async fn supervise<H: RecordHandler>(
     while !cancel.is_cancelled() {
         let outcome = match log.subscribe(group, topics).await {
             Ok(consumer) => {
+                if let Some(watch) = &config.watch {
+                    watch.moving(group).await;
+                }
                 let runner = ConsumerRunner::new(Arc::clone(&log), group, consumer, config.clone());
                 runner.run(handler, cancel.clone()).await
             }
@@ -199,6 +325,9 @@ pub async fn supervise<H: RecordHandler>(
             Err(e) => {
                 handler.reset();
                 tracing::warn!(group, ?topics, error = %e, ?pause, "consumer stopped; joining again");
+                if let Some(watch) = &config.watch {
+                    watch.stalled(group, &e.to_string()).await;
+                }
                 tokio::select! {
                     () = cancel.cancelled() => return,
                     () = tokio::time::sleep(pause) => {}

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use tagar_eventlog::{RecordHandler, RunnerConfig, supervise};
+use async_trait::async_trait;
+use tagar_eventlog::{ConsumerWatch, RecordHandler, RunnerConfig, supervise};
+use tagar_runtime::HealthState;
 
 use crate::process::Platform;
 
@@ -37,11 +39,36 @@ impl Subscription {
         self
     }
 
-    fn runner_config(&self) -> RunnerConfig {
+    fn runner_config(&self, health: &HealthState) -> RunnerConfig {
         RunnerConfig {
             batch_size: self.batch_size,
+            watch: Some(Arc::new(Readiness {
+                health: health.clone(),
+            })),
             ..RunnerConfig::default()
         }
+    }
+}
+
+/// A stalled consumer makes the process not ready (`/readyz` names it `consumer <group>`)
+/// until it moves again: a replica whose store is down should get no new work.
+struct Readiness {
+    health: HealthState,
+}
+
+fn component(group: &str) -> String {
+    format!("consumer {group}")
+}
+
+#[async_trait]
+impl ConsumerWatch for Readiness {
+    async fn stalled(&self, group: &str, why: &str) {
+        tracing::warn!(group, why, "consumer stalled; it keeps trying");
+        self.health.set_unready(&component(group)).await;
+    }
+
+    async fn moving(&self, group: &str) {
+        self.health.set_ready(&component(group)).await;
     }
 }
 
@@ -51,12 +78,13 @@ impl Platform {
     pub fn consume<H: RecordHandler + 'static>(&self, subscription: Subscription, mut handler: H) {
         let log = Arc::clone(&self.log);
         let token = self.shutdown.token();
+        let config = subscription.runner_config(&self.health);
         self.shutdown.spawn(subscription.group, async move {
             supervise(
                 log,
                 subscription.group,
                 subscription.topics,
-                subscription.runner_config(),
+                config,
                 &mut handler,
                 token,
             )

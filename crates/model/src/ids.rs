@@ -116,7 +116,7 @@ pub struct NativePostId(String);
 
 impl NativePostId {
     /// The longest native id accepted, in bytes (AT-URIs are the longest in practice).
-    pub const MAX_LEN: usize = 512;
+    pub const MAX_LEN: usize = crate::bounds::NATIVE_ID_BYTES;
 
     /// Parses a native id: not empty, at most [`Self::MAX_LEN`] bytes, no surrounding space.
     pub fn parse(s: &str) -> Result<Self, IdError> {

@@ -5,8 +5,10 @@
 //! - [`extract`] finds hashtags, mentions, links and cashtags with their byte [`Span`]s;
 //! - [`canonical_hashtag`] gives the one form of a tag for matching and counting;
 //! - [`weigh`] measures a text against a network's [`NetworkRules`] (the table is [`RULES`]);
-//! - [`checks::check`] runs a brand's voice policy over a draft.
+//! - [`checks::check`] runs a brand's voice policy over a draft;
+//! - [`bounds`] holds the bound of every field Tagar takes in.
 
+pub mod bounds;
 mod brand;
 pub mod canonical;
 mod chars;

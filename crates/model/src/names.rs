@@ -87,6 +87,16 @@ impl TimeZone {
         if name.is_empty() {
             return Err(ValueError::Empty { field: FIELD });
         }
+        // The longest IANA name is 32 bytes; a longer one is not worth echoing back.
+        if name.len() > 64 {
+            return Err(ValueError::invalid(
+                FIELD,
+                format!(
+                    "is {} bytes long; no IANA time zone name is over 64",
+                    name.len()
+                ),
+            ));
+        }
         name.parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
             ValueError::invalid(
                 FIELD,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use tagar_model as model;
+use tagar_model::bounds;
 
 use crate::v1;
 
@@ -32,9 +33,13 @@ impl From<WireError> for tonic::Status {
     }
 }
 
-/// The longest post text accepted, in bytes: above every network's limit (Facebook's 63,206
-/// characters can take up to four bytes each).
-pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+/// The longest post text accepted, in bytes (see `tagar_model::bounds`).
+pub const MAX_TEXT_BYTES: usize = bounds::TEXT_BYTES;
+
+/// `check` of `value`, the error naming `field`.
+fn bounded(field: impl Into<String>, check: Result<(), String>) -> Result<(), WireError> {
+    check.map_err(|reason| WireError::new(field, reason))
+}
 
 /// Converts a wire network to the model's.
 pub fn network_from_wire(value: i32, field: &str) -> Result<model::Network, WireError> {
@@ -80,6 +85,18 @@ pub fn time_from_wire(
         .ok_or_else(|| WireError::new(field, "is not a valid timestamp"))
 }
 
+/// Converts a wire timestamp that must lie in the bounds of a post's time
+/// ([`bounds::time`]: from 2000 to a day after `now`).
+pub fn bounded_time(
+    ts: &prost_types::Timestamp,
+    field: &str,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, WireError> {
+    let at = time_from_wire(ts, field)?;
+    bounded(field, bounds::time(at, now))?;
+    Ok(at)
+}
+
 /// Converts a time to a wire timestamp.
 pub fn time_to_wire(t: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
@@ -96,6 +113,10 @@ fn post_ref(r: Option<v1::PostRef>, field: &str) -> Result<Option<model::PostRef
     r.map(|r| {
         let native_id = model::NativePostId::parse(&r.native_id)
             .map_err(|e| WireError::new(format!("{field}.native_id"), e.to_string()))?;
+        bounded(
+            format!("{field}.author_id"),
+            bounds::bytes(&r.author_id, bounds::AUTHOR_ID_BYTES),
+        )?;
         Ok(model::PostRef {
             native_id,
             author_id: non_empty(r.author_id),
@@ -104,19 +125,32 @@ fn post_ref(r: Option<v1::PostRef>, field: &str) -> Result<Option<model::PostRef
     .transpose()
 }
 
-fn author(a: Option<v1::Author>) -> Result<model::Author, WireError> {
+fn author(a: Option<v1::Author>, now: DateTime<Utc>) -> Result<model::Author, WireError> {
     let a = a.ok_or_else(|| WireError::new("post.author", "is required"))?;
     if a.id.trim().is_empty() {
         return Err(WireError::new("post.author.id", "must not be empty"));
     }
+    bounded(
+        "post.author.id",
+        bounds::bytes(&a.id, bounds::AUTHOR_ID_BYTES),
+    )?;
     let handle = a.handle.trim_start_matches('@');
     if handle.is_empty() {
         return Err(WireError::new("post.author.handle", "must not be empty"));
     }
+    bounded(
+        "post.author.handle",
+        bounds::bytes(handle, bounds::HANDLE_BYTES),
+    )?;
+    bounded(
+        "post.author.display_name",
+        bounds::chars(&a.display_name, bounds::DISPLAY_NAME_CHARS),
+    )?;
+    bounded("post.author.followers", bounds::counter(a.followers))?;
     let account_created_at = a
         .account_created_at
         .as_ref()
-        .map(|t| time_from_wire(t, "post.author.account_created_at"))
+        .map(|t| bounded_time(t, "post.author.account_created_at", now))
         .transpose()?;
     Ok(model::Author {
         handle: handle.to_owned(),
@@ -147,6 +181,14 @@ fn media(m: v1::Media, index: usize) -> Result<model::Media, WireError> {
     if m.url.trim().is_empty() {
         return Err(WireError::new(format!("{field}.url"), "must not be empty"));
     }
+    bounded(
+        format!("{field}.url"),
+        bounds::bytes(&m.url, bounds::URL_BYTES),
+    )?;
+    bounded(
+        format!("{field}.alt_text"),
+        bounds::chars(&m.alt_text, bounds::ALT_TEXT_CHARS),
+    )?;
     Ok(model::Media {
         kind,
         url: m.url,
@@ -155,8 +197,19 @@ fn media(m: v1::Media, index: usize) -> Result<model::Media, WireError> {
     })
 }
 
-/// Converts a list of wire media, naming the index of a bad one.
+/// Converts a list of wire media (at most [`bounds::MEDIA_PER_POST`]), naming the index of a
+/// bad one.
 pub fn media_from_wire(media_list: Vec<v1::Media>) -> Result<Vec<model::Media>, WireError> {
+    if media_list.len() > bounds::MEDIA_PER_POST {
+        return Err(WireError::new(
+            "post.media",
+            format!(
+                "holds {} items; the limit is {}",
+                media_list.len(),
+                bounds::MEDIA_PER_POST
+            ),
+        ));
+    }
     media_list
         .into_iter()
         .enumerate()
@@ -184,25 +237,50 @@ impl TryFrom<v1::Post> for model::Post {
     type Error = WireError;
 
     fn try_from(p: v1::Post) -> Result<Self, Self::Error> {
+        let now = Utc::now();
         let network = network_from_wire(p.network, "post.network")?;
         let native_id = model::NativePostId::parse(&p.native_id)
             .map_err(|e| WireError::new("post.native_id", e.to_string()))?;
-        if p.text.len() > MAX_TEXT_BYTES {
-            return Err(WireError::new(
-                "post.text",
-                format!("is longer than {MAX_TEXT_BYTES} bytes"),
-            ));
+        bounded("post.text", bounds::bytes(&p.text, bounds::TEXT_BYTES))?;
+        for (signs, max, what) in [
+            (&['#', '＃'][..], bounds::HASHTAG_SIGNS, "hashtag signs (#)"),
+            (&['@', '＠'][..], bounds::MENTION_SIGNS, "mention signs (@)"),
+        ] {
+            let found = bounds::signs(&p.text, signs);
+            if found > max {
+                return Err(WireError::new(
+                    "post.text",
+                    format!("holds {found} {what}; the limit is {max}"),
+                ));
+            }
         }
+        bounded(
+            "post.language",
+            bounds::bytes(&p.language, bounds::LANGUAGE_BYTES),
+        )?;
+        bounded(
+            "post.conversation_id",
+            bounds::bytes(&p.conversation_id, bounds::CONVERSATION_ID_BYTES),
+        )?;
         let created_at = p
             .created_at
             .as_ref()
             .ok_or_else(|| WireError::new("post.created_at", "is required"))
-            .and_then(|t| time_from_wire(t, "post.created_at"))?;
+            .and_then(|t| bounded_time(t, "post.created_at", now))?;
         let m = p.metrics.unwrap_or_default();
+        for (value, field) in [
+            (m.likes, "post.metrics.likes"),
+            (m.reposts, "post.metrics.reposts"),
+            (m.replies, "post.metrics.replies"),
+            (m.quotes, "post.metrics.quotes"),
+            (m.views, "post.metrics.views"),
+        ] {
+            bounded(field, bounds::counter(value))?;
+        }
         Ok(model::Post {
             network,
             native_id,
-            author: author(p.author)?,
+            author: author(p.author, now)?,
             text: p.text,
             language: non_empty(p.language),
             created_at,

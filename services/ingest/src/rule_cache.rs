@@ -65,8 +65,16 @@ impl RuleCache {
         let mut conn = self.store.acquire().await?;
         let rules = store::active_rules(&mut conn, tenant, None).await?;
         drop(conn);
-        let matcher = Arc::new(Matcher::new(&rules));
-        tracing::debug!(%tenant, version, rules = rules.len(), "listening rules compiled");
+        // Compiling a tenant's automaton is CPU work that grows with its rules: off the
+        // async workers.
+        let count = rules.len();
+        let matcher = tokio::task::spawn_blocking(move || Arc::new(Matcher::new(&rules)))
+            .await
+            .map_err(|e| StoreError::Corrupt {
+                field: "ingest_rules",
+                reason: format!("compiling the matcher failed: {e}"),
+            })?;
+        tracing::debug!(%tenant, version, rules = count, "listening rules compiled");
         self.entries
             .write()
             .unwrap_or_else(|p| p.into_inner())

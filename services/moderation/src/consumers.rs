@@ -184,7 +184,12 @@ impl RecordHandler for IngestedPosts {
         let verdicts = self
             .process(&meta, &envelope.correlation_id, ingested, &post, &brands)
             .await
-            .map_err(|e| HandleError::Retry(e.to_string()))?;
+            .map_err(|e| match e {
+                // The domain refused what the record asks: the record is at fault.
+                CommandError::Refused(refusal) => poison(refusal.to_string()),
+                // A race or a store that is down: it will pass.
+                other => HandleError::Retry(other.to_string()),
+            })?;
         for verdict in verdicts {
             self.classified.with_label_values(&[verdict.as_str()]).inc();
         }

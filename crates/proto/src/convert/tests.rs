@@ -77,12 +77,97 @@ fn bad_fields_name_their_path() {
             |p| p.created_at.as_mut().unwrap().nanos = -1,
             "post.created_at",
         ),
+        // Each field's bound (tagar_model::bounds), at one past it.
+        (
+            |p| p.author.as_mut().unwrap().display_name = "ж".repeat(257),
+            "post.author.display_name",
+        ),
+        (
+            |p| p.author.as_mut().unwrap().display_name = "x".repeat(2_000_000),
+            "post.author.display_name",
+        ),
+        (
+            |p| p.author.as_mut().unwrap().id = "1".repeat(257),
+            "post.author.id",
+        ),
+        (
+            |p| p.author.as_mut().unwrap().handle = "h".repeat(321),
+            "post.author.handle",
+        ),
+        (
+            |p| p.author.as_mut().unwrap().followers = u64::MAX,
+            "post.author.followers",
+        ),
+        (
+            |p| {
+                p.author.as_mut().unwrap().account_created_at = Some(prost_types::Timestamp {
+                    seconds: -8_334_601_228_800,
+                    nanos: 0,
+                })
+            },
+            "post.author.account_created_at",
+        ),
+        (
+            |p| p.created_at.as_mut().unwrap().seconds = -8_334_601_228_800,
+            "post.created_at",
+        ),
+        (
+            |p| p.created_at.as_mut().unwrap().seconds = 946_684_799,
+            "post.created_at",
+        ),
+        (
+            |p| p.created_at = Some(time_to_wire(Utc::now() + chrono::Duration::days(2))),
+            "post.created_at",
+        ),
+        (|p| p.language = "x".repeat(36), "post.language"),
+        (
+            |p| p.conversation_id = "c".repeat(513),
+            "post.conversation_id",
+        ),
+        (|p| p.native_id = "n".repeat(513), "post.native_id"),
+        (
+            |p| p.reply_to.as_mut().unwrap().author_id = "a".repeat(257),
+            "post.reply_to.author_id",
+        ),
+        (|p| p.text = "#a ".repeat(201), "post.text"),
+        (|p| p.text = "@a ".repeat(201), "post.text"),
+        (|p| p.media = vec![p.media[0].clone(); 21], "post.media"),
+        (
+            |p| p.media[0].url = format!("https://e.x/{}", "u".repeat(2_048)),
+            "post.media[0].url",
+        ),
+        (
+            |p| p.media[0].alt_text = "a".repeat(2_001),
+            "post.media[0].alt_text",
+        ),
+        (
+            |p| p.metrics.as_mut().unwrap().likes = u64::MAX,
+            "post.metrics.likes",
+        ),
+        (
+            |p| p.metrics.as_mut().unwrap().views = 1_000_000_000_001,
+            "post.metrics.views",
+        ),
     ];
     for (break_it, field) in cases {
         let mut wire = v1::Post::from(&sample());
         break_it(&mut wire);
         assert_eq!(model::Post::try_from(wire).unwrap_err().field, field);
     }
+}
+
+#[test]
+fn values_at_their_bounds_are_accepted() {
+    let mut wire = v1::Post::from(&sample());
+    let author = wire.author.as_mut().unwrap();
+    author.display_name = "ж".repeat(bounds::DISPLAY_NAME_CHARS);
+    author.id = "1".repeat(bounds::AUTHOR_ID_BYTES);
+    author.followers = bounds::COUNTER_MAX;
+    wire.text = "#a ".repeat(bounds::HASHTAG_SIGNS);
+    wire.media = vec![wire.media[0].clone(); bounds::MEDIA_PER_POST];
+    wire.created_at = Some(time_to_wire(Utc::now() + chrono::Duration::hours(23)));
+    wire.metrics.as_mut().unwrap().views = bounds::COUNTER_MAX;
+    assert!(model::Post::try_from(wire).is_ok());
 }
 
 #[test]

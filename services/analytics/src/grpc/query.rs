@@ -132,5 +132,6 @@ impl TrendsQuery {
 
 fn micros(t: &prost_types::Timestamp, field: &str) -> ApiResult<i64> {
     let at: DateTime<Utc> = time_from_wire(t, field)?;
+    tagar_model::bounds::query_time(at).map_err(|why| ApiError::invalid(field, why))?;
     Ok(at.timestamp_micros())
 }

@@ -5,7 +5,7 @@
 //! and handles are exact lookups after canonicalisation, so they sit in hash maps: the
 //! post's hashtags and mentions come from one pass of the post model's extractor.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use tagar_model::{BrandId, EntityKind, Post, canonicalize_into, extract};
@@ -67,6 +67,7 @@ pub struct Scratch {
     folder: Folder,
     folded: String,
     tag: String,
+    seen_tags: HashSet<String>,
     hits: Vec<u32>,
 }
 
@@ -127,6 +128,7 @@ impl Matcher {
     /// Matches one post: its text's hashtags, keywords and mentions, and its author.
     pub fn match_post(&self, post: &Post, scratch: &mut Scratch) -> PostMatch {
         scratch.hits.clear();
+        scratch.seen_tags.clear();
         let mut hashtags: Vec<String> = Vec::new();
         for entity in extract(post.network, &post.text).all() {
             match entity.kind {
@@ -135,7 +137,9 @@ impl Matcher {
                     if let Some(rules) = self.hashtags.get(scratch.tag.as_str()) {
                         scratch.hits.extend(rules);
                     }
-                    if !hashtags.contains(&scratch.tag) {
+                    // Each once, in the order they first appear; a set, so a text of many
+                    // hashtags costs linear time.
+                    if scratch.seen_tags.insert(scratch.tag.clone()) {
                         hashtags.push(scratch.tag.clone());
                     }
                 }

@@ -2,7 +2,7 @@
 //! moderator, decided once (approve, hide, block the author, escalate).
 
 use tagar_kernel::{Aggregate, Refusal};
-use tagar_model::BrandId;
+use tagar_model::{BrandId, bounds};
 use tagar_proto::v1::{
     Decision, Envelope, ReviewCaseAssigned, ReviewCaseDecided, ReviewCaseOpened, envelope::Event,
 };
@@ -134,6 +134,8 @@ fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, Ref
             if moderator.is_empty() {
                 return Err(Refusal::invalid("moderator", "is required"));
             }
+            bounds::chars(moderator, bounds::PERSON_CHARS)
+                .map_err(|why| Refusal::invalid("moderator", why))?;
             Ok(vec![CaseEvent::Assigned(ReviewCaseAssigned {
                 case_id,
                 moderator: moderator.to_owned(),
@@ -153,6 +155,8 @@ fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, Ref
                     "is required (approve, hide, block_author or escalate)",
                 ));
             }
+            bounds::chars(&note, bounds::NOTE_CHARS)
+                .map_err(|why| Refusal::invalid("note", why))?;
             Ok(vec![CaseEvent::Decided(ReviewCaseDecided {
                 case_id,
                 decision: decision as i32,

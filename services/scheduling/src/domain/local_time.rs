@@ -22,6 +22,8 @@ pub fn parse(text: &str) -> Result<NaiveDateTime, Refusal> {
     if text.is_empty() {
         return Err(Refusal::invalid(FIELD, "is required"));
     }
+    tagar_model::bounds::bytes(text, tagar_model::bounds::TOKEN_BYTES)
+        .map_err(|why| Refusal::invalid(FIELD, why))?;
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
         .map_err(|_| {

@@ -9,7 +9,7 @@ pub use types::{PostCommand, PostEvent, ScheduledPost, Slot, Stage};
 
 use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::checks::{self, BrandVoicePolicy, Draft, ProblemKind};
-use tagar_model::{BrandId, Media, Network};
+use tagar_model::{BrandId, Media, Network, bounds};
 use tagar_proto::v1::{Envelope, envelope::Event};
 
 use super::local_time;
@@ -87,6 +87,8 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
             if reason.trim().is_empty() {
                 return Err(Refusal::invalid("reason", "is required"));
             }
+            bounds::chars(&reason, bounds::NOTE_CHARS)
+                .map_err(|why| Refusal::invalid("reason", why))?;
             Ok(vec![PostEvent::Rejected { approver, reason }])
         }
         PostCommand::Schedule {
@@ -133,6 +135,7 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
 /// The network's rules and media rights; the first problem is reported, naming `text` or
 /// the media item.
 fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), Refusal> {
+    bounds::bytes(text, bounds::TEXT_BYTES).map_err(|why| Refusal::invalid("text", why))?;
     if text.trim().is_empty() && media.is_empty() {
         return Err(Refusal::invalid("text", "must not be empty without media"));
     }
