@@ -84,9 +84,15 @@ impl Default for RelayConfig {
 }
 
 /// Publishes the outbox to the event log, in order, and marks what it published. Only one
-/// relay works at a time per database (PostgreSQL: a session advisory lock), so order holds
-/// across replicas; a crash after publishing and before marking publishes again (consumers
-/// drop the duplicates), never loses.
+/// relay works at a time per database (PostgreSQL: a session advisory lock held on a
+/// connection of its own), so order holds across replicas; a crash after publishing and
+/// before marking publishes again (consumers drop the duplicates), never loses.
+///
+/// It survives every transient failure (the database or the broker down): a failed round is
+/// retried, a lost leader connection ends its term and it competes for the lock again. It
+/// never keeps the lock when it stops leading: the leader connection is closed, not returned
+/// to the pool, so its session and lock end with it, and another replica takes over within a
+/// second. When a process dies, its connection (and so its lock) dies with it.
 pub struct OutboxRelay {
     store: Store,
     log: Arc<dyn EventLog>,
@@ -101,54 +107,123 @@ struct Pending {
 
 const RELAY_LOCK: i64 = 7461676173;
 
+/// How often a waiting relay tries for the lock.
+const LOCK_RETRY: Duration = Duration::from_secs(1);
+
 impl OutboxRelay {
     /// A relay from `store`'s outbox to `log`.
     pub fn new(store: Store, log: Arc<dyn EventLog>, config: RelayConfig) -> Self {
         Self { store, log, config }
     }
 
-    /// Relays until cancelled. Publishing errors are logged and retried; they never lose records.
+    /// Relays until cancelled, whatever fails in between.
     pub async fn run(self, cancel: CancellationToken) -> Result<(), StoreError> {
-        let mut leader = self.store.pool().acquire().await?;
-        if self.store.dialect() == Dialect::Postgres {
-            loop {
-                let won: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                    .bind(RELAY_LOCK)
-                    .fetch_one(&mut *leader)
-                    .await?;
-                if won {
-                    break;
-                }
-                tokio::select! {
-                    () = cancel.cancelled() => return Ok(()),
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        let mut pause = Duration::from_millis(200);
+        while !cancel.is_cancelled() {
+            match self.lead(&cancel).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, ?pause, "outbox relay lost its footing; trying again");
+                    tokio::select! {
+                        () = cancel.cancelled() => break,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(5));
                 }
             }
         }
-        let mut rounds: u64 = 0;
+        Ok(())
+    }
+
+    /// One term: wins the lock (PostgreSQL), relays until cancelled or until the leader
+    /// connection is lost (an error), and lets go of the lock on the way out.
+    async fn lead(&self, cancel: &CancellationToken) -> Result<(), StoreError> {
+        let mut leader = match self.store.dialect() {
+            Dialect::Postgres => match self.win_lock(cancel).await? {
+                Some(connection) => Some(connection),
+                None => return Ok(()),
+            },
+            // One process owns a SQLite database: it leads alone.
+            Dialect::Sqlite => None,
+        };
+        let outcome = self.relay_while_leading(leader.as_mut(), cancel).await;
+        if let Some(connection) = leader {
+            // Closing the connection ends its session, and with it the lock, even when the
+            // unlock cannot be sent.
+            let _ = connection.close().await;
+        }
+        outcome
+    }
+
+    /// The leader connection once it holds the lock; `None` when cancelled first.
+    async fn win_lock(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Result<Option<sqlx::pool::PoolConnection<sqlx::Any>>, StoreError> {
+        let mut connection = self.store.acquire().await?;
         loop {
+            let won: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(RELAY_LOCK)
+                .fetch_one(&mut *connection)
+                .await?;
+            if won {
+                tracing::info!("outbox relay leads");
+                return Ok(Some(connection));
+            }
+            tokio::select! {
+                () = cancel.cancelled() => {
+                    let _ = connection.close().await;
+                    return Ok(None);
+                }
+                () = tokio::time::sleep(LOCK_RETRY) => {}
+            }
+        }
+    }
+
+    async fn relay_while_leading(
+        &self,
+        mut leader: Option<&mut sqlx::pool::PoolConnection<sqlx::Any>>,
+        cancel: &CancellationToken,
+    ) -> Result<(), StoreError> {
+        let mut rounds: u64 = 0;
+        let mut failures: u32 = 0;
+        loop {
+            // Still leading? The lock lives as long as the leader connection's session.
+            if let Some(connection) = leader.as_deref_mut() {
+                sqlx::query("SELECT 1").execute(&mut **connection).await?;
+            }
             let relayed = match self.relay_once().await {
-                Ok(n) => n,
+                Ok(n) => {
+                    failures = 0;
+                    n
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay round failed; retrying");
-                    0
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, failures, "outbox relay round failed; retrying");
+                    // Back off while the log or the database is down: up to 32 intervals.
+                    let wait = self.config.poll_interval * (1 << failures.min(5));
+                    tokio::select! {
+                        () = cancel.cancelled() => return Ok(()),
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                    continue;
                 }
             };
             rounds += 1;
-            if rounds.is_multiple_of(1000) {
-                self.delete_old().await?;
+            if rounds.is_multiple_of(1000)
+                && let Err(e) = self.delete_old().await
+            {
+                tracing::warn!(error = %e, "could not delete old outbox records; later");
             }
             if relayed == self.config.batch_size as usize {
                 continue;
             }
             tokio::select! {
-                () = cancel.cancelled() => break,
+                () = cancel.cancelled() => return Ok(()),
                 () = self.store.signals.outbox.notified() => {}
                 () = tokio::time::sleep(self.config.poll_interval) => {}
             }
         }
-        drop(leader);
-        Ok(())
     }
 
     /// Publishes one batch of pending records in order and marks them; returns how many.

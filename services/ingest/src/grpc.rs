@@ -69,6 +69,15 @@ impl IngestGrpc {
             })?;
         out.accepted += outcome.accepted;
         out.duplicates += outcome.duplicates;
+        if outcome.pending > 0 {
+            // Not a duplicate (it may never be published) and not taken: say so, so the
+            // caller sends it again; what was taken counts as duplicates then.
+            return Err(ApiError::Unavailable(format!(
+                "{} posts are being taken in by another replica right now; retry the stream: \
+                 posts already taken count as duplicates",
+                outcome.pending
+            )));
+        }
         Ok(())
     }
 }

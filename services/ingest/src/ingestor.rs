@@ -60,6 +60,9 @@ pub struct BatchOutcome {
     pub accepted: u64,
     /// Posts seen before (in an earlier batch or earlier in this one).
     pub duplicates: u64,
+    /// Posts another delivery (another replica) has claimed and not published yet: neither
+    /// taken nor duplicates. The caller must send them again.
+    pub pending: u64,
 }
 
 /// A batch could not be ingested; none of its new posts was recorded as seen.
@@ -131,11 +134,14 @@ impl Ingestor {
         }
         let now = tagar_store::now_us();
         let stale = now - CLAIM_LEASE.as_micros() as i64;
-        let claimed = store::claim_seen(&self.store, tenant, &keys, now, stale).await?;
+        let claims = store::claim_seen(&self.store, tenant, &keys, now, stale).await?;
+        let claimed = claims.claimed;
         fresh.retain(|p| claimed.contains(&(p.network.as_str(), p.native_id.as_str().to_owned())));
+        let pending = claims.pending.len() as u64;
         let outcome = BatchOutcome {
             accepted: fresh.len() as u64,
-            duplicates: total - fresh.len() as u64,
+            duplicates: total - fresh.len() as u64 - pending,
+            pending,
         };
         if fresh.is_empty() {
             self.record(source, outcome);

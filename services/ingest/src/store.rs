@@ -8,7 +8,8 @@ use sqlx::{AnyConnection, Row};
 use tagar_kernel::{Change, CommandError, Projection, Refusal};
 use tagar_model::{BrandId, Network, TenantId};
 use tagar_store::{
-    BulkInsert, MAX_ROWS_PER_STATEMENT, MigrationSet, Placeholders, Store, StoreError, StoreTx,
+    BulkInsert, Dialect, MAX_ROWS_PER_STATEMENT, MigrationSet, Placeholders, Store, StoreError,
+    StoreTx,
 };
 use uuid::Uuid;
 
@@ -24,17 +25,32 @@ pub static MIGRATIONS: MigrationSet = MigrationSet {
 /// A post's identity for the duplicate drop: `(network, native id)`.
 pub type SeenKey = (&'static str, String);
 
+/// What claiming a batch's posts found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// Claimed now: the posts to publish.
+    pub claimed: HashSet<SeenKey>,
+    /// Claimed by another delivery that has not published them yet (and whose claim is not
+    /// stale): neither new nor duplicates; the caller must try them again later.
+    pub pending: HashSet<SeenKey>,
+}
+
 /// Claims the posts of `keys` (distinct) for `tenant`: inserts the ones never seen, and
 /// takes over claims older than `stale_before_us` that were never published. Returns the
-/// keys claimed: the posts to publish. All or nothing: one transaction.
+/// keys claimed (the posts to publish) and those another delivery holds unpublished. All or
+/// nothing: one transaction, taking its row locks in key order, so two replicas claiming
+/// overlapping batches never deadlock.
 pub async fn claim_seen(
     store: &Store,
     tenant: TenantId,
     keys: &[SeenKey],
     now_us: i64,
     stale_before_us: i64,
-) -> Result<HashSet<SeenKey>, StoreError> {
+) -> Result<Claims, StoreError> {
+    let tenant_id = tenant;
     let tenant = tenant.to_string();
+    let mut ordered: Vec<&SeenKey> = keys.iter().collect();
+    ordered.sort_unstable();
     let mut claimed = HashSet::with_capacity(keys.len());
     let claim = BulkInsert::new(
         store.dialect(),
@@ -48,7 +64,7 @@ pub async fn claim_seen(
         " RETURNING network, native_id",
     ]);
     let mut tx = store.begin().await?;
-    for chunk in keys.chunks(claim.rows_per_statement()) {
+    for chunk in ordered.chunks(claim.rows_per_statement()) {
         let sql = claim.sql(chunk.len());
         // Bound in the order written (see `Placeholders`): each row, then the stale bound.
         let mut query = sqlx::query(&sql);
@@ -62,17 +78,59 @@ pub async fn claim_seen(
         }
         query = query.bind(stale_before_us);
         for row in query.fetch_all(tx.conn()).await? {
-            let network: String = row.try_get(0)?;
-            let native_id: String = row.try_get(1)?;
-            let network: Network = network.parse().map_err(|e| StoreError::Corrupt {
-                field: "ingest_seen.network",
-                reason: format!("{e}"),
-            })?;
-            claimed.insert((network.as_str(), native_id));
+            claimed.insert(seen_key(&row)?);
         }
     }
+    let unclaimed: Vec<SeenKey> = keys
+        .iter()
+        .filter(|k| !claimed.contains(*k))
+        .cloned()
+        .collect();
+    let pending = unpublished(&mut tx, tenant_id, &unclaimed).await?;
     tx.commit().await?;
-    Ok(claimed)
+    Ok(Claims { claimed, pending })
+}
+
+fn seen_key(row: &sqlx::any::AnyRow) -> Result<SeenKey, StoreError> {
+    let network: String = row.try_get(0)?;
+    let native_id: String = row.try_get(1)?;
+    let network: Network = network.parse().map_err(|e| StoreError::Corrupt {
+        field: "ingest_seen.network",
+        reason: format!("{e}"),
+    })?;
+    Ok((network.as_str(), native_id))
+}
+
+/// Of `keys`, those claimed but not published yet.
+async fn unpublished(
+    tx: &mut StoreTx,
+    tenant: TenantId,
+    keys: &[SeenKey],
+) -> Result<HashSet<SeenKey>, StoreError> {
+    let mut pending = HashSet::new();
+    if keys.is_empty() {
+        return Ok(pending);
+    }
+    let tenant = tenant.to_string();
+    for (sql, network, ids) in per_network(
+        tx.dialect(),
+        keys,
+        (
+            "SELECT network, native_id FROM ingest_seen WHERE published_at_us = ",
+            " AND",
+        ),
+    )
+    .0
+    {
+        let mut query = sqlx::query(&sql).bind(0_i64).bind(&tenant).bind(network);
+        for id in ids {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(tx.conn()).await? {
+            pending.insert(seen_key(&row)?);
+        }
+    }
+    Ok(pending)
 }
 
 /// Marks claimed posts published: they are duplicates for good from now on.
@@ -83,7 +141,7 @@ pub async fn mark_published(
     now_us: i64,
 ) -> Result<(), StoreError> {
     per_network(
-        store,
+        store.dialect(),
         keys,
         ("UPDATE ingest_seen SET published_at_us = ", " WHERE"),
     )
@@ -100,7 +158,7 @@ pub async fn release(
     claimed_at_us: i64,
 ) -> Result<(), StoreError> {
     per_network(
-        store,
+        store.dialect(),
         keys,
         (
             "DELETE FROM ingest_seen WHERE claimed_at_us = ",
@@ -116,7 +174,7 @@ struct PerNetwork<'k>(Vec<(String, &'static str, Vec<&'k str>)>);
 
 /// One statement per network and `MAX_ROWS_PER_STATEMENT` ids: `around.0`, the time's placeholder,
 /// `around.1`, then ` tenant_id = … AND network = … AND native_id IN (…)`.
-fn per_network<'k>(store: &Store, keys: &'k [SeenKey], around: (&str, &str)) -> PerNetwork<'k> {
+fn per_network<'k>(dialect: Dialect, keys: &'k [SeenKey], around: (&str, &str)) -> PerNetwork<'k> {
     let mut by_network: BTreeMap<&'static str, Vec<&'k str>> = BTreeMap::new();
     for (network, id) in keys {
         by_network.entry(network).or_default().push(id.as_str());
@@ -125,7 +183,7 @@ fn per_network<'k>(store: &Store, keys: &'k [SeenKey], around: (&str, &str)) -> 
     for (network, ids) in by_network {
         for chunk in ids.chunks(MAX_ROWS_PER_STATEMENT) {
             let mut sql = String::from(around.0);
-            let mut params = Placeholders::new(store.dialect());
+            let mut params = Placeholders::new(dialect);
             params.push(&mut sql);
             sql.push_str(around.1);
             sql.push_str(" tenant_id = ");

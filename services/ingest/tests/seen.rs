@@ -19,17 +19,19 @@ async fn claims_release_publish_and_take_over(store: Store) {
     let got = claim_seen(&store, tenant, &keys(&["a", "b"]), t0, 0)
         .await
         .unwrap();
-    assert_eq!(got.len(), 2);
-    // Claimed, not yet stale: a duplicate for everyone else; "c" is new.
-    let got = claim_seen(&store, tenant, &keys(&["a", "b", "c"]), t0 + 1, 0)
+    assert_eq!(got.claimed.len(), 2);
+    // Claimed, not yet published nor stale: pending for everyone else, never a duplicate;
+    // "c" is new.
+    let got = claim_seen(&store, tenant, &keys(&["c", "b", "a"]), t0 + 1, 0)
         .await
         .unwrap();
-    assert_eq!(got, keys(&["c"]).into_iter().collect());
+    assert_eq!(got.claimed, keys(&["c"]).into_iter().collect());
+    assert_eq!(got.pending, keys(&["a", "b"]).into_iter().collect());
     // Another tenant has its own posts.
     let other = claim_seen(&store, TenantId::new(), &keys(&["a"]), t0, 0)
         .await
         .unwrap();
-    assert_eq!(other.len(), 1);
+    assert_eq!(other.claimed.len(), 1);
 
     // "a" is published; "b" failed and is released; "c" stays claimed (a crash).
     mark_published(&store, tenant, &keys(&["a"]), t0 + 2)
@@ -39,13 +41,19 @@ async fn claims_release_publish_and_take_over(store: Store) {
     let got = claim_seen(&store, tenant, &keys(&["a", "b", "c"]), t0 + 3, 0)
         .await
         .unwrap();
-    assert_eq!(got, keys(&["b"]).into_iter().collect());
+    assert_eq!(got.claimed, keys(&["b"]).into_iter().collect());
+    assert_eq!(
+        got.pending,
+        keys(&["c"]).into_iter().collect(),
+        "a is published: a duplicate"
+    );
 
     // Once "c"'s claim is stale it is taken over; "a", published, never is.
     let got = claim_seen(&store, tenant, &keys(&["a", "c"]), t0 + 10, t0 + 5)
         .await
         .unwrap();
-    assert_eq!(got, keys(&["c"]).into_iter().collect());
+    assert_eq!(got.claimed, keys(&["c"]).into_iter().collect());
+    assert!(got.pending.is_empty());
 
     // Many posts in one call (several statements).
     let many: Vec<String> = (0..2500).map(|i| format!("m{i}")).collect();
@@ -54,15 +62,13 @@ async fn claims_release_publish_and_take_over(store: Store) {
         claim_seen(&store, tenant, &many, t0, 0)
             .await
             .unwrap()
+            .claimed
             .len(),
         2500
     );
-    assert!(
-        claim_seen(&store, tenant, &many, t0, 0)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let again = claim_seen(&store, tenant, &many, t0, 0).await.unwrap();
+    assert!(again.claimed.is_empty());
+    assert_eq!(again.pending.len(), 2500);
     store.close().await;
 }
 

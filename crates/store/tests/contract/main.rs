@@ -87,6 +87,8 @@ macro_rules! backend_suite {
             outbox::a_crash_before_marking_duplicates_but_never_loses,
             outbox::a_conflicting_append_writes_no_outbox,
             outbox::processed_events_make_consumers_idempotent,
+            outbox::the_relay_survives_an_outage,
+            outbox::a_stopped_relay_lets_another_lead,
             keys::api_keys_authenticate_until_revoked,
         );
         tagar_eventlog::contract_suite!($db);

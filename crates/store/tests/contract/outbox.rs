@@ -217,3 +217,115 @@ pub async fn processed_events_make_consumers_idempotent(db: &Db) {
     apply(second, true).await;
     assert_eq!(count().await, 2);
 }
+
+/// A log whose publishes fail while `down` is set, as a broker outage would.
+struct Outage {
+    log: Arc<dyn EventLog>,
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[async_trait]
+impl EventLog for Outage {
+    async fn provision(&self, topics: &[TopicSpec]) -> Result<(), LogError> {
+        self.log.provision(topics).await
+    }
+    async fn publish(&self, topic: &str, records: &[OutgoingRecord]) -> Result<(), LogError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(LogError::Backend("broker unreachable".into()));
+        }
+        self.log.publish(topic, records).await
+    }
+    async fn subscribe(&self, group: &str, topics: &[&str]) -> Result<Box<dyn Consumer>, LogError> {
+        self.log.subscribe(group, topics).await
+    }
+}
+
+fn quick() -> RelayConfig {
+    RelayConfig {
+        poll_interval: Duration::from_millis(20),
+        ..RelayConfig::default()
+    }
+}
+
+/// The running relay rides out a broker outage: it retries, and publishes every record once
+/// the broker is back.
+pub async fn the_relay_survives_an_outage(db: &Db) {
+    let store = db.store().await;
+    let log = provisioned(db, &["posts"]).await;
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let relay = OutboxRelay::new(
+        store.clone(),
+        Arc::new(Outage {
+            log: Arc::clone(&log),
+            down: Arc::clone(&down),
+        }),
+        quick(),
+    );
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(relay.run(cancel.clone()));
+    let agg = aggregate(TenantId::new());
+    store
+        .append(&agg, 0, &[event("x")], &[message("posts", "a", "p1")])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        store.outbox_pending().await.unwrap(),
+        1,
+        "the broker is down"
+    );
+    down.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut consumer = log.subscribe("reader", &["posts"]).await.unwrap();
+    assert_eq!(
+        drain(&mut *consumer, 1)
+            .await
+            .iter()
+            .map(text)
+            .collect::<Vec<_>>(),
+        ["p1"]
+    );
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+    assert_eq!(store.outbox_pending().await.unwrap(), 0);
+}
+
+/// A relay that stops leading lets go of its lock: another process's relay (PostgreSQL: the
+/// same database, another pool) takes over at once, while the first process lives on.
+pub async fn a_stopped_relay_lets_another_lead(db: &Db) {
+    let (first, second) = (db.store().await, db.store().await);
+    let log = provisioned(db, &["posts"]).await;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let relay = OutboxRelay::new(first.clone(), Arc::clone(&log), quick());
+    let task = tokio::spawn(relay.run(cancel.clone()));
+    let agg = aggregate(TenantId::new());
+    first
+        .append(&agg, 0, &[event("x")], &[message("posts", "a", "p1")])
+        .await
+        .unwrap();
+    let mut consumer = log.subscribe("reader", &["posts"]).await.unwrap();
+    assert_eq!(
+        drain(&mut *consumer, 1).await.len(),
+        1,
+        "the first relay leads"
+    );
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+
+    // The first process keeps its pool (and would keep a lock left on a pooled connection).
+    let takeover = tokio_util::sync::CancellationToken::new();
+    let relay = OutboxRelay::new(second.clone(), Arc::clone(&log), quick());
+    let task = tokio::spawn(relay.run(takeover.clone()));
+    second
+        .append(&agg, 1, &[event("y")], &[message("posts", "a", "p2")])
+        .await
+        .unwrap();
+    let got = drain(&mut *consumer, 1).await;
+    assert_eq!(
+        got.iter().map(text).collect::<Vec<_>>(),
+        ["p2"],
+        "the second relay leads"
+    );
+    takeover.cancel();
+    task.await.unwrap().unwrap();
+    first.ping().await.unwrap();
+}
