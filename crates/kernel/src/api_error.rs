@@ -33,6 +33,9 @@ pub enum Refusal {
     /// The command does not apply to the aggregate in its current state.
     #[error("{0}")]
     Precondition(String),
+    /// It would pass a limit (a tenant's quota of rules, say).
+    #[error("{0}")]
+    Limit(String),
 }
 
 impl Refusal {
@@ -57,6 +60,11 @@ impl Refusal {
     /// The state does not allow it, `why`.
     pub fn precondition(why: impl Into<String>) -> Self {
         Refusal::Precondition(why.into())
+    }
+
+    /// It would pass a limit, `why`.
+    pub fn limit(why: impl Into<String>) -> Self {
+        Refusal::Limit(why.into())
     }
 }
 
@@ -142,6 +150,7 @@ impl From<ApiError> for Status {
                 Refusal::NotFound(_) => Status::not_found(refusal.to_string()),
                 Refusal::Duplicate(m) => Status::already_exists(m),
                 Refusal::Precondition(m) => Status::failed_precondition(m),
+                Refusal::Limit(m) => Status::resource_exhausted(m),
             },
             ApiError::Conflict(m) => Status::aborted(m),
             ApiError::Unauthenticated(m) => Status::unauthenticated(m),

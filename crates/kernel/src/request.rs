@@ -44,6 +44,11 @@ impl Caller {
         self.principal.role
     }
 
+    /// The brands the caller may touch.
+    pub fn brands(&self) -> &tagar_runtime::auth::BrandScope {
+        &self.principal.brands
+    }
+
     /// Whether the caller may touch every brand of the tenant (including brands created
     /// later): what tenant-wide views need.
     pub fn has_every_brand(&self) -> bool {

@@ -54,8 +54,17 @@ impl ServiceModule for Analytics {
         &[GRPC_SERVICE]
     }
 
+    fn streams(&self) -> &'static [&'static str] {
+        &["/tagar.v1.AnalyticsService/WatchTrends"]
+    }
+
     fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
-        let api = grpc::AnalyticsApi::new(platform.store.clone(), platform.shutdown.clone());
+        let api = grpc::AnalyticsApi::new(
+            platform.store.clone(),
+            platform.shutdown.clone(),
+            platform.limits.streams_per_tenant,
+            &platform.metrics,
+        )?;
         routes.add_service(AnalyticsServiceServer::new(api));
         Ok(())
     }

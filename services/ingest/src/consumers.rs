@@ -15,7 +15,42 @@ use tagar_model::{Post, TenantId};
 use tagar_proto::topics;
 use tagar_proto::v1::envelope::Event;
 
+use tagar_runtime::auth::BrandScope;
+
 use crate::ingestor::{Ingestor, Source};
+
+/// The consumer group that learns of brands from scheduling, and what it reads.
+pub const BRANDS: Subscription =
+    Subscription::new("tagar-ingest-brands", &[topics::SCHEDULING_EVENTS]);
+
+/// Learns of each brand scheduling creates, so a listening rule can be checked to name a
+/// brand of its tenant that exists. Idempotent: a brand is inserted once, whatever redelivers.
+pub struct BrandDirectory {
+    store: tagar_store::Store,
+}
+
+impl BrandDirectory {
+    /// A directory writing to `store`.
+    pub fn new(store: tagar_store::Store) -> Self {
+        Self { store }
+    }
+}
+
+#[async_trait]
+impl RecordHandler for BrandDirectory {
+    async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
+        let (meta, envelope) = tagar_kernel::events::decode(record)?;
+        if !matches!(envelope.event, Some(Event::BrandCreated(_))) {
+            return Ok(());
+        }
+        let brand = meta
+            .brand
+            .ok_or_else(|| HandleError::Poison("BrandCreated has no brand_id".into()))?;
+        crate::store::remember_brand(&self.store, meta.tenant, brand)
+            .await
+            .map_err(|e| HandleError::Retry(e.to_string()))
+    }
+}
 
 /// The consumer group of loopback deliveries, and what it reads.
 pub const LOOPBACK: Subscription =
@@ -67,7 +102,7 @@ impl RecordHandler for LoopbackHandler {
             let posts = self.pending.get(&tenant).cloned().unwrap_or_default();
             let outcome = self
                 .ingestor
-                .ingest(tenant, posts, Source::Loopback)
+                .ingest(tenant, &BrandScope::All, posts, Source::Loopback)
                 .await
                 .map_err(|e| HandleError::Retry(e.to_string()))?;
             if outcome.pending > 0 {

@@ -7,7 +7,7 @@ use futures::StreamExt;
 use tagar_kernel::{ApiError, ApiResult, Caller, reply, request};
 use tagar_model::{Post, TenantId};
 use tagar_proto::v1::{self, ingest_service_server::IngestService};
-use tagar_runtime::auth::Role;
+use tagar_runtime::auth::{BrandScope, Role};
 use tagar_store::Store;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -35,10 +35,16 @@ pub struct IngestGrpc {
 }
 
 impl IngestGrpc {
-    /// Handlers over the store, the ingest path and the rule cache.
-    pub fn new(store: Store, ingestor: Arc<Ingestor>, rules: Arc<RuleCache>) -> Self {
+    /// Handlers over the store, the ingest path and the rule cache, holding each tenant to
+    /// `rules_per_tenant` listening rules.
+    pub fn new(
+        store: Store,
+        ingestor: Arc<Ingestor>,
+        rules: Arc<RuleCache>,
+        rules_per_tenant: u32,
+    ) -> Self {
         Self {
-            commands: Commands::new(store.clone()),
+            commands: Commands::new(store.clone(), rules_per_tenant),
             store,
             ingestor,
             rules,
@@ -49,7 +55,7 @@ impl IngestGrpc {
 impl IngestGrpc {
     async fn flush(
         &self,
-        tenant: TenantId,
+        (tenant, scope): (TenantId, &BrandScope),
         batch: &mut Vec<Post>,
         out: &mut v1::PushPostsResponse,
     ) -> ApiResult<()> {
@@ -59,7 +65,7 @@ impl IngestGrpc {
         let posts = std::mem::take(batch);
         let outcome = self
             .ingestor
-            .ingest(tenant, posts, Source::Push)
+            .ingest(tenant, scope, posts, Source::Push)
             .await
             .map_err(|e| {
                 tracing::error!(%tenant, error = %e, "a pushed batch could not be ingested");
@@ -114,11 +120,13 @@ impl IngestGrpc {
                     }
                     index += 1;
                     if batch.len() >= MAX_BATCH {
-                        self.flush(tenant, &mut batch, &mut out).await?;
+                        self.flush((tenant, caller.brands()), &mut batch, &mut out)
+                            .await?;
                     }
                 }
             }
-            self.flush(tenant, &mut batch, &mut out).await?;
+            self.flush((tenant, caller.brands()), &mut batch, &mut out)
+                .await?;
         }
         self.ingestor.count(Source::Push, "rejected", out.rejected);
         Ok(out)

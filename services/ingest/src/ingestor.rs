@@ -24,6 +24,7 @@ use tagar_model::{Post, TenantId};
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
+use tagar_runtime::auth::BrandScope;
 use tagar_store::{Store, StoreError};
 use uuid::Uuid;
 
@@ -113,11 +114,13 @@ impl Ingestor {
         }
     }
 
-    /// Ingests `posts` of `tenant`: duplicates dropped, the rest matched and published.
-    /// Returns only once the new posts are durably in the log.
+    /// Ingests `posts` of `tenant`: duplicates dropped, the rest matched (to the brands
+    /// within `scope` only: a brand-scoped key's posts never reach another brand) and
+    /// published. Returns only once the new posts are durably in the log.
     pub async fn ingest(
         &self,
         tenant: TenantId,
+        scope: &BrandScope,
         posts: Vec<Post>,
         source: Source,
     ) -> Result<BatchOutcome, IngestError> {
@@ -156,10 +159,12 @@ impl Ingestor {
             }
         };
         // Matching and encoding are CPU work: keep them off the async workers.
-        let records =
-            tokio::task::spawn_blocking(move || records(&matcher, tenant, &fresh, source))
-                .await
-                .map_err(|e| IngestError::Task(e.to_string()));
+        let records = tokio::task::spawn_blocking({
+            let scope = scope.clone();
+            move || records(&matcher, tenant, &scope, &fresh, source)
+        })
+        .await
+        .map_err(|e| IngestError::Task(e.to_string()));
         let published = match records {
             Ok(records) => self
                 .log
@@ -197,6 +202,7 @@ impl Ingestor {
 pub fn records(
     matcher: &Matcher,
     tenant: TenantId,
+    scope: &BrandScope,
     posts: &[Post],
     source: Source,
 ) -> Vec<OutgoingRecord> {
@@ -208,6 +214,7 @@ pub fn records(
             let matches = found
                 .by_brand()
                 .into_iter()
+                .filter(|(brand, _)| scope.allows(*brand.as_uuid()))
                 .map(|(brand, rules)| v1::BrandMatch {
                     brand_id: brand.to_string(),
                     rule_ids: rules.iter().map(Uuid::to_string).collect(),

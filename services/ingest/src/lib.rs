@@ -63,11 +63,14 @@ impl ServiceModule for Ingest {
         "ingest"
     }
 
+    /// The topics it writes, and the two it reads (provisioning leaves an existing topic
+    /// alone, so ingest can start before scheduling).
     fn topics(&self) -> &'static [&'static str] {
         &[
             topics::POSTS_INGESTED,
             topics::LISTENING_RULES,
             topics::LOOPBACK_NETWORK,
+            topics::SCHEDULING_EVENTS,
         ]
     }
 
@@ -79,12 +82,17 @@ impl ServiceModule for Ingest {
         &["tagar.v1.IngestService"]
     }
 
+    fn streams(&self) -> &'static [&'static str] {
+        &["/tagar.v1.IngestService/PushPosts"]
+    }
+
     fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
         let (rules, ingestor) = parts(platform)?;
         routes.add_service(IngestServiceServer::new(grpc::IngestGrpc::new(
             platform.store.clone(),
             ingestor,
             rules,
+            platform.limits.rules_per_tenant,
         )));
         Ok(())
     }
@@ -94,6 +102,10 @@ impl ServiceModule for Ingest {
         platform.consume(
             consumers::LOOPBACK,
             consumers::LoopbackHandler::new(ingestor),
+        );
+        platform.consume(
+            consumers::BRANDS,
+            consumers::BrandDirectory::new(platform.store.clone()),
         );
         Ok(())
     }

@@ -358,3 +358,49 @@ fn rule_from_row(row: &sqlx::any::AnyRow) -> Result<ListeningRule, StoreError> {
             .map_err(|e| corrupt("ingest_rules.pattern", e.to_string()))?,
     })
 }
+
+/// Records that `brand` of `tenant` exists (again: no change).
+pub async fn remember_brand(
+    store: &Store,
+    tenant: TenantId,
+    brand: BrandId,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ingest_brands (tenant_id, brand_id, created_at_us) VALUES ($1, $2, $3) \
+         ON CONFLICT (tenant_id, brand_id) DO NOTHING",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(tagar_store::now_us())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// Whether `brand` of `tenant` exists, as far as ingest has heard.
+pub async fn brand_exists(
+    store: &Store,
+    tenant: TenantId,
+    brand: BrandId,
+) -> Result<bool, StoreError> {
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT brand_id FROM ingest_brands WHERE tenant_id = $1 AND brand_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(found.is_some())
+}
+
+/// How many active rules `tenant` has.
+pub async fn rule_count(store: &Store, tenant: TenantId) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM ingest_rules WHERE tenant_id = $1",
+        )
+        .bind(tenant.to_string())
+        .fetch_one(store.pool())
+        .await?,
+    )
+}

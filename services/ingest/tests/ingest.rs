@@ -18,7 +18,7 @@ use uuid::Uuid;
 async fn push_validates_drops_duplicates_and_publishes_matches(mode: Mode) {
     let app = App::start(mode).await;
     let tenant = Uuid::now_v7();
-    let brand = Uuid::now_v7();
+    let brand = app.brand(tenant).await;
     let mut client = app.client(tenant, ADMIN, all()).await;
     let tag_rule = client
         .add_rule(brand, RuleKind::Hashtag, "#Café")
@@ -82,7 +82,7 @@ both_modes!(push_validates_drops_duplicates_and_publishes_matches);
 async fn tenants_never_match_each_others_rules(mode: Mode) {
     let app = App::start(mode).await;
     let (tenant_a, tenant_b) = (Uuid::now_v7(), Uuid::now_v7());
-    let brand_a = Uuid::now_v7();
+    let brand_a = app.brand(tenant_a).await;
     let mut a = app.client(tenant_a, ADMIN, all()).await;
     let mut b = app.client(tenant_b, Role::Service, all()).await;
     let rule = a
@@ -127,7 +127,7 @@ both_modes!(tenants_never_match_each_others_rules);
 async fn rules_are_validated_scoped_and_removable(mode: Mode) {
     let app = App::start(mode).await;
     let tenant = Uuid::now_v7();
-    let brand = Uuid::now_v7();
+    let brand = app.brand(tenant).await;
     let mut admin = app.client(tenant, ADMIN, all()).await;
 
     let err = admin
@@ -181,7 +181,7 @@ async fn rules_are_validated_scoped_and_removable(mode: Mode) {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
-    let other_brand = Uuid::now_v7();
+    let other_brand = app.brand(tenant).await;
     let mut manager = app
         .client(
             tenant,
@@ -245,7 +245,7 @@ both_modes!(rules_are_validated_scoped_and_removable);
 async fn loopback_deliveries_are_ingested_once(mode: Mode) {
     let app = App::start(mode).await;
     let tenant = Uuid::now_v7();
-    let brand = Uuid::now_v7();
+    let brand = app.brand(tenant).await;
     let mut client = app.client(tenant, ADMIN, all()).await;
     let rule = client
         .add_rule(brand, RuleKind::Handle, "@KopiKita")
@@ -339,3 +339,58 @@ async fn a_post_another_replica_holds_is_retried_not_a_duplicate(mode: Mode) {
     app.stop().await;
 }
 both_modes!(a_post_another_replica_holds_is_retried_not_a_duplicate);
+
+async fn rules_name_brands_of_their_tenant_that_exist(mode: Mode) {
+    let app = App::start(mode).await;
+    let (tenant, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut admin = app.client(tenant, ADMIN, all()).await;
+    let theirs = app.brand(other).await;
+    let nobody = Uuid::now_v7();
+    for brand in [theirs, nobody] {
+        let err = admin
+            .add_rule(brand, RuleKind::Hashtag, "#Kopi")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::NotFound, "{err:?}");
+        assert_eq!(err.message(), "brand not found");
+    }
+    let ours = app.brand(tenant).await;
+    assert!(
+        admin
+            .add_rule(ours, RuleKind::Hashtag, "#Kopi")
+            .await
+            .is_ok()
+    );
+    app.stop().await;
+}
+both_modes!(rules_name_brands_of_their_tenant_that_exist);
+
+async fn a_brand_scoped_key_pushes_posts_for_its_brands_only(mode: Mode) {
+    let app = App::start(mode).await;
+    let tenant = Uuid::now_v7();
+    let (mine, other) = (app.brand(tenant).await, app.brand(tenant).await);
+    let mut admin = app.client(tenant, ADMIN, all()).await;
+    for brand in [mine, other] {
+        admin
+            .add_rule(brand, RuleKind::Hashtag, "#Kopi")
+            .await
+            .unwrap();
+    }
+    let mut scoped = app
+        .client(tenant, Role::Service, BrandScope::Only([mine].into()))
+        .await;
+    let id = native_id("scoped");
+    scoped
+        .push(vec![vec![post(&id, "Pagi #Kopi")]])
+        .await
+        .unwrap();
+    let seen = read_ingested(&app.log(), |s| has_all(s, &[&id])).await;
+    let brands: BTreeSet<String> = find(&seen, &id)
+        .matches()
+        .into_iter()
+        .map(|(brand, _)| brand)
+        .collect();
+    assert_eq!(brands, BTreeSet::from([mine.to_string()]));
+    app.stop().await;
+}
+both_modes!(a_brand_scoped_key_pushes_posts_for_its_brands_only);

@@ -17,7 +17,7 @@ async fn replicas_share_rules_and_the_duplicate_drop() {
     let mut app = App::start(Mode::Distributed).await;
     let replica = app.app.replica().await;
     let tenant = Uuid::now_v7();
-    let brand = Uuid::now_v7();
+    let brand = app.brand(tenant).await;
     let mut one = app.client(tenant, ADMIN, all()).await;
     let mut two = app.client_on(replica, tenant, ADMIN, all()).await;
 

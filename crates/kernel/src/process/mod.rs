@@ -1,6 +1,7 @@
 //! The process a service runs in: its settings, its shared parts ([`Platform`]), what a
 //! service plugs in ([`ServiceModule`]), its servers, and its whole life from start to drain.
 
+mod limits;
 mod module;
 mod platform;
 mod server;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
+pub use limits::{LimitLayer, LimitsConfig};
 pub use module::ServiceModule;
 pub use platform::{Mode, Platform};
 pub use server::{Running, serve};

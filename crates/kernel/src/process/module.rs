@@ -24,6 +24,12 @@ pub trait ServiceModule: Send + Sync {
         &[]
     }
 
+    /// The paths of its streaming methods (`/tagar.v1.Service/Method`): rate-limited like
+    /// every call, but with no deadline.
+    fn streams(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Adds its gRPC services to the server.
     fn add_routes(&self, _platform: &Platform, _routes: &mut RoutesBuilder) -> anyhow::Result<()> {
         Ok(())

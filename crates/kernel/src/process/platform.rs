@@ -38,6 +38,8 @@ pub struct Platform {
     pub shutdown: Shutdown,
     /// Checks every gRPC call's credentials.
     pub authenticator: Authenticator,
+    /// What one tenant may ask of the process.
+    pub limits: super::LimitsConfig,
 }
 
 impl Platform {
@@ -106,6 +108,7 @@ impl Platform {
             metrics: Metrics::global(),
             shutdown: Shutdown::new(),
             authenticator,
+            limits: settings.limits.clone(),
         })
     }
 }

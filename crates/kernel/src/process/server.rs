@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::RoutesBuilder;
 
+use super::LimitLayer;
 use super::module::ServiceModule;
 use super::platform::Platform;
 use super::settings::Settings;
@@ -116,6 +117,13 @@ pub async fn serve(
         .max_connection_age_grace(Duration::from_secs(30))
         .trace_fn(grpc_server_span)
         .layer(AuthLayer::new(platform.authenticator.clone()))
+        .layer(LimitLayer::new(
+            &platform.limits,
+            modules
+                .iter()
+                .flat_map(|m| m.streams().iter().copied())
+                .collect(),
+        ))
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(
             TcpListenerStream::new(listener),

@@ -28,6 +28,8 @@ pub struct Settings {
     pub kafka: KafkaConfig,
     /// `[standalone]`: the standalone mode's data directory and log partitions.
     pub standalone: StandaloneConfig,
+    /// `[limits]`: what one tenant may ask of a process.
+    pub limits: super::LimitsConfig,
 }
 
 /// Settings of the standalone mode (`TAGAR__STANDALONE__…`).

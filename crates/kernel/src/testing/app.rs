@@ -74,7 +74,28 @@ impl TestApp {
 
     /// Starts Tagar as `launch` says, in `mode`, on fresh storage.
     pub async fn launch(mode: Mode, launch: Launch) -> Self {
-        let test = settings(mode).await;
+        Self::launch_with(mode, launch, |_| {}).await
+    }
+
+    /// Starts `modules` hosted in this process, with settings `configure` changes (limits,
+    /// say).
+    pub async fn start_with(
+        mode: Mode,
+        modules: Vec<Arc<dyn ServiceModule>>,
+        configure: impl FnOnce(&mut crate::Settings),
+    ) -> Self {
+        Self::launch_with(mode, Launch::Hosted(modules), configure).await
+    }
+
+    /// Starts Tagar as `launch` says, in `mode`, on fresh storage, with settings `configure`
+    /// changes. Child processes get the changes that travel in their environment (storage).
+    pub async fn launch_with(
+        mode: Mode,
+        launch: Launch,
+        configure: impl FnOnce(&mut crate::Settings),
+    ) -> Self {
+        let mut test = settings(mode).await;
+        configure(&mut test.settings);
         let processes = match &launch {
             Launch::Hosted(modules) => {
                 vec![Process::Hosted(Box::new(host(&test, mode, modules).await))]

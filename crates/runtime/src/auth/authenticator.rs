@@ -1,6 +1,8 @@
 //! Turning the credential in a request's headers into a [`Principal`].
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tonic::Status;
@@ -65,11 +67,44 @@ impl From<AuthError> for Status {
     }
 }
 
+/// How long a key id the directory did not know is answered from memory.
+pub const UNKNOWN_KEY_TTL: Duration = Duration::from_secs(30);
+/// The most unknown key ids remembered.
+pub const UNKNOWN_KEYS_KEPT: usize = 10_000;
+
+/// Key ids the directory said it does not know, remembered for [`UNKNOWN_KEY_TTL`]: a flood of
+/// made-up keys is answered without asking the database each time. Key ids are random, so
+/// none is asked for before it exists; a revocation is never cached.
+#[derive(Debug, Default)]
+struct UnknownKeys {
+    seen: Mutex<HashMap<String, Instant>>,
+}
+
+impl UnknownKeys {
+    fn contains(&self, key_id: &str) -> bool {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.get(key_id)
+            .is_some_and(|at| at.elapsed() < UNKNOWN_KEY_TTL)
+    }
+
+    fn insert(&self, key_id: &str) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= UNKNOWN_KEYS_KEPT {
+            seen.retain(|_, at| at.elapsed() < UNKNOWN_KEY_TTL);
+            if seen.len() >= UNKNOWN_KEYS_KEPT {
+                seen.clear();
+            }
+        }
+        seen.insert(key_id.to_owned(), Instant::now());
+    }
+}
+
 /// Checks API keys against a [`KeyDirectory`] and tokens against a [`TokenIssuer`].
 #[derive(Clone)]
 pub struct Authenticator {
     keys: Arc<dyn KeyDirectory>,
     tokens: Option<TokenIssuer>,
+    unknown: Arc<UnknownKeys>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -83,7 +118,11 @@ impl std::fmt::Debug for Authenticator {
 impl Authenticator {
     /// Accepts API keys from `keys` and, when `tokens` is given, bearer tokens.
     pub fn new(keys: Arc<dyn KeyDirectory>, tokens: Option<TokenIssuer>) -> Self {
-        Self { keys, tokens }
+        Self {
+            keys,
+            tokens,
+            unknown: Arc::default(),
+        }
     }
 
     /// Like [`Authenticator::new`], with tokens enabled iff `auth.token_secret` is set.
@@ -134,8 +173,12 @@ impl Authenticator {
     pub async fn authenticate_key(&self, presented: &str) -> Result<Principal, AuthError> {
         let key = ApiKey::parse(presented)?;
         tracing::Span::current().record("key_id", key.key_id());
+        if self.unknown.contains(key.key_id()) {
+            return Err(AuthError::InvalidKey { known_id: false });
+        }
         let stored = self.keys.find_key(key.key_id()).await?;
         let Some(stored) = stored else {
+            self.unknown.insert(key.key_id());
             return Err(AuthError::InvalidKey { known_id: false });
         };
         // The secret is checked before revocation so only the key's holder learns it was revoked.
@@ -159,4 +202,40 @@ fn bearer_credential(value: &str) -> Option<&str> {
     let (scheme, credential) = value.trim().split_once(' ')?;
     let credential = credential.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !credential.is_empty()).then_some(credential)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::auth::StoredKey;
+
+    /// A directory that knows no key and counts how often it is asked.
+    #[derive(Default)]
+    struct Empty(AtomicUsize);
+
+    #[async_trait]
+    impl KeyDirectory for Empty {
+        async fn find_key(&self, _key_id: &str) -> Result<Option<StoredKey>, DirectoryError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(None)
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_key_id_is_asked_for_once() {
+        let directory = Arc::new(Empty::default());
+        let auth = Authenticator::new(Arc::clone(&directory) as Arc<dyn KeyDirectory>, None);
+        let made_up = format!("{KEY_PREFIX}{}_{}", "0".repeat(16), "a".repeat(64));
+        for _ in 0..100 {
+            assert!(matches!(
+                auth.authenticate_key(&made_up).await,
+                Err(AuthError::InvalidKey { known_id: false })
+            ));
+        }
+        assert_eq!(directory.0.load(Ordering::SeqCst), 1);
+    }
 }

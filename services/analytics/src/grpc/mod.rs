@@ -1,7 +1,5 @@
 //! The gRPC API: authenticate, check the caller's rights, read the read models, map errors.
 
-use std::time::Duration;
-
 use tagar_kernel::{Caller, reply};
 use tagar_proto::v1::analytics_service_server::AnalyticsService;
 use tagar_proto::v1::{
@@ -10,31 +8,43 @@ use tagar_proto::v1::{
 };
 use tagar_runtime::Shutdown;
 use tagar_store::Store;
-use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use crate::domain::export::activity_csv;
 mod query;
+mod watch;
 
-pub use query::{ActivityQuery, DEFAULT_RANGE_US, MAX_RANGE_US, READERS, TrendsQuery};
+pub use query::{ActivityQuery, DEFAULT_RANGE_US, FeedKey, MAX_RANGE_US, READERS, TrendsQuery};
+pub use watch::{TrendsHub, WATCH_INTERVAL};
 
+use crate::domain::export::activity_csv;
 use crate::wire::{activity_response, trends_response};
-
-/// How often `WatchTrends` looks for a change.
-pub const WATCH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The analytics gRPC service.
 #[derive(Debug, Clone)]
 pub struct AnalyticsApi {
     store: Store,
-    shutdown: Shutdown,
+    trends: TrendsHub,
 }
 
 impl AnalyticsApi {
-    /// The API over `store`; open `WatchTrends` streams end when `shutdown` fires.
-    pub fn new(store: Store, shutdown: Shutdown) -> Self {
-        Self { store, shutdown }
+    /// The API over `store`; open `WatchTrends` streams end when `shutdown` fires, and a
+    /// tenant holds at most `streams_per_tenant` of them.
+    pub fn new(
+        store: Store,
+        shutdown: Shutdown,
+        streams_per_tenant: usize,
+        metrics: &tagar_runtime::Metrics,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            trends: TrendsHub::new(store.clone(), shutdown, streams_per_tenant, metrics)?,
+            store,
+        })
+    }
+
+    /// The trends streams' feeds.
+    pub fn trends_hub(&self) -> &TrendsHub {
+        &self.trends
     }
 }
 
@@ -81,36 +91,7 @@ impl AnalyticsService for AnalyticsApi {
         let query = Caller::of(&request, &READERS)
             .and_then(|caller| TrendsQuery::parse(&caller, request.get_ref()))
             .map_err(Status::from)?;
-        let (tx, rx) = mpsc::channel(4);
-        let store = self.store.clone();
-        let token = self.shutdown.token();
-        self.shutdown.spawn("analytics-watch-trends", async move {
-            let mut last = None;
-            let mut tick = tokio::time::interval(WATCH_INTERVAL);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = token.cancelled() => return,
-                    () = tx.closed() => return,
-                    _ = tick.tick() => {}
-                }
-                let (trends, as_of) = match query.trends(&store).await {
-                    Ok(found) => found,
-                    Err(error) => {
-                        let _ = tx.send(Err(Status::from(error))).await;
-                        return;
-                    }
-                };
-                // Only a change of the list itself is news, not the clock moving on.
-                if last.as_ref() == Some(&trends) {
-                    continue;
-                }
-                if tx.send(Ok(trends_response(&trends, as_of))).await.is_err() {
-                    return;
-                }
-                last = Some(trends);
-            }
-        });
+        let rx = self.trends.watch(query).map_err(Status::from)?;
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 

@@ -69,6 +69,9 @@ impl ActivityQuery {
     }
 }
 
+/// What makes two trends queries the same question: streams asking it share one feed.
+pub type FeedKey = (TenantId, Scope, u32, usize);
+
 /// A checked trends query.
 #[derive(Debug, Clone, Copy)]
 pub struct TrendsQuery {
@@ -108,6 +111,21 @@ impl TrendsQuery {
             params: TrendParams::with_window(window),
             limit: limit as usize,
         })
+    }
+
+    /// The tenant asking.
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    /// The question it asks, for sharing one feed between streams.
+    pub fn feed_key(&self) -> FeedKey {
+        (
+            self.tenant,
+            self.scope,
+            self.params.window_minutes,
+            self.limit,
+        )
     }
 
     /// The trends as of the latest minute with hashtag mentions (never later than now, so a

@@ -2,6 +2,8 @@
 //! its API, and publishing envelopes to the topics analytics reads as the other services
 //! would.
 
+#![allow(dead_code)]
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +19,7 @@ use tagar_runtime::auth::{BrandScope, Role};
 
 /// Stands in for the services that write the topics analytics reads, so the host provisions
 /// them (and their dead-letter topics) in both modes.
-struct Writers;
+pub struct Writers;
 
 impl ServiceModule for Writers {
     fn name(&self) -> &'static str {

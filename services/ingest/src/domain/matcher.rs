@@ -37,17 +37,26 @@ pub struct PostMatch {
 
 impl PostMatch {
     /// The hits grouped by brand: `(brand, rule ids)`, brands in order.
+    ///
+    /// At most [`MAX_BRANDS_PER_POST`] brands (the first by brand id): a post naming every
+    /// brand of a large agency is matched to that many, so what follows it (a classification
+    /// and maybe a review case per brand) stays bounded.
     pub fn by_brand(&self) -> Vec<(BrandId, Vec<Uuid>)> {
         let mut out: Vec<(BrandId, Vec<Uuid>)> = Vec::new();
         for hit in &self.hits {
+            let full = out.len() == MAX_BRANDS_PER_POST;
             match out.last_mut() {
                 Some((brand, rules)) if *brand == hit.brand_id => rules.push(hit.rule_id),
+                _ if full => break,
                 _ => out.push((hit.brand_id, vec![hit.rule_id])),
             }
         }
         out
     }
 }
+
+/// The most brands one post is matched to.
+pub const MAX_BRANDS_PER_POST: usize = 100;
 
 /// Every active rule of one tenant, compiled for matching. Read-only once built: share it
 /// behind an `Arc`.

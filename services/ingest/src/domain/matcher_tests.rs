@@ -211,3 +211,29 @@ fn no_rules_still_reports_hashtags() {
     assert!(m.hits.is_empty());
     assert_eq!(m.hashtags, ["rentrée"]);
 }
+
+#[test]
+fn a_post_is_matched_to_a_bounded_number_of_brands() {
+    let rules: Vec<ListeningRule> = (0..MAX_BRANDS_PER_POST + 50)
+        .map(|_| rule(BrandId::new(), RuleKind::Hashtag, "#Kopi"))
+        .collect();
+    let matcher = Matcher::new(&rules);
+    let found = matcher.match_post(
+        &post(Network::X, "ana", "Pagi #kopi"),
+        &mut Scratch::default(),
+    );
+    assert_eq!(found.hits.len(), MAX_BRANDS_PER_POST + 50);
+    assert_eq!(found.by_brand().len(), MAX_BRANDS_PER_POST);
+}
+
+#[test]
+fn many_hashtags_are_each_reported_once_in_first_seen_order() {
+    let text: String = (0..5_000).map(|i| format!("#t{i} #T{i} ")).collect();
+    let found = Matcher::new(&[]).match_post(
+        &post(Network::Mastodon, "ana", &text),
+        &mut Scratch::default(),
+    );
+    assert_eq!(found.hashtags.len(), 5_000);
+    assert_eq!(found.hashtags[0], "t0");
+    assert_eq!(found.hashtags[4_999], "t4999");
+}

@@ -10,7 +10,7 @@ pub mod rule;
 #[cfg(test)]
 mod matcher_tests;
 
-pub use matcher::{Matcher, PostMatch, RuleHit, Scratch};
+pub use matcher::{MAX_BRANDS_PER_POST, Matcher, PostMatch, RuleHit, Scratch};
 pub use pattern::{MAX_KEYWORD_CHARS, Pattern, RuleKind};
 pub use rule::{ListeningRule, RuleCommand, RuleEvent, RuleState};
 

@@ -34,6 +34,28 @@ impl App {
         self.app.stop().await;
     }
 
+    /// A brand of `tenant`, created as scheduling would: its `BrandCreated` on the
+    /// scheduling topic, which ingest learns brands from.
+    pub async fn brand(&self, tenant: Uuid) -> Uuid {
+        let brand = tagar_model::BrandId::new();
+        let created = tagar_proto::EnvelopeBuilder::new(
+            TenantId::from_uuid(tenant),
+            Event::BrandCreated(v1::BrandCreated {
+                name: "Kopi Kita".into(),
+                time_zone: "Asia/Jakarta".into(),
+            }),
+        )
+        .brand(brand)
+        .aggregate(*brand.as_uuid(), 1)
+        .build();
+        self.app
+            .publish(topics::SCHEDULING_EVENTS, &[created], |e| {
+                e.aggregate_id.clone()
+            })
+            .await;
+        *brand.as_uuid()
+    }
+
     pub fn log(&self) -> Arc<dyn EventLog> {
         self.app.log()
     }
