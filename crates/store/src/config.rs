@@ -13,8 +13,11 @@ pub struct DatabaseConfig {
     /// it can hold a password.
     #[serde(skip_serializing)]
     pub url: SecretString,
-    /// The most connections in the pool.
+    /// The most connections in the pool the API's calls use.
     pub max_connections: u32,
+    /// The most connections in the pool of the background work (consumers, the outbox relay,
+    /// the dispatcher): a pool of its own, so neither starves the other.
+    pub background_connections: u32,
     /// How long to wait for a connection from the pool, in seconds.
     pub acquire_timeout_secs: u64,
 }
@@ -24,6 +27,7 @@ impl Default for DatabaseConfig {
         Self {
             url: SecretString::from("sqlite://data/tagar.db?mode=rwc"),
             max_connections: 16,
+            background_connections: 8,
             acquire_timeout_secs: 30,
         }
     }
@@ -57,6 +61,7 @@ impl fmt::Debug for DatabaseConfig {
         f.debug_struct("DatabaseConfig")
             .field("url", &self.redacted_url())
             .field("max_connections", &self.max_connections)
+            .field("background_connections", &self.background_connections)
             .field("acquire_timeout_secs", &self.acquire_timeout_secs)
             .finish()
     }

@@ -78,6 +78,7 @@ impl Signals {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    config: DatabaseConfig,
     /// Wakes in-process relays and consumers at once instead of at their next poll.
     pub(crate) signals: Arc<Signals>,
 }
@@ -94,6 +95,28 @@ impl Store {
     /// Connects and applies the embedded migrations for the URL's backend.
     #[tracing::instrument(skip_all, fields(url = %config.redacted_url()), err)]
     pub async fn connect(config: &DatabaseConfig) -> Result<Self, StoreError> {
+        let store = Self::open(config, config.max_connections, Arc::new(Signals::new())).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The same database through a pool of its own of `database.background_connections`
+    /// connections, for background work: consumers and API calls never wait for each
+    /// other's connections. In-process wake-ups (outbox, log) are shared with this store.
+    pub async fn background(&self) -> Result<Self, StoreError> {
+        Self::open(
+            &self.config,
+            self.config.background_connections.max(1),
+            Arc::clone(&self.signals),
+        )
+        .await
+    }
+
+    async fn open(
+        config: &DatabaseConfig,
+        max_connections: u32,
+        signals: Arc<Signals>,
+    ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let url = config.url.expose_secret();
         let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -115,7 +138,7 @@ impl Store {
             // expected, so slow statements are reported at info, not as warnings.
             .log_slow_statements(::log::LevelFilter::Info, Duration::from_secs(1));
         let pool = AnyPoolOptions::new()
-            .max_connections(config.max_connections)
+            .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(config.acquire_timeout_secs))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -130,13 +153,12 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Self {
+        Ok(Self {
             pool,
             dialect,
-            signals: Arc::new(Signals::new()),
-        };
-        store.migrate().await?;
-        Ok(store)
+            config: config.clone(),
+            signals,
+        })
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

@@ -76,7 +76,7 @@ impl RecordHandler for ReadModelFolder {
 pub fn spawn(platform: &Platform) -> anyhow::Result<()> {
     for subscription in SUBSCRIPTIONS {
         let events = events_counter(&platform.metrics, subscription.topics[0])?;
-        let folder = ReadModelFolder::new(platform.store.clone(), subscription.group, events);
+        let folder = ReadModelFolder::new(platform.background.clone(), subscription.group, events);
         platform.consume(subscription, folder);
     }
     Ok(())

@@ -44,13 +44,15 @@ pub struct Ingest;
 
 /// The ingest path over a platform. The gRPC handlers and the loopback consumer each build
 /// their own (the counter is shared); their rule caches agree within [`RULES_REFRESH`].
-fn parts(platform: &Platform) -> anyhow::Result<(Arc<rule_cache::RuleCache>, Arc<Ingestor>)> {
-    let rules = Arc::new(rule_cache::RuleCache::new(
-        platform.store.clone(),
-        RULES_REFRESH,
-    ));
+/// The ingest path on `store` (the API's pool for pushes, the background pool for the
+/// loopback consumer).
+fn parts(
+    platform: &Platform,
+    store: &tagar_store::Store,
+) -> anyhow::Result<(Arc<rule_cache::RuleCache>, Arc<Ingestor>)> {
+    let rules = Arc::new(rule_cache::RuleCache::new(store.clone(), RULES_REFRESH));
     let ingestor = Arc::new(Ingestor::new(
-        platform.store.clone(),
+        store.clone(),
         Arc::clone(&platform.log),
         Arc::clone(&rules),
         metrics::posts_ingested(&platform.metrics)?,
@@ -87,7 +89,7 @@ impl ServiceModule for Ingest {
     }
 
     fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
-        let (rules, ingestor) = parts(platform)?;
+        let (rules, ingestor) = parts(platform, &platform.store)?;
         routes.add_service(IngestServiceServer::new(grpc::IngestGrpc::new(
             platform.store.clone(),
             ingestor,
@@ -98,14 +100,14 @@ impl ServiceModule for Ingest {
     }
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
-        let (_, ingestor) = parts(platform)?;
+        let (_, ingestor) = parts(platform, &platform.background)?;
         platform.consume(
             consumers::LOOPBACK,
             consumers::LoopbackHandler::new(ingestor),
         );
         platform.consume(
             consumers::BRANDS,
-            consumers::BrandDirectory::new(platform.store.clone()),
+            consumers::BrandDirectory::new(platform.background.clone()),
         );
         Ok(())
     }

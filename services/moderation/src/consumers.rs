@@ -28,8 +28,8 @@ use crate::{store, wire};
 pub const INGESTED_POSTS: Subscription =
     Subscription::new("tagar-moderation", &[topics::POSTS_INGESTED]);
 
-/// How many recent texts the repetition window holds, and for how long.
-const WINDOW_CAPACITY: usize = 100_000;
+/// How many recent texts the repetition window holds for each tenant, and for how long.
+const WINDOW_CAPACITY: usize = 20_000;
 const WINDOW_MINUTES: i64 = 30;
 
 /// Handles `tagar.posts.ingested.v1` records.
@@ -82,7 +82,7 @@ impl IngestedPosts {
         let prepared = self.classifier.prepare(post);
         let repeats = prepared.repeat_key().map_or(1, |key| {
             self.window
-                .observe(&tenant.to_string(), key, post.created_at)
+                .observe(&tenant.to_string(), key, chrono::Utc::now())
         });
         let classification = self.classifier.classify(&prepared, repeats);
         let wire = ingested.post.clone().unwrap_or_default();

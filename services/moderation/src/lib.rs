@@ -71,7 +71,8 @@ impl ServiceModule for Moderation {
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
         let classifier = Arc::new(Classifier::builtin().context("moderation word lists")?);
-        let handler = IngestedPosts::new(platform.store.clone(), classifier, &platform.metrics)?;
+        let handler =
+            IngestedPosts::new(platform.background.clone(), classifier, &platform.metrics)?;
         platform.consume(consumers::INGESTED_POSTS, handler);
         Ok(())
     }

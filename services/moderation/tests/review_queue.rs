@@ -263,3 +263,27 @@ async fn review_queue(mode: Mode) {
 }
 
 tagar_kernel::both_modes!(review_queue);
+
+/// Repeats are counted when posts arrive, whatever time they claim: copies of one text that
+/// claim to be days apart, pushed now, are a spam wave.
+async fn repeats_are_counted_on_arrival_not_on_the_time_a_post_claims(mode: Mode) {
+    let h = support::start(mode).await;
+    let (tenant, brand) = (TenantId::new(), BrandId::new());
+    let text = "menangkan hadiah gratis sekarang juga, klik di bio";
+    let copies: Vec<_> = (0..3i64)
+        .map(|i| {
+            let mut p = post(&format!("wave-{i}"), &format!("bot{i}"), text);
+            p.created_at = chrono::Utc::now() - chrono::Duration::days(3 * i);
+            ingested(tenant, &p, &[brand])
+        })
+        .collect();
+    h.publish(&copies).await;
+    let (_, fact) = classified_fact(&h, "wave-2").await;
+    assert!(
+        fact.reasons.iter().any(|r| r.contains("same text seen 3 times")),
+        "{fact:?}"
+    );
+    h.stop().await;
+}
+
+tagar_kernel::both_modes!(repeats_are_counted_on_arrival_not_on_the_time_a_post_claims);

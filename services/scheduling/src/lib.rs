@@ -68,7 +68,7 @@ impl ServiceModule for Scheduling {
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
         let dispatcher = Dispatcher::new(
-            platform.store.clone(),
+            platform.background.clone(),
             Arc::new(Loopback),
             &platform.metrics,
             DispatcherConfig::default(),

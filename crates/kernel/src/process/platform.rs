@@ -26,8 +26,11 @@ pub enum Mode {
 pub struct Platform {
     /// How the process runs.
     pub mode: Mode,
-    /// The store.
+    /// The store, as the API's calls use it.
     pub store: Store,
+    /// The same store through a pool of its own, for background work (consumers, the outbox
+    /// relay, the dispatcher): neither starves the other of connections.
+    pub background: Store,
     /// The event log: Kafka, or the store's log table.
     pub log: Arc<dyn EventLog>,
     /// Readiness, for `/healthz` and the gRPC health service.
@@ -75,6 +78,10 @@ impl Platform {
                 .await
                 .with_context(|| format!("apply {}'s migrations", set.name))?;
         }
+        let background = store
+            .background()
+            .await
+            .context("open the background pool")?;
         health.set_ready("store").await;
 
         let (log, specs): (Arc<dyn EventLog>, Vec<TopicSpec>) = match mode {
@@ -84,7 +91,7 @@ impl Platform {
                     .map(|t| TopicSpec::new(t, partitions))
                     .collect();
                 (
-                    Arc::new(SqlLog::new(store.clone(), SqlLogConfig::default())),
+                    Arc::new(SqlLog::new(background.clone(), SqlLogConfig::default())),
                     specs,
                 )
             }
@@ -103,6 +110,7 @@ impl Platform {
         Ok(Self {
             mode,
             store,
+            background,
             log,
             health,
             metrics: Metrics::global(),

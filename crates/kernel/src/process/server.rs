@@ -61,7 +61,7 @@ pub async fn serve(
     .context("start the admin server")?;
 
     let relay = OutboxRelay::new(
-        platform.store.clone(),
+        platform.background.clone(),
         Arc::clone(&platform.log),
         RelayConfig::default(),
     );
@@ -131,7 +131,7 @@ pub async fn serve(
         );
     let drain = settings.shutdown.drain();
     let health = platform.health.clone();
-    let store = platform.store.clone();
+    let stores = (platform.store.clone(), platform.background.clone());
     let task = tokio::spawn(async move {
         let mut server = Box::pin(server);
         let served = tokio::select! {
@@ -155,7 +155,8 @@ pub async fn serve(
             tracing::warn!(?still_running, "tasks still running after the drain bound");
         }
         let _ = admin_task.await;
-        store.close().await;
+        stores.0.close().await;
+        stores.1.close().await;
         served
     });
     Ok(Running {

@@ -68,62 +68,88 @@ pub fn score(input: &SpamInput) -> (f64, Vec<String>) {
     (1.0 - clean, signals.into_iter().map(|(_, r)| r).collect())
 }
 
-/// Recently seen texts per tenant, bounded in size and in time.
-#[derive(Debug)]
+/// The texts each tenant saw recently, for counting repeats: per tenant, so one tenant's
+/// flood of texts never pushes another's out, and on the consumer's clock (when the post
+/// arrived), never on the time a post claims, so no post can age the window.
 pub struct RepeatWindow {
-    capacity: usize,
+    per_tenant: usize,
     horizon: Duration,
-    order: VecDeque<(DateTime<Utc>, (String, u64))>,
-    counts: HashMap<(String, u64), u32>,
+    tenants: HashMap<String, TenantWindow>,
 }
 
-impl RepeatWindow {
-    /// A window of at most `capacity` texts, each forgotten after `horizon`.
-    pub fn new(capacity: usize, horizon: Duration) -> Self {
-        Self {
-            capacity: capacity.max(1),
-            horizon,
-            order: VecDeque::new(),
-            counts: HashMap::new(),
-        }
-    }
+#[derive(Default)]
+struct TenantWindow {
+    order: VecDeque<(DateTime<Utc>, u64)>,
+    counts: HashMap<u64, u32>,
+}
 
-    /// Records that `tenant` saw the text `key` at `at`, and returns how often it has now
-    /// been seen within the window.
-    pub fn observe(&mut self, tenant: &str, key: u64, at: DateTime<Utc>) -> u32 {
-        let cutoff = at - self.horizon;
-        while let Some((when, _)) = self.order.front() {
-            if *when >= cutoff && self.order.len() < self.capacity {
+/// The most tenants a window remembers at once; idle ones are forgotten first.
+const MAX_TENANTS: usize = 100_000;
+
+impl TenantWindow {
+    fn observe(&mut self, key: u64, now: DateTime<Utc>, horizon: Duration, capacity: usize) -> u32 {
+        let cutoff = now - horizon;
+        while let Some(&(when, old)) = self.order.front() {
+            if when >= cutoff && self.order.len() < capacity {
                 break;
             }
-            if let Some((_, old)) = self.order.pop_front() {
-                self.forget(&old);
+            self.order.pop_front();
+            if let Some(n) = self.counts.get_mut(&old) {
+                *n -= 1;
+                if *n == 0 {
+                    self.counts.remove(&old);
+                }
             }
         }
-        let entry = (tenant.to_owned(), key);
-        self.order.push_back((at, entry.clone()));
-        let count = self.counts.entry(entry).or_insert(0);
+        self.order.push_back((now, key));
+        let count = self.counts.entry(key).or_insert(0);
         *count += 1;
         *count
     }
 
-    fn forget(&mut self, entry: &(String, u64)) {
-        if let Some(n) = self.counts.get_mut(entry) {
-            *n -= 1;
-            if *n == 0 {
-                self.counts.remove(entry);
-            }
+    fn last_seen(&self) -> Option<DateTime<Utc>> {
+        self.order.back().map(|(when, _)| *when)
+    }
+}
+
+impl RepeatWindow {
+    /// A window of at most `per_tenant` texts for each tenant, each forgotten after
+    /// `horizon`.
+    pub fn new(per_tenant: usize, horizon: Duration) -> Self {
+        Self {
+            per_tenant: per_tenant.max(1),
+            horizon,
+            tenants: HashMap::new(),
         }
     }
 
-    /// How many observations the window holds.
+    /// Records that `tenant` saw the text `key` now (`now` is the consumer's clock, when the
+    /// post arrived), and returns how often it has been seen within the window.
+    pub fn observe(&mut self, tenant: &str, key: u64, now: DateTime<Utc>) -> u32 {
+        if self.tenants.len() >= MAX_TENANTS && !self.tenants.contains_key(tenant) {
+            let cutoff = now - self.horizon;
+            self.tenants
+                .retain(|_, w| w.last_seen().is_some_and(|t| t >= cutoff));
+            if self.tenants.len() >= MAX_TENANTS {
+                self.tenants.clear();
+            }
+        }
+        self.tenants.entry(tenant.to_owned()).or_default().observe(
+            key,
+            now,
+            self.horizon,
+            self.per_tenant,
+        )
+    }
+
+    /// How many observations the window holds, over every tenant.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.tenants.values().map(|w| w.order.len()).sum()
     }
 
     /// Whether the window holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len() == 0
     }
 }
 
@@ -141,10 +167,22 @@ mod tests {
         assert_eq!(w.observe("a", 1, at(0)), 1);
         assert_eq!(w.observe("a", 1, at(1)), 2);
         assert_eq!(w.observe("b", 1, at(2)), 1, "tenants are apart");
-        assert_eq!(w.observe("a", 1, at(3)), 2, "capacity 3 dropped the oldest");
-        assert_eq!(w.len(), 3);
+        assert_eq!(w.observe("a", 1, at(3)), 3);
+        assert_eq!(w.observe("a", 1, at(4)), 3, "capacity 3 dropped a's oldest");
+        assert_eq!(w.len(), 4);
         assert_eq!(w.observe("a", 1, at(200)), 1, "older than the horizon");
-        assert_eq!(w.len(), 1);
+        assert_eq!(w.len(), 2);
+    }
+
+    #[test]
+    fn one_tenants_flood_leaves_anothers_repeats_alone() {
+        let mut w = RepeatWindow::new(100, Duration::minutes(30));
+        assert_eq!(w.observe("quiet", 7, at(0)), 1);
+        assert_eq!(w.observe("quiet", 7, at(1)), 2);
+        for key in 0..10_000 {
+            w.observe("flood", 1_000 + key, at(2));
+        }
+        assert_eq!(w.observe("quiet", 7, at(3)), 3, "still counted: spam");
     }
 
     #[test]
