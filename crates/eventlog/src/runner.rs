@@ -17,6 +17,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::FutureExt as _;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::dead_letter::dead_letter;
 use crate::log::{Consumer, EventLog, LogError};
@@ -212,8 +214,19 @@ impl ConsumerRunner {
     ) -> Result<bool, LogError> {
         let mut backoff = Backoff::new(&self.config);
         let mut stalled = false;
+        // The record's span continues the trace its headers carry: what the handler writes
+        // (outbox records, log records) goes on in the same trace.
+        let span = tracing::info_span!(
+            "consume",
+            group = %self.group,
+            topic = %record.topic,
+            partition = record.partition,
+            offset = record.offset
+        );
+        // Without an OpenTelemetry layer there is no trace to continue; nothing is lost.
+        let _ = span.set_parent(crate::trace::extract(&record.headers));
         loop {
-            let outcome = AssertUnwindSafe(handler.handle(record))
+            let outcome = AssertUnwindSafe(handler.handle(record).instrument(span.clone()))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|panic| {

@@ -12,6 +12,8 @@
 //! - [`SqlLog`]: the event log as an append-only table, for the standalone mode, with every
 //!   guarantee of the Kafka backend.
 //!
+//! - [`Store::prune`]: retention, by age, of what is kept only for a while.
+//!
 //! Migrations are embedded, one set per backend, and applied by [`Store::connect`].
 
 mod config;
@@ -23,6 +25,7 @@ mod keys;
 mod log;
 mod outbox;
 mod params;
+mod retention;
 mod tx;
 
 pub use config::DatabaseConfig;
@@ -33,6 +36,7 @@ pub use keys::KeyListing;
 pub use log::{SqlLog, SqlLogConfig};
 pub use outbox::{OutboxMessage, OutboxRelay, RelayConfig};
 pub use params::{BulkInsert, MAX_BOUND_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, Placeholders};
+pub use retention::{Prune, PruneReport, RetentionConfig, TimeUnit};
 pub use tx::StoreTx;
 
 /// Microseconds since the epoch, the store's unit of time.

@@ -29,19 +29,31 @@ pub struct OutboxMessage {
 
 impl StoreTx {
     /// Writes outbox records in this transaction, after the append lock, so the relay
-    /// publishes them in commit order.
+    /// publishes them in commit order. Each carries the trace context of the span that
+    /// writes it (the request's, or the consumed record's), unless it has one already: the
+    /// relay publishes later, in a span of its own, and the trace goes on from the writer.
     pub async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), StoreError> {
         if messages.is_empty() {
             return Ok(());
         }
         self.lock_appends().await?;
         let now = crate::now_us();
+        let trace = tagar_eventlog::trace::current_context_headers();
         for m in messages {
+            let headers = if trace.is_empty() || m.headers.get("traceparent").is_some() {
+                headers_codec::encode(&m.headers)
+            } else {
+                let mut headers = m.headers.clone();
+                for (name, value) in &trace {
+                    headers.insert(name.clone(), value.clone());
+                }
+                headers_codec::encode(&headers)
+            };
             sqlx::query("INSERT INTO outbox (topic, record_key, payload, headers, created_at_us) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&m.topic)
                 .bind(&m.key[..])
                 .bind(&m.payload[..])
-                .bind(headers_codec::encode(&m.headers))
+                .bind(headers)
                 .bind(now)
                 .execute(&mut *self.tx)
                 .await?;
@@ -69,8 +81,6 @@ pub struct RelayConfig {
     pub batch_size: u32,
     /// How often to look for records written by other processes.
     pub poll_interval: Duration,
-    /// How long published records are kept before they are deleted.
-    pub keep_published: Duration,
 }
 
 impl Default for RelayConfig {
@@ -78,7 +88,6 @@ impl Default for RelayConfig {
         Self {
             batch_size: 500,
             poll_interval: Duration::from_millis(200),
-            keep_published: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -185,7 +194,6 @@ impl OutboxRelay {
         mut leader: Option<&mut sqlx::pool::PoolConnection<sqlx::Any>>,
         cancel: &CancellationToken,
     ) -> Result<(), StoreError> {
-        let mut rounds: u64 = 0;
         let mut failures: u32 = 0;
         loop {
             // Still leading? The lock lives as long as the leader connection's session.
@@ -209,12 +217,6 @@ impl OutboxRelay {
                     continue;
                 }
             };
-            rounds += 1;
-            if rounds.is_multiple_of(1000)
-                && let Err(e) = self.delete_old().await
-            {
-                tracing::warn!(error = %e, "could not delete old outbox records; later");
-            }
             if relayed == self.config.batch_size as usize {
                 continue;
             }
@@ -270,17 +272,6 @@ impl OutboxRelay {
             query = query.bind(p.id);
         }
         query.execute(self.store.pool()).await?;
-        Ok(())
-    }
-
-    async fn delete_old(&self) -> Result<(), StoreError> {
-        let cutoff = crate::now_us() - self.config.keep_published.as_micros() as i64;
-        sqlx::query(
-            "DELETE FROM outbox WHERE published_at_us IS NOT NULL AND published_at_us < $1",
-        )
-        .bind(cutoff)
-        .execute(self.store.pool())
-        .await?;
         Ok(())
     }
 }

@@ -88,6 +88,17 @@ impl ServiceModule for Ingest {
         &["/tagar.v1.IngestService/PushPosts"]
     }
 
+    /// Seen posts are remembered for `retention.seen_posts_hours`, by the time they were
+    /// claimed (a published post's claim is older than its publication).
+    fn prunes(&self, retention: &tagar_store::RetentionConfig) -> Vec<tagar_store::Prune> {
+        vec![tagar_store::Prune {
+            table: "ingest_seen",
+            column: "claimed_at_us",
+            unit: tagar_store::TimeUnit::Micros,
+            keep: retention.seen_posts(),
+        }]
+    }
+
     fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
         let (rules, ingestor) = parts(platform, &platform.store)?;
         routes.add_service(IngestServiceServer::new(grpc::IngestGrpc::new(

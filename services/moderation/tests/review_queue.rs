@@ -280,7 +280,9 @@ async fn repeats_are_counted_on_arrival_not_on_the_time_a_post_claims(mode: Mode
     h.publish(&copies).await;
     let (_, fact) = classified_fact(&h, "wave-2").await;
     assert!(
-        fact.reasons.iter().any(|r| r.contains("same text seen 3 times")),
+        fact.reasons
+            .iter()
+            .any(|r| r.contains("same text seen 3 times")),
         "{fact:?}"
     );
     h.stop().await;

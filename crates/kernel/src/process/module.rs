@@ -24,6 +24,11 @@ pub trait ServiceModule: Send + Sync {
         &[]
     }
 
+    /// The rows of its tables that retention prunes by age (see `tagar_store::Prune`).
+    fn prunes(&self, _retention: &tagar_store::RetentionConfig) -> Vec<tagar_store::Prune> {
+        Vec::new()
+    }
+
     /// The paths of its streaming methods (`/tagar.v1.Service/Method`): rate-limited like
     /// every call, but with no deadline.
     fn streams(&self) -> &'static [&'static str] {

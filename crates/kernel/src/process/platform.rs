@@ -43,6 +43,8 @@ pub struct Platform {
     pub authenticator: Authenticator,
     /// What one tenant may ask of the process.
     pub limits: super::LimitsConfig,
+    /// How long what is pruned by age is kept.
+    pub retention: tagar_store::RetentionConfig,
 }
 
 impl Platform {
@@ -117,14 +119,18 @@ impl Platform {
             shutdown: Shutdown::new(),
             authenticator,
             limits: settings.limits.clone(),
+            retention: settings.retention.clone(),
         })
     }
 }
 
-/// Every topic the modules write, and each one's dead-letter topic.
+/// Every topic the modules write, and each one's dead-letter topic, each once (several
+/// modules of one process name the topics they share).
 fn topic_names(modules: &[Arc<dyn ServiceModule>]) -> impl Iterator<Item = String> + '_ {
     modules
         .iter()
         .flat_map(|m| m.topics().iter())
         .flat_map(|t| [(*t).to_owned(), dead_letter_topic(t)])
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
 }

@@ -43,6 +43,42 @@ impl Running {
     }
 }
 
+/// Prunes what is kept only for a while, every `retention.interval_seconds`, on the
+/// background pool. Every replica prunes; the deletes are idempotent and batched.
+fn spawn_retention(platform: &Platform, modules: &[Arc<dyn ServiceModule>]) -> anyhow::Result<()> {
+    let retention = platform.retention.clone();
+    let prunes: Vec<_> = modules.iter().flat_map(|m| m.prunes(&retention)).collect();
+    let store = platform.background.clone();
+    let pruned = platform.metrics.counter_vec(
+        "pruned_rows_total",
+        "Rows retention deleted, by table.",
+        &["table"],
+    )?;
+    let token = platform.shutdown.token();
+    platform.shutdown.spawn("retention", async move {
+        let mut tick = tokio::time::interval(retention.interval());
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = token.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            match store.prune(&retention, &prunes).await {
+                Ok(report) => {
+                    for (table, n) in &report.deleted {
+                        pruned.with_label_values(&[table]).inc_by(*n);
+                    }
+                    if report.total() > 0 {
+                        tracing::info!(deleted = ?report.deleted, "retention pruned old rows");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "retention failed this round; next round"),
+            }
+        }
+    });
+    Ok(())
+}
+
 /// Starts the outbox relay, each module's background tasks, the admin server and the
 /// authenticated gRPC server (health and reflection included). Returns once listening.
 pub async fn serve(
@@ -71,6 +107,7 @@ pub async fn serve(
             tracing::error!(error = %e, "outbox relay stopped");
         }
     });
+    spawn_retention(&platform, modules)?;
     for module in modules {
         module
             .start(&platform)

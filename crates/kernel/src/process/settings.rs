@@ -30,6 +30,8 @@ pub struct Settings {
     pub standalone: StandaloneConfig,
     /// `[limits]`: what one tenant may ask of a process.
     pub limits: super::LimitsConfig,
+    /// `[retention]`: how long what is pruned by age is kept.
+    pub retention: tagar_store::RetentionConfig,
 }
 
 /// Settings of the standalone mode (`TAGAR__STANDALONE__…`).

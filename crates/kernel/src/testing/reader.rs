@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prost::Message as _;
-use tagar_eventlog::{Consumer, EventLog};
+use tagar_eventlog::{Consumer, EventLog, Record};
 use tagar_proto::v1::Envelope;
 
 /// A consumer of one topic, in a group no one else uses, reading from the start.
@@ -38,6 +38,34 @@ impl TopicReader {
             .iter()
             .map(|r| Envelope::decode(&r.value[..]).expect("an envelope"))
             .collect()
+    }
+
+    /// The first record (headers and all) for which `find` gives something, failing the test
+    /// after `within` naming `what`.
+    pub async fn find_record<T>(
+        &mut self,
+        within: Duration,
+        what: &str,
+        mut find: impl FnMut(&Record) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + within;
+        loop {
+            let records = self
+                .consumer
+                .poll(1_000, Duration::from_millis(250))
+                .await
+                .unwrap_or_else(|e| panic!("poll {}: {e}", self.topic));
+            for record in &records {
+                if let Some(found) = find(record) {
+                    return found;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {within:?} reading {} for {what}",
+                self.topic
+            );
+        }
     }
 
     /// The first envelope for which `find` gives something, failing the test after `within`

@@ -5,6 +5,7 @@
 mod event_store;
 mod keys;
 mod outbox;
+mod retention;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +91,7 @@ macro_rules! backend_suite {
             outbox::the_relay_survives_an_outage,
             outbox::a_stopped_relay_lets_another_lead,
             keys::api_keys_authenticate_until_revoked,
+            retention::retention_prunes_what_is_old_and_keeps_the_rest,
         );
         tagar_eventlog::contract_suite!($db);
     };
