@@ -75,12 +75,21 @@ pub fn query_time(at: DateTime<Utc>) -> Result<(), String> {
     Ok(())
 }
 
-/// `value` has at most `max` bytes.
+/// `value` has at most `max` bytes, and no NUL character (no network sends one, and
+/// PostgreSQL's text cannot hold one).
 pub fn bytes(value: &str, max: usize) -> Result<(), String> {
     if value.len() > max {
         return Err(format!("is {} bytes long; the limit is {max}", value.len()));
     }
-    Ok(())
+    no_nul(value)
+}
+
+/// `value` holds no NUL character.
+pub fn no_nul(value: &str) -> Result<(), String> {
+    match value.find('\0') {
+        Some(at) => Err(format!("may not contain the NUL character (at byte {at})")),
+        None => Ok(()),
+    }
 }
 
 /// `value` has at most `max` characters (and so at most `4 × max` bytes, checked first, so
@@ -96,7 +105,7 @@ pub fn chars(value: &str, max: usize) -> Result<(), String> {
     if len > max {
         return Err(format!("is {len} characters long; the limit is {max}"));
     }
-    Ok(())
+    no_nul(value)
 }
 
 /// `value` is no larger than [`COUNTER_MAX`].
@@ -152,5 +161,7 @@ mod tests {
         assert!(time(DateTime::<Utc>::MIN_UTC, now).is_err());
         assert!(time(DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MAX_UTC).is_ok());
         assert_eq!(signs("#a ＃b @c #d", &['#', '＃']), 3);
+        assert!(bytes("a\0b", 10).unwrap_err().contains("NUL"));
+        assert!(chars("a\0b", 10).unwrap_err().contains("NUL"));
     }
 }

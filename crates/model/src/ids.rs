@@ -31,6 +31,14 @@ pub enum IdError {
         /// The limit in bytes.
         max: usize,
     },
+    /// The string holds a character the identifier may not.
+    #[error("{kind} {reason}")]
+    Invalid {
+        /// Which identifier was being parsed.
+        kind: &'static str,
+        /// Why, phrased to follow the identifier's name.
+        reason: String,
+    },
 }
 
 macro_rules! uuid_id {
@@ -130,6 +138,12 @@ impl NativePostId {
             return Err(IdError::TooLong {
                 kind: "native post id",
                 max: Self::MAX_LEN,
+            });
+        }
+        if s.contains('\0') {
+            return Err(IdError::Invalid {
+                kind: "native post id",
+                reason: "may not contain the NUL character".into(),
             });
         }
         Ok(Self(s.to_owned()))

@@ -22,6 +22,8 @@ pub const MAX_BATCH: usize = 5_000;
 const MESSAGES_PER_BATCH: usize = 64;
 /// The most per-post errors a response lists.
 pub const MAX_ERRORS: usize = 1_000;
+/// The largest message of a `PushPosts` stream, in bytes (tonic's default decode limit).
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 const PUSHERS: &[Role] = &[Role::Admin, Role::Manager, Role::Service];
 const RULE_EDITORS: &[Role] = &[Role::Admin, Role::Manager];
@@ -88,6 +90,33 @@ impl IngestGrpc {
     }
 }
 
+/// Why the stream stopped on a message that could not be read: one too large to decode, or
+/// a stream that broke off. What was taken before it is said, so the caller can resume.
+fn unreadable(status: &Status, index: u64, out: &v1::PushPostsResponse) -> ApiError {
+    let taken = format!(
+        "{} posts before it were taken ({} accepted, {} duplicates, {} rejected); sent again, \
+         the accepted ones count as duplicates",
+        index, out.accepted, out.duplicates, out.rejected
+    );
+    match status.code() {
+        tonic::Code::OutOfRange | tonic::Code::ResourceExhausted | tonic::Code::InvalidArgument => {
+            ApiError::invalid(
+                "posts",
+                format!(
+                    "the message after post {index} could not be read ({}): a PushPosts message \
+                     may be at most {} MiB, so send fewer posts per message; {taken}",
+                    status.message(),
+                    MAX_MESSAGE_BYTES / (1024 * 1024)
+                ),
+            )
+        }
+        _ => ApiError::Unavailable(format!(
+            "the stream broke off after post {index} ({}); {taken}",
+            status.message()
+        )),
+    }
+}
+
 impl IngestGrpc {
     async fn push(
         &self,
@@ -101,9 +130,15 @@ impl IngestGrpc {
         let mut index: u64 = 0;
         while let Some(messages) = stream.next().await {
             for message in messages {
-                let message = message.map_err(|s| {
-                    ApiError::Unavailable(format!("the stream broke: {}", s.message()))
-                })?;
+                let message = match message {
+                    Ok(message) => message,
+                    Err(status) => {
+                        // Take what came before it, then say where the stream stopped.
+                        self.flush((tenant, caller.brands()), &mut batch, &mut out)
+                            .await?;
+                        return Err(unreadable(&status, index, &out));
+                    }
+                };
                 for wire_post in message.posts {
                     match Post::try_from(wire_post) {
                         Ok(post) => batch.push(post),

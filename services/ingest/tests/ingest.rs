@@ -394,3 +394,21 @@ async fn a_brand_scoped_key_pushes_posts_for_its_brands_only(mode: Mode) {
     app.stop().await;
 }
 both_modes!(a_brand_scoped_key_pushes_posts_for_its_brands_only);
+
+async fn a_message_too_large_is_refused_saying_what_was_taken(mode: Mode) {
+    let app = App::start(mode).await;
+    let tenant = Uuid::now_v7();
+    let mut client = app.client(tenant, ADMIN, all()).await;
+    let small = post(&native_id("first"), "taken before the large message");
+    // Twenty posts of 256 KiB each: one message of 5 MiB, over the 4 MiB a message may be.
+    let large: Vec<v1::Post> = (0..20)
+        .map(|i| post(&native_id(&format!("big{i}")), &"x".repeat(256 * 1024)))
+        .collect();
+    let err = client.push(vec![vec![small], large]).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert!(err.message().starts_with("posts: "), "{}", err.message());
+    assert!(err.message().contains("at most 4 MiB"), "{}", err.message());
+    assert!(err.message().contains("1 accepted"), "{}", err.message());
+    app.stop().await;
+}
+both_modes!(a_message_too_large_is_refused_saying_what_was_taken);

@@ -130,6 +130,12 @@ fn bad_fields_name_their_path() {
             "post.reply_to.author_id",
         ),
         (|p| p.text = "#a ".repeat(201), "post.text"),
+        (|p| p.text = "kopi\0".into(), "post.text"),
+        (|p| p.native_id = "10\09".into(), "post.native_id"),
+        (
+            |p| p.author.as_mut().unwrap().id = "u\0".into(),
+            "post.author.id",
+        ),
         (|p| p.text = "@a ".repeat(201), "post.text"),
         (|p| p.media = vec![p.media[0].clone(); 21], "post.media"),
         (

@@ -92,6 +92,12 @@ impl Pattern {
         if raw.is_empty() {
             return Err(Refusal::invalid("pattern", "must not be empty"));
         }
+        if let Some((at, found)) = raw.char_indices().find(|(_, c)| c.is_control()) {
+            return Err(Refusal::invalid(
+                "pattern",
+                format!("may not contain {found:?} (at byte {at})"),
+            ));
+        }
         let len = raw.chars().count();
         if len > MAX_KEYWORD_CHARS {
             return Err(Refusal::invalid(
@@ -170,6 +176,11 @@ mod tests {
         }
         let long = "a".repeat(MAX_KEYWORD_CHARS + 1);
         assert!(Pattern::parse(RuleKind::Keyword, &long).is_err());
+        let nul = Pattern::parse(RuleKind::Keyword, "kopi\0susu").unwrap_err();
+        assert!(
+            nul.to_string().starts_with("pattern: may not contain"),
+            "{nul}"
+        );
     }
 
     #[test]
