@@ -22,6 +22,43 @@ impl Clients {
         }
     }
 
+    /// A new brand in `time_zone` with a rule listening for `#hashtag`: the brand's id.
+    pub async fn brand_listening(&mut self, name: &str, time_zone: &str, hashtag: &str) -> String {
+        let brand = self
+            .scheduling
+            .create_brand(v1::CreateBrandRequest {
+                name: name.to_owned(),
+                time_zone: time_zone.to_owned(),
+            })
+            .await
+            .expect("create brand")
+            .into_inner()
+            .brand_id;
+        self.ingest
+            .add_listening_rule(v1::AddListeningRuleRequest {
+                brand_id: brand.clone(),
+                kind: v1::RuleKind::Hashtag as i32,
+                pattern: hashtag.to_owned(),
+            })
+            .await
+            .expect("add rule");
+        brand
+    }
+
+    /// Connects the brand's X account `handle`: the account's id.
+    pub async fn x_account(&mut self, brand: &str, handle: &str) -> String {
+        self.scheduling
+            .connect_account(v1::ConnectAccountRequest {
+                brand_id: brand.to_owned(),
+                network: v1::Network::X as i32,
+                handle: handle.to_owned(),
+            })
+            .await
+            .expect("connect account")
+            .into_inner()
+            .account_id
+    }
+
     /// Pushes posts in one stream and returns the response.
     pub async fn push(
         &mut self,

@@ -3,6 +3,7 @@
 //! the shared harness, and driven only through gRPC, as a client would.
 
 mod client;
+mod faults;
 mod reflection;
 mod restart;
 mod scenario;
@@ -12,9 +13,12 @@ use tagar_kernel::testing::TestApp;
 use tagar_model::TenantId;
 use tagar_runtime::auth::{BrandScope, Role};
 
+/// The `tagar` binary under test.
+const TAGAR: &str = env!("CARGO_BIN_EXE_tagar");
+
 /// The system in `mode`, and an admin key of a new tenant.
 async fn system(mode: Mode) -> (TestApp, String) {
-    let app = TestApp::binary(mode, env!("CARGO_BIN_EXE_tagar")).await;
+    let app = TestApp::binary(mode, TAGAR).await;
     let key = app.key(TenantId::new(), Role::Admin, BrandScope::All).await;
     (app, key)
 }

@@ -17,23 +17,8 @@ const BATCH: usize = 300;
 pub async fn replay_across_a_kill(app: &mut TestApp, key: &str, victim: &str) {
     let mut c = Clients::connect(app, key).await;
     let brand = c
-        .scheduling
-        .create_brand(v1::CreateBrandRequest {
-            name: "Teh Melati".into(),
-            time_zone: "Asia/Tehran".into(),
-        })
-        .await
-        .expect("create brand")
-        .into_inner()
-        .brand_id;
-    c.ingest
-        .add_listening_rule(v1::AddListeningRuleRequest {
-            brand_id: brand.clone(),
-            kind: v1::RuleKind::Hashtag as i32,
-            pattern: "تهران_باران".into(),
-        })
-        .await
-        .expect("add rule");
+        .brand_listening("Teh Melati", "Asia/Tehran", "تهران_باران")
+        .await;
 
     let posts: Vec<v1::Post> = (0..POSTS)
         .map(|i| {

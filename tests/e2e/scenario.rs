@@ -17,28 +17,14 @@ const WAIT: Duration = Duration::from_secs(90);
 pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
     let mut c = Clients::connect(app, key).await;
 
-    let brand = c
-        .scheduling
-        .create_brand(v1::CreateBrandRequest {
-            name: "Kopi Nusantara".into(),
-            time_zone: "Asia/Jakarta".into(),
-        })
-        .await
-        .expect("create brand")
-        .into_inner();
-    c.ingest
-        .add_listening_rule(v1::AddListeningRuleRequest {
-            brand_id: brand.brand_id.clone(),
-            kind: v1::RuleKind::Hashtag as i32,
-            pattern: "KopiSenja".into(),
-        })
-        .await
-        .expect("add rule");
+    let brand_id = c
+        .brand_listening("Kopi Nusantara", "Asia/Jakarta", "KopiSenja")
+        .await;
 
     // The brand hides what its moderators would not want shown while they review it.
     c.moderation
         .set_policy(v1::ModerationPolicy {
-            brand_id: brand.brand_id.clone(),
+            brand_id: brand_id.clone(),
             review_threshold: 0.3,
             hide_threshold: 0.5,
             spam_hide_threshold: 0.8,
@@ -68,7 +54,6 @@ pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
     assert_eq!(pushed.errors[0].field, "post.author");
     assert_eq!(pushed.errors[0].index, 3);
 
-    let brand_id = brand.brand_id.clone();
     let counted = eventually(WAIT, "two mentions counted for the brand", || {
         let (mut analytics, brand_id) = (c.analytics.clone(), brand_id.clone());
         async move {
@@ -98,21 +83,12 @@ pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
     assert!(case.hidden, "hidden by the default policy: {case:?}");
 
     // Publish a post a few seconds from now, in the brand's time zone.
-    let account = c
-        .scheduling
-        .connect_account(v1::ConnectAccountRequest {
-            brand_id: brand_id.clone(),
-            network: v1::Network::X as i32,
-            handle: "kopinusantara".into(),
-        })
-        .await
-        .expect("connect account")
-        .into_inner();
+    let account_id = c.x_account(&brand_id, "kopinusantara").await;
     let draft = c
         .scheduling
         .create_draft(v1::CreateDraftRequest {
             brand_id: brand_id.clone(),
-            account_id: account.account_id,
+            account_id,
             text: "Selamat sore! Sudah #KopiSenja hari ini?".into(),
             media: vec![],
         })

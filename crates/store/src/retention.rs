@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::db::{Dialect, Store};
 use crate::error::StoreError;
 
-/// `[retention]`: how long what is pruned is kept. Hours may be fractions (`0.5`).
+/// `[retention]`: how long what is pruned is kept. Hours may be fractions (`0.5`); `0` keeps
+/// forever (that table is never pruned).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RetentionConfig {
@@ -43,10 +44,10 @@ impl Default for RetentionConfig {
     }
 }
 
-/// `h` hours; nothing for 0, a negative or not a number, forever for too many to hold.
+/// `h` hours; forever (never pruned) for 0, a negative, not a number, or too many to hold.
 fn hours(h: f64) -> Duration {
     if h.is_nan() || h <= 0.0 {
-        return Duration::ZERO;
+        return Duration::MAX;
     }
     Duration::try_from_secs_f64(h * 3_600.0).unwrap_or(Duration::MAX)
 }
@@ -211,5 +212,20 @@ impl Store {
             }
         }
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_hours_keeps_forever_and_fractions_are_taken() {
+        assert_eq!(hours(0.0), Duration::MAX, "0 turns a prune off");
+        assert_eq!(hours(-3.0), Duration::MAX);
+        assert_eq!(hours(f64::NAN), Duration::MAX);
+        assert_eq!(hours(f64::INFINITY), Duration::MAX);
+        assert_eq!(hours(0.5), Duration::from_secs(1_800));
+        assert_eq!(hours(168.0), Duration::from_secs(168 * 3_600));
     }
 }

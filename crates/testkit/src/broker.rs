@@ -36,7 +36,7 @@ pub fn kafka_brokers() -> String {
 /// Where `deploy/local/ensure-tansu.sh` installs Tansu (with its SQLite engine).
 const PROJECT_TANSU: &str = ".cache/tagar/tansu-0.6.0/bin/tansu";
 
-fn tansu_binary() -> PathBuf {
+pub(crate) fn tansu_binary() -> PathBuf {
     if let Ok(path) = std::env::var("TANSU_BIN") {
         return PathBuf::from(path);
     }
@@ -66,10 +66,36 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Tansu on 127.0.0.1:`port`, run in `dir` (it reads a `sqlite://` path as relative), its
+/// output to `log`.
+pub(crate) fn tansu_command(
+    binary: &std::path::Path,
+    dir: &std::path::Path,
+    port: u16,
+    storage: &str,
+    log: std::fs::File,
+) -> Command {
+    let url = format!("tcp://127.0.0.1:{port}");
+    let mut command = Command::new(binary);
+    command
+        .current_dir(dir)
+        .args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+        ])
+        .args(["--storage-engine", storage])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log);
+    command
+}
+
 fn start_tansu() -> String {
     let binary = tansu_binary();
     let port = free_port();
-    let url = format!("tcp://127.0.0.1:{port}");
     let dir = tempfile::Builder::new()
         .prefix("tagar-tansu-")
         .tempdir()
@@ -87,20 +113,7 @@ fn start_tansu() -> String {
         .name("tansu-broker".into())
         .spawn(move || {
             let log = std::fs::File::create(&child_log).expect("broker log file");
-            let mut command = Command::new(&binary);
-            command
-                .current_dir(dir.path())
-                .args([
-                    "broker",
-                    "--listener-url",
-                    &url,
-                    "--advertised-listener-url",
-                    &url,
-                ])
-                .args(["--storage-engine", &storage])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().expect("log handle"))
-                .stderr(log);
+            let mut command = tansu_command(&binary, dir.path(), port, &storage, log);
             die_with_parent(&mut command);
             let mut child = command
                 .spawn()

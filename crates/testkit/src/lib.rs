@@ -7,9 +7,11 @@
 //! - [`fresh_sqlite`]: a SQLite file in a temporary directory removed on drop.
 //! - [`unique`]: names (topics, groups) no other test uses.
 //! - [`bench`]: what every benchmark prints the same way (sizes, counts, the machine).
+//! - [`faults`]: a PostgreSQL cluster and a broker of a test's own, to restart under it.
 
 pub mod bench;
 mod broker;
+pub mod faults;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -425,7 +425,10 @@ fn spawn_child(
             );
     }
     command
-        .env("TAGAR__TELEMETRY__FILTER", "warn")
+        .env(
+            "TAGAR__TELEMETRY__FILTER",
+            std::env::var("TAGAR_TEST_CHILD_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log handle"))
