@@ -210,17 +210,27 @@ fn table(letters: &[DeadLetter]) -> String {
 }
 
 fn details(l: &DeadLetter) -> String {
+    let or_none = |s: &str| {
+        if s.is_empty() {
+            "-".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    let event = match l.event_id.as_str() {
+        "" => l.event_type.clone(),
+        id => format!("{} ({id})", l.event_type),
+    };
     let mut out = format!(
-        "id          {}\nfrom        {} partition {} offset {}\ngroup       {}\nreason      {}\nevent       {} ({})\ntenant      {}\n",
+        "id          {}\nfrom        {} partition {} offset {}\ngroup       {}\nreason      {}\nevent       {}\ntenant      {}\n",
         l.id,
         l.source_topic,
         l.source_partition,
         l.source_offset,
         l.group,
         l.reason,
-        l.event_type,
-        l.event_id,
-        l.tenant
+        event,
+        or_none(&l.tenant)
     );
     if !l.replayed_from.is_empty() {
         out.push_str(&format!("replayed    from {}\n", l.replayed_from));
@@ -330,9 +340,12 @@ pub async fn run(config: Option<&Path>, command: DlqCommand) -> anyhow::Result<(
                 if result.replayed.is_empty() {
                     "No dead letters to replay.\n".to_owned()
                 } else {
+                    let n = result.replayed.len();
                     format!(
-                        "Replayed {} dead letters to the topics they came from:\n  {}\n",
-                        result.replayed.len(),
+                        "Replayed {n} dead letter{} to the topic{} {} came from:\n  {}\n",
+                        if n == 1 { "" } else { "s" },
+                        if n == 1 { "" } else { "s" },
+                        if n == 1 { "it" } else { "they" },
                         result.replayed.join("\n  ")
                     )
                 }
