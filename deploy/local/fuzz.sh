@@ -24,6 +24,7 @@ fi
 export RUSTC_BOOTSTRAP=1
 
 echo "==> seeds: a replay from tagar gen"
+mkdir -p fuzz/target
 cargo run --quiet --release -p tagar -- gen --posts 300 --seed 7 --out fuzz/target/seed-replay.jsonl >/dev/null
 python3 - <<'PY'
 import json, os, pathlib

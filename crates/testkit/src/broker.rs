@@ -25,6 +25,12 @@ pub fn dedicated_kafka_brokers() -> String {
     start_tansu()
 }
 
+/// A broker of its own on the storage engine `storage` (`memory` or `sqlite`), whatever
+/// `TAGAR_TEST_BROKER_STORAGE` says: for benchmarks that choose.
+pub fn dedicated_kafka_brokers_on(storage: &str) -> String {
+    start_tansu_on(storage)
+}
+
 /// Bootstrap servers of the test broker, starting it on first use.
 pub fn kafka_brokers() -> String {
     static BROKERS: OnceLock<String> = OnceLock::new();
@@ -94,6 +100,11 @@ pub(crate) fn tansu_command(
 }
 
 fn start_tansu() -> String {
+    let storage = std::env::var("TAGAR_TEST_BROKER_STORAGE").unwrap_or_default();
+    start_tansu_on(&storage)
+}
+
+fn start_tansu_on(storage: &str) -> String {
     let binary = tansu_binary();
     let port = free_port();
     let dir = tempfile::Builder::new()
@@ -102,8 +113,8 @@ fn start_tansu() -> String {
         .expect("broker directory");
     let log_path = dir.path().join("broker.log");
     // Tansu reads the path of a `sqlite://` URL as relative: run it in its own directory.
-    let storage = match std::env::var("TAGAR_TEST_BROKER_STORAGE").as_deref() {
-        Ok("memory") => "memory://tansu/".to_owned(),
+    let storage = match storage {
+        "memory" => "memory://tansu/".to_owned(),
         _ => "sqlite://tansu.db".to_owned(),
     };
     let (started_tx, started) = mpsc::channel();

@@ -15,7 +15,7 @@ pub mod faults;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use broker::{dedicated_kafka_brokers, kafka_brokers};
+pub use broker::{dedicated_kafka_brokers, dedicated_kafka_brokers_on, kafka_brokers};
 
 /// Consumer session timeout for tests: Tansu makes a group join wait out the rebalance delay,
 /// so short timeouts keep joins fast.

@@ -2,6 +2,7 @@
 //! map errors once.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use tagar_kernel::{ApiError, ApiResult, Caller, reply, request};
@@ -13,6 +14,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::commands::Commands;
 use crate::ingestor::{Ingestor, Source};
+use crate::metrics::Stage;
 use crate::rule_cache::RuleCache;
 use crate::{store, wire};
 
@@ -27,6 +29,13 @@ pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 const PUSHERS: &[Role] = &[Role::Admin, Role::Manager, Role::Service];
 const RULE_EDITORS: &[Role] = &[Role::Admin, Role::Manager];
+
+/// The posts of a stream waiting to be ingested, and the time their conversion took.
+#[derive(Default)]
+struct Batch {
+    posts: Vec<Post>,
+    decoding: Duration,
+}
 
 /// The gRPC service.
 pub struct IngestGrpc {
@@ -58,13 +67,15 @@ impl IngestGrpc {
     async fn flush(
         &self,
         (tenant, scope): (TenantId, &BrandScope),
-        batch: &mut Vec<Post>,
+        batch: &mut Batch,
         out: &mut v1::PushPostsResponse,
     ) -> ApiResult<()> {
-        if batch.is_empty() {
+        if batch.posts.is_empty() {
             return Ok(());
         }
-        let posts = std::mem::take(batch);
+        self.ingestor
+            .timed(Stage::Decode, std::mem::take(&mut batch.decoding));
+        let posts = std::mem::take(&mut batch.posts);
         let outcome = self
             .ingestor
             .ingest(tenant, scope, posts, Source::Push)
@@ -126,7 +137,7 @@ impl IngestGrpc {
         let tenant = caller.tenant();
         let mut stream = request.into_inner().ready_chunks(MESSAGES_PER_BATCH);
         let mut out = v1::PushPostsResponse::default();
-        let mut batch: Vec<Post> = Vec::new();
+        let mut batch = Batch::default();
         let mut index: u64 = 0;
         while let Some(messages) = stream.next().await {
             for message in messages {
@@ -140,8 +151,11 @@ impl IngestGrpc {
                     }
                 };
                 for wire_post in message.posts {
-                    match Post::try_from(wire_post) {
-                        Ok(post) => batch.push(post),
+                    let started = Instant::now();
+                    let converted = Post::try_from(wire_post);
+                    batch.decoding += started.elapsed();
+                    match converted {
+                        Ok(post) => batch.posts.push(post),
                         Err(e) => {
                             out.rejected += 1;
                             if out.errors.len() < MAX_ERRORS {
@@ -154,7 +168,7 @@ impl IngestGrpc {
                         }
                     }
                     index += 1;
-                    if batch.len() >= MAX_BATCH {
+                    if batch.posts.len() >= MAX_BATCH {
                         self.flush((tenant, caller.brands()), &mut batch, &mut out)
                             .await?;
                     }

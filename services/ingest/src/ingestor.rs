@@ -15,9 +15,8 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use prometheus::IntCounterVec;
 use sha2::{Digest, Sha256};
 use tagar_eventlog::{EventLog, LogError, OutgoingRecord};
 use tagar_model::{Post, TenantId};
@@ -29,6 +28,7 @@ use tagar_store::{Store, StoreError};
 use uuid::Uuid;
 
 use crate::domain::{Matcher, Scratch};
+use crate::metrics::{IngestMetrics, Stage};
 use crate::rule_cache::RuleCache;
 use crate::store::{self, SeenKey};
 
@@ -85,33 +85,34 @@ pub struct Ingestor {
     store: Store,
     log: Arc<dyn EventLog>,
     rules: Arc<RuleCache>,
-    counter: IntCounterVec,
+    metrics: IngestMetrics,
 }
 
 impl Ingestor {
-    /// An ingestor publishing to `log`, deduplicating in `store`, counting in `counter`
-    /// (labels: source, outcome).
+    /// An ingestor publishing to `log`, deduplicating in `store`, counting and timing in
+    /// `metrics`.
     pub fn new(
         store: Store,
         log: Arc<dyn EventLog>,
         rules: Arc<RuleCache>,
-        counter: IntCounterVec,
+        metrics: IngestMetrics,
     ) -> Self {
         Self {
             store,
             log,
             rules,
-            counter,
+            metrics,
         }
     }
 
     /// Counts `n` posts of `source` with `outcome` (accepted, duplicate, rejected).
     pub fn count(&self, source: Source, outcome: &str, n: u64) {
-        if n > 0 {
-            self.counter
-                .with_label_values(&[source.as_str(), outcome])
-                .inc_by(n);
-        }
+        self.metrics.count(source.as_str(), outcome, n);
+    }
+
+    /// Records that a batch spent `took` in `stage`.
+    pub fn timed(&self, stage: Stage, took: Duration) {
+        self.metrics.stage(stage, took);
     }
 
     /// Ingests `posts` of `tenant`: duplicates dropped, the rest matched (to the brands
@@ -137,7 +138,9 @@ impl Ingestor {
         }
         let now = tagar_store::now_us();
         let stale = now - CLAIM_LEASE.as_micros() as i64;
+        let started = Instant::now();
         let claims = store::claim_seen(&self.store, tenant, &keys, now, stale).await?;
+        self.timed(Stage::Dedup, started.elapsed());
         let claimed = claims.claimed;
         fresh.retain(|p| claimed.contains(&(p.network.as_str(), p.native_id.as_str().to_owned())));
         let pending = claims.pending.len() as u64;
@@ -166,18 +169,28 @@ impl Ingestor {
         .await
         .map_err(|e| IngestError::Task(e.to_string()));
         let published = match records {
-            Ok(records) => self
-                .log
-                .publish(topics::POSTS_INGESTED, &records)
-                .await
-                .map_err(IngestError::from),
+            Ok((records, timing)) => {
+                self.timed(Stage::Match, timing.matching);
+                self.timed(Stage::Encode, timing.encoding);
+                let started = Instant::now();
+                let published = self
+                    .log
+                    .publish(topics::POSTS_INGESTED, &records)
+                    .await
+                    .map_err(IngestError::from);
+                self.timed(Stage::Publish, started.elapsed());
+                published
+            }
             Err(e) => Err(e),
         };
         if let Err(e) = published {
             self.release(tenant, &claimed, now).await;
             return Err(e);
         }
-        if let Err(e) = store::mark_published(&self.store, tenant, &claimed, now).await {
+        let started = Instant::now();
+        let marked = store::mark_published(&self.store, tenant, &claimed, now).await;
+        self.timed(Stage::Mark, started.elapsed());
+        if let Err(e) = marked {
             // Published but not marked: the claims stay until the lease ends, then a
             // redelivery republishes with the same event ids, which consumers drop.
             tracing::warn!(%tenant, error = %e, "could not mark published posts as seen");
@@ -198,19 +211,32 @@ impl Ingestor {
     }
 }
 
-/// The `PostIngested` records of `posts`, keyed by conversation.
+/// The time [`records`] spent matching and encoding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// Matching the rules.
+    pub matching: Duration,
+    /// Building and encoding the envelopes.
+    pub encoding: Duration,
+}
+
+/// The `PostIngested` records of `posts`, keyed by conversation, and the time spent.
 pub fn records(
     matcher: &Matcher,
     tenant: TenantId,
     scope: &BrandScope,
     posts: &[Post],
     source: Source,
-) -> Vec<OutgoingRecord> {
+) -> (Vec<OutgoingRecord>, Timing) {
     let mut scratch = Scratch::default();
-    posts
+    let mut timing = Timing::default();
+    let records = posts
         .iter()
         .map(|post| {
+            let started = Instant::now();
             let found = matcher.match_post(post, &mut scratch);
+            let matched = Instant::now();
+            timing.matching += matched - started;
             let matches = found
                 .by_brand()
                 .into_iter()
@@ -236,9 +262,13 @@ pub fn records(
             let id = post_event_id(tenant, post).to_string();
             envelope.correlation_id.clone_from(&id);
             envelope.event_id = id;
-            tagar_kernel::events::outgoing(&envelope, post.conversation_key().to_owned())
+            let record =
+                tagar_kernel::events::outgoing(&envelope, post.conversation_key().to_owned());
+            timing.encoding += matched.elapsed();
+            record
         })
-        .collect()
+        .collect();
+    (records, timing)
 }
 
 /// The id of a post's `PostIngested` event: the same for every ingestion of that post by

@@ -55,7 +55,7 @@ fn parts(
         store.clone(),
         Arc::clone(&platform.log),
         Arc::clone(&rules),
-        metrics::posts_ingested(&platform.metrics)?,
+        metrics::IngestMetrics::new(&platform.metrics)?,
     ));
     Ok((rules, ingestor))
 }

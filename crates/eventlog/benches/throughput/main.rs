@@ -34,7 +34,9 @@ use tagar_eventlog::kafka::{KafkaConfig, KafkaLog};
 
 use crate::kafka_log::{consume_log, publish_batch};
 use crate::measure::Cpu;
-use crate::raw::{RawProducer, consume_raw, produce_raw, raw_producer};
+use tagar_eventlog::bench::raw::{RawProducer, produce_raw, raw_producer};
+
+use crate::raw::consume_raw;
 use crate::report::print_setup;
 use crate::setup::{Topics, bench_config, choose_storage, env_count};
 use crate::table::{Kind, Table, thousands};

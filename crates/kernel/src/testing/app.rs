@@ -141,6 +141,63 @@ impl TestApp {
         self.processes.len() - 1
     }
 
+    /// Starts another `tagar serve <service>` process on the same storage (child processes,
+    /// distributed): another replica of that service. Returns its index.
+    pub async fn spawn_replica(&mut self, service: &str) -> usize {
+        let Launch::Binary(binary) = &self.launch else {
+            panic!("spawn_replica is for child processes; use replica");
+        };
+        let name = SERVICES
+            .into_iter()
+            .find(|s| *s == service)
+            .unwrap_or_else(|| panic!("no service {service}"));
+        let child = spawn_child(binary, &self.test, name, free_port(), free_port());
+        let child = wait_healthy(child, &self.test).await;
+        self.processes.push(Process::Child(child));
+        self.processes.len() - 1
+    }
+
+    /// The indexes of the processes that serve `service`, in the order they started.
+    pub fn processes_of(&self, service: &str) -> Vec<usize> {
+        (0..self.processes.len())
+            .filter(|&i| match &self.processes[i] {
+                Process::Child(c) => c.service == service || c.service == "standalone",
+                Process::Hosted(_) => true,
+            })
+            .collect()
+    }
+
+    /// The admin address (`/healthz`, `/metrics`) of process `i`.
+    pub fn admin_url(&self, i: usize) -> String {
+        match &self.processes[i] {
+            Process::Hosted(running) => format!("http://{}", running.admin_addr),
+            Process::Child(child) => format!("http://127.0.0.1:{}", child.admin),
+        }
+    }
+
+    /// What process `i` serves on `/metrics` (the Prometheus text format).
+    pub async fn metrics(&self, i: usize) -> String {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let url = self.admin_url(i);
+        let address = url.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(address)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: tagar\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("ask for the metrics");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .await
+            .expect("read the metrics");
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default()
+    }
+
     /// The first hosted process's platform: its store, log, metrics.
     pub fn platform(&self) -> &Platform {
         match self.processes.first() {
@@ -165,6 +222,11 @@ impl TestApp {
     /// The event log the system uses.
     pub fn log(&self) -> Arc<dyn EventLog> {
         Arc::clone(&self.log)
+    }
+
+    /// The settings the system was started with (its storage, its broker).
+    pub fn settings(&self) -> &crate::Settings {
+        &self.test.settings
     }
 
     /// The test's own directory (the standalone data directory).

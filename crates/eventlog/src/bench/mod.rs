@@ -8,6 +8,8 @@ use tagar_testkit::bench::Progress;
 
 use crate::{Consumer, OutgoingRecord, Record, furthest};
 
+pub mod raw;
+
 /// How long a reading consumer may see nothing before the benchmark gives up.
 pub const STALL: Duration = Duration::from_secs(60);
 
