@@ -1,14 +1,17 @@
 //! Ingest at trending-event scale, measured against the broker.
 //!
-//! `cargo bench -p tagar --bench ingest` starts, for each replica count, a whole distributed
-//! Tagar as a user runs it (`tagar serve` processes on a fresh PostgreSQL database and a Tansu
-//! broker of its own), with extra `tagar serve ingest` replicas. It pushes generated posts (a
-//! trending burst in five languages, three brands listening) from several concurrent
-//! `PushPosts` streams spread over the replicas, then produces the very records ingest wrote
-//! (the `PostIngested` envelopes of the same posts) with raw rdkafka to the same broker, with
-//! the same producer settings, in the same run. It prints posts/s beside records/s, the time a
-//! batch spent in each stage of the ingest path (from the replicas' own
-//! `tagar_ingest_stage_seconds`), and how far moderation and analytics fell behind.
+//! `cargo bench -p tagar --bench ingest` runs, for each replica count, `tagar serve` processes
+//! as a user runs them, on a fresh PostgreSQL database and a Tansu broker of their own, with
+//! extra `tagar serve ingest` replicas, twice:
+//! - **ingest alone** (with scheduling, which ingest learns brands from): it pushes generated
+//!   posts (a trending burst in five languages, three brands listening) from several
+//!   concurrent `PushPosts` streams spread over the replicas, then produces the very records
+//!   ingest wrote (the `PostIngested` envelopes of the same posts) with raw rdkafka to the
+//!   same broker, with the same producer settings. It prints posts/s beside records/s, and
+//!   the time a batch spent in each stage of the ingest path (from the replicas' own
+//!   `tagar_ingest_stage_seconds`);
+//! - **the whole system**: the same push with moderation and analytics consuming as it goes,
+//!   and how far behind they fell and when they had read everything.
 //!
 //! - `TAGAR_BENCH_POSTS`: posts per run (default 100,000).
 //! - `TAGAR_BENCH_REPLICAS`: the ingest replica counts to run (default `1,2,4`).
@@ -28,8 +31,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use tagar_client::push::push_posts;
 use tagar_eventlog::bench::raw::{produce_raw, raw_producer};
 use tagar_eventlog::{OutgoingRecord, TopicSpec};
-use tagar_kernel::Mode;
-use tagar_kernel::testing::{Launch, TestApp};
+use tagar_kernel::testing::TestApp;
 use tagar_model::TenantId;
 use tagar_proto::{topics, v1};
 use tagar_runtime::auth::{BrandScope, Role};
@@ -78,13 +80,19 @@ impl Setup {
     }
 }
 
-/// One run's figures.
+/// One run's figures: ingest alone, then the whole system.
 struct Run {
     replicas: usize,
     took: Duration,
     raw: Duration,
     record_bytes: usize,
     stages: Vec<(String, f64, u64)>,
+    whole: Option<Whole>,
+}
+
+/// The push with every service running.
+struct Whole {
+    took: Duration,
     lag: HashMap<&'static str, (i64, Option<Duration>)>,
 }
 
@@ -99,7 +107,11 @@ fn main() {
         let posts = Arc::new(generate(setup.posts));
         let mut runs = Vec::new();
         for &replicas in &setup.replicas {
-            runs.push(run(&setup, replicas, Arc::clone(&posts)).await);
+            let mut run = alone(&setup, replicas, Arc::clone(&posts)).await;
+            if setup.consumers {
+                run.whole = Some(whole(&setup, replicas, Arc::clone(&posts)).await);
+            }
+            runs.push(run);
         }
         print(&setup, &runs);
     });
@@ -128,13 +140,10 @@ fn generate(n: usize) -> Vec<v1::Post> {
         .collect()
 }
 
-async fn run(setup: &Setup, replicas: usize, posts: Arc<Vec<v1::Post>>) -> Run {
-    eprintln!(
-        "\n== {replicas} ingest replica(s), {} streams",
-        setup.streams
-    );
+/// `services`, plus `replicas - 1` more ingest replicas, on a broker and database of their own.
+async fn system(setup: &Setup, services: &[&'static str], replicas: usize) -> TestApp {
     let brokers = tagar_testkit::dedicated_kafka_brokers_on(&setup.storage);
-    let mut app = TestApp::launch_with(Mode::Distributed, Launch::Binary(tagar().into()), |s| {
+    let mut app = TestApp::binary_services(tagar(), services, |s| {
         s.kafka.brokers = brokers;
         s.kafka.partitions = PARTITIONS;
     })
@@ -142,13 +151,20 @@ async fn run(setup: &Setup, replicas: usize, posts: Arc<Vec<v1::Post>>) -> Run {
     for _ in 1..replicas {
         app.spawn_replica("ingest").await;
     }
-    let ingest = app.processes_of("ingest");
+    app
+}
+
+/// A tenant with three brands listening, every replica warmed up: its id, key and rules.
+async fn agency(
+    app: &TestApp,
+    setup: &Setup,
+    posts: &[v1::Post],
+) -> (TenantId, String, Vec<tagar_ingest::domain::ListeningRule>) {
     let tenant = TenantId::new();
     let key = app.key(tenant, Role::Admin, BrandScope::All).await;
-    let rules = listen(&app, &key).await;
-
+    let rules = listen(app, &key).await;
     // Every replica's connections, producer id and rule cache ready before the clock runs.
-    for (n, &i) in ingest.iter().enumerate() {
+    for (n, i) in app.processes_of("ingest").into_iter().enumerate() {
         let warm: Vec<v1::Post> = posts[..100.min(posts.len())]
             .iter()
             .map(|p| v1::Post {
@@ -161,16 +177,17 @@ async fn run(setup: &Setup, replicas: usize, posts: Arc<Vec<v1::Post>>) -> Run {
             .await
             .expect("warm-up push");
     }
-    let before = stage_totals(&app, &ingest).await;
+    (tenant, key, rules)
+}
 
-    let watching = setup
-        .consumers
-        .then(|| watch_lag(app.settings().kafka.brokers.clone()));
+/// Pushes every post from the setup's streams, spread over the ingest replicas.
+async fn push_all(app: &TestApp, setup: &Setup, key: &str, posts: &Arc<Vec<v1::Post>>) -> Duration {
+    let ingest = app.processes_of("ingest");
     let started = Instant::now();
     let mut streams = Vec::new();
     for s in 0..setup.streams {
-        let mut client = app.connect(ingest[s % ingest.len()], &key).await.ingest();
-        let posts = Arc::clone(&posts);
+        let mut client = app.connect(ingest[s % ingest.len()], key).await.ingest();
+        let posts = Arc::clone(posts);
         let (streams_n, message) = (setup.streams, setup.message);
         streams.push(tokio::spawn(async move {
             let mine = (s..posts.len())
@@ -190,6 +207,21 @@ async fn run(setup: &Setup, replicas: usize, posts: Arc<Vec<v1::Post>>) -> Run {
         thousands(posts.len()),
         took.as_secs_f64()
     );
+    took
+}
+
+/// Ingest alone (with scheduling, for the brands): posts/s, the stages, and raw rdkafka
+/// producing the same records to the same broker.
+async fn alone(setup: &Setup, replicas: usize, posts: Arc<Vec<v1::Post>>) -> Run {
+    eprintln!(
+        "\n== ingest alone, {replicas} replica(s), {} streams",
+        setup.streams
+    );
+    let app = system(setup, &["scheduling", "ingest"], replicas).await;
+    let (tenant, key, rules) = agency(&app, setup, &posts).await;
+    let ingest = app.processes_of("ingest");
+    let before = stage_totals(&app, &ingest).await;
+    let took = push_all(&app, setup, &key, &posts).await;
     let after = stage_totals(&app, &ingest).await;
     let stages = after
         .iter()
@@ -199,12 +231,6 @@ async fn run(setup: &Setup, replicas: usize, posts: Arc<Vec<v1::Post>>) -> Run {
         })
         .collect();
 
-    let lag = match watching {
-        Some(watch) => watch.finish().await,
-        None => HashMap::new(),
-    };
-
-    // The same records, produced raw to the same broker.
     let records = envelopes(tenant, &rules, &posts);
     let record_bytes = records.iter().map(|r| r.value.len()).sum::<usize>() / records.len();
     let topic = "bench.raw.posts";
@@ -224,8 +250,25 @@ async fn run(setup: &Setup, replicas: usize, posts: Arc<Vec<v1::Post>>) -> Run {
         raw,
         record_bytes,
         stages,
-        lag,
+        whole: None,
     }
+}
+
+/// The whole system: the same push while moderation and analytics consume.
+async fn whole(setup: &Setup, replicas: usize, posts: Arc<Vec<v1::Post>>) -> Whole {
+    eprintln!("\n== the whole system, {replicas} ingest replica(s)");
+    let app = system(
+        setup,
+        &["scheduling", "ingest", "moderation", "analytics"],
+        replicas,
+    )
+    .await;
+    let (_, key, _) = agency(&app, setup, &posts).await;
+    let watch = watch_lag(app.settings().kafka.brokers.clone());
+    let took = push_all(&app, setup, &key, &posts).await;
+    let lag = watch.finish().await;
+    app.stop().await;
+    Whole { took, lag }
 }
 
 /// Three brands listening as the demo's do: hashtags, keywords, a handle, a competitor.
@@ -297,11 +340,13 @@ fn envelopes(
         .iter()
         .map(|p| tagar_model::Post::try_from(p.clone()).expect("a valid post"))
         .collect();
+    let ids = tagar_ingest::ingestor::event_ids(tenant, &posts);
     tagar_ingest::ingestor::records(
         &matcher,
         tenant,
         &BrandScope::All,
         &posts,
+        &ids,
         tagar_ingest::Source::Push,
     )
     .0
@@ -437,7 +482,7 @@ fn print(setup: &Setup, runs: &[Run]) {
         machine()
     );
     println!(
-        "\n| ingest replicas | ingest posts/s | raw rdkafka records/s (same records, same broker) | ratio | record bytes |"
+        "\nIngest alone (with scheduling):\n\n| ingest replicas | ingest posts/s | raw rdkafka records/s (same records, same broker) | ratio | record bytes |"
     );
     println!("|---:|---:|---:|---:|---:|");
     for r in runs {
@@ -474,24 +519,24 @@ fn print(setup: &Setup, runs: &[Run]) {
     }
     if setup.consumers {
         println!(
-            "\nConsumers during the push (largest lag, and when they had read every post, from the push's start):"
+            "\nThe whole system: the same push while moderation and analytics consume (their largest lag, when they had read every post from the push's start, and so the least rate they read at):"
         );
         println!(
-            "\n| ingest replicas | push took | {} |",
+            "\n| ingest replicas | push posts/s | {} |",
             CONSUMERS.join(" | ")
         );
         println!("|---:|---:|{}", "---|".repeat(CONSUMERS.len()));
         for r in runs {
+            let Some(whole) = &r.whole else { continue };
             let cells: Vec<String> = CONSUMERS
                 .iter()
-                .map(|g| match r.lag.get(g) {
-                    Some((lag, Some(at))) => {
-                        format!(
-                            "lag ≤ {}, caught up at {:.1} s",
-                            thousands(*lag as usize),
-                            at.as_secs_f64()
-                        )
-                    }
+                .map(|g| match whole.lag.get(g) {
+                    Some((lag, Some(at))) => format!(
+                        "lag ≤ {}, caught up at {:.1} s (≥ {} posts/s)",
+                        thousands(*lag as usize),
+                        at.as_secs_f64(),
+                        thousands((setup.posts as f64 / at.as_secs_f64()) as usize)
+                    ),
                     Some((lag, None)) => format!(
                         "lag ≤ {}, behind after {} s",
                         thousands(*lag as usize),
@@ -501,9 +546,9 @@ fn print(setup: &Setup, runs: &[Run]) {
                 })
                 .collect();
             println!(
-                "| {} | {:.1} s | {} |",
+                "| {} | {} | {} |",
                 r.replicas,
-                r.took.as_secs_f64(),
+                thousands((setup.posts as f64 / whole.took.as_secs_f64()) as usize),
                 cells.join(" | ")
             );
         }

@@ -2,7 +2,7 @@
 //!
 //! `cargo bench -p tagar --bench retention` runs the four services in one process on SQLite
 //! (as `tagar standalone` does) with retention shortened to a minute (processed ids, the
-//! log, seen posts, the outbox) and a prune every five seconds, and pushes posts in rounds
+//! log, the outbox) and a prune every five seconds, and pushes posts in rounds
 //! of `TAGAR_BENCH_POSTS` (default 5,000) for `TAGAR_BENCH_ROUNDS` rounds (default 36, about
 //! three minutes). After each round it prints the database's size on disk (the file and its
 //! write-ahead log) and the rows retention prunes. With `TAGAR_BENCH_RETENTION=off` the same
@@ -71,7 +71,6 @@ async fn main() {
             s.retention.processed_events_hours = minute;
             s.retention.outbox_hours = minute;
             s.retention.log_hours = minute;
-            s.retention.seen_posts_hours = minute;
         }
     })
     .await;
@@ -103,10 +102,8 @@ async fn main() {
         machine(),
         thousands(posts)
     );
-    println!(
-        "| round | elapsed s | posts pushed | database MiB | log records | processed ids | seen posts |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| round | elapsed s | posts pushed | database MiB | log records | processed ids |");
+    println!("|---:|---:|---:|---:|---:|---:|");
     let started = Instant::now();
     let mut ingest = session.ingest();
     for round in 0..rounds {
@@ -116,14 +113,13 @@ async fn main() {
             .expect("push");
         tokio::time::sleep(Duration::from_secs(4)).await;
         println!(
-            "| {} | {:.0} | {} | {:.1} | {} | {} | {} |",
+            "| {} | {:.0} | {} | {:.1} | {} | {} |",
             round + 1,
             started.elapsed().as_secs_f64(),
             thousands((round + 1) * posts),
             size_mib(app.dir()),
             thousands(rows(&app, "log_records").await.max(0) as usize),
             thousands(rows(&app, "processed_events").await.max(0) as usize),
-            thousands(rows(&app, "ingest_seen").await.max(0) as usize),
         );
     }
     app.stop().await;

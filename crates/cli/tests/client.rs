@@ -157,3 +157,52 @@ async fn errors_read_as_code_and_message_with_exit_code_1() {
     );
     assert!(text(&bad_time.stderr).contains("--at"));
 }
+
+/// `tagar push` deals a file's messages to several concurrent streams: every post is taken
+/// once, an unreadable line is reported by its number and skipped, and the same file pushed
+/// again is all duplicates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_pushed_over_several_streams_is_taken_once() {
+    let tagar = Standalone::start().await;
+    let file = tagar.app.dir().join("replay.jsonl");
+    let generated = Command::new(env!("CARGO_BIN_EXE_tagar"))
+        .args(["gen", "--posts", "230", "--seed", "3", "--out"])
+        .arg(&file)
+        .output()
+        .expect("tagar gen");
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let mut lines: Vec<String> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let distinct = lines
+        .iter()
+        .map(|l| {
+            let post: serde_json::Value = serde_json::from_str(l).unwrap();
+            (post["network"].to_string(), post["native_id"].to_string())
+        })
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    lines.insert(41, "{not a post".into());
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let file = file.to_str().unwrap();
+
+    let push = |args: &[&str]| {
+        let mut all = vec!["push", file, "--batch", "10", "--output", "json"];
+        all.extend_from_slice(args);
+        let out = tagar.tagar(&all);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let first = push(&["--streams", "3"]);
+    assert_eq!(first["sent"], 230, "{first}");
+    assert_eq!(first["unreadable"], 1, "{first}");
+    assert_eq!(first["unreadable_lines"][0]["line"], 42, "{first}");
+    assert_eq!(first["accepted"], distinct as u64, "{first}");
+    assert_eq!(first["duplicates"], 230 - distinct as u64, "{first}");
+
+    let again = push(&["--streams", "5"]);
+    assert_eq!(again["accepted"], 0, "{again}");
+    assert_eq!(again["duplicates"], 230, "{again}");
+}

@@ -29,7 +29,8 @@ macro_rules! contract_suite {
     ($harness:expr) => {
         $crate::contract_suite!(@tests $harness;
             ordering_per_key, at_least_once_across_restart, crash_before_commit_skips_nothing,
-            group_members_split_partitions, dead_letters_poison_and_exhausted_records);
+            group_members_split_partitions, dead_letters_poison_and_exhausted_records,
+            a_batch_refused_at_flush_dead_letters_only_the_record_at_fault);
     };
     (@tests $harness:expr; $($name:ident),*) => {
         $(
@@ -291,6 +292,115 @@ impl RecordHandler for Picky {
     }
 }
 
+/// Writes at flush, like a consumer that batches: the flush refuses the whole batch when it
+/// holds a record it cannot write.
+#[derive(Default)]
+struct Batching {
+    pending: Vec<String>,
+    written: Vec<String>,
+}
+
+#[async_trait]
+impl RecordHandler for Batching {
+    async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
+        match value(record).as_str() {
+            "poison" => Err(HandleError::Poison("cannot decode".into())),
+            v => {
+                self.pending.push(v.to_owned());
+                Ok(())
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), HandleError> {
+        if self.pending.iter().any(|v| v == "unwritable") {
+            return Err(HandleError::Poison("a unique index refused it".into()));
+        }
+        self.written.append(&mut self.pending);
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.pending.clear();
+    }
+}
+
+/// A batch whose flush refuses it for one of its records is handled again one record at a
+/// time: the record at fault is dead-lettered (once, as is the one refused on handling, not
+/// twice), every other record is written once, and the group moves past them all.
+pub async fn a_batch_refused_at_flush_dead_letters_only_the_record_at_fault(h: &dyn Harness) {
+    let mut handler = Batching::default();
+    let values = ["a", "poison", "unwritable", "b", "c"];
+    let (dead, _) = dead_letters_of(h, &values, RunnerConfig::default(), &mut handler, 2).await;
+
+    assert_eq!(handler.written, ["a", "b", "c"]);
+    assert_eq!(
+        dead.iter().map(value).collect::<Vec<_>>(),
+        ["poison", "unwritable"]
+    );
+    assert_eq!(
+        dead[1].headers.get_str(DLQ_REASON),
+        Some("a unique index refused it")
+    );
+}
+
+/// Publishes `values` to a new topic and runs `handler` over them in a new group until
+/// `want` records reached the dead-letter topic and a second passed with no more. Returns
+/// the dead letters and the group, having checked it committed past every record.
+async fn dead_letters_of<H: RecordHandler>(
+    h: &dyn Harness,
+    values: &[&str],
+    config: RunnerConfig,
+    handler: &mut H,
+    want: usize,
+) -> (Vec<Record>, String) {
+    let log = h.log().await;
+    let topic = topic(&*log, 1).await;
+    let records: Vec<_> = values
+        .iter()
+        .map(|v| OutgoingRecord::new("k", (*v).to_owned()))
+        .collect();
+    log.publish(&topic, &records).await.expect("publish");
+
+    let group = tagar_testkit::unique("g");
+    let consumer = log.subscribe(&group, &[&topic]).await.expect("subscribe");
+    let runner = ConsumerRunner::new(Arc::clone(&log), &group, consumer, config);
+    let cancel = CancellationToken::new();
+    let stop = cancel.clone();
+    let dlq = dead_letter_topic(&topic);
+    let watcher_log = Arc::clone(&log);
+    let watcher = tokio::spawn(async move {
+        let mut dead = watcher_log
+            .subscribe(&tagar_testkit::unique("dlq-reader"), &[&dlq])
+            .await
+            .expect("dlq");
+        let mut got = drain(&mut *dead, want).await;
+        // Whatever else might arrive (nothing should) comes within a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        got.extend(
+            dead.poll(10, Duration::from_millis(200))
+                .await
+                .expect("poll"),
+        );
+        stop.cancel();
+        dead.close().await.expect("close");
+        got
+    });
+    runner.run(handler, cancel).await.expect("runner");
+    let dead = watcher.await.expect("watcher");
+
+    // The group committed past every record, dead or handled.
+    let mut again = h
+        .log()
+        .await
+        .subscribe(&group, &[&topic])
+        .await
+        .expect("subscribe again");
+    expect_quiet(&mut *again).await;
+    again.close().await.expect("close");
+    (dead, group)
+}
+
 /// Records each stall and recovery, as readiness would.
 #[derive(Default)]
 struct Watch(std::sync::Mutex<Vec<String>>);
@@ -310,46 +420,18 @@ impl crate::ConsumerWatch for Watch {
 /// the database is down is retried until it is handled, never dead-lettered, and the watch
 /// hears the consumer stall and move again. The group moves past all of them.
 pub async fn dead_letters_poison_and_exhausted_records(h: &dyn Harness) {
-    let log = h.log().await;
-    let topic = topic(&*log, 1).await;
-    let values = ["ok-1", "poison", "ok-2", "flaky", "panics", "ok-3"];
-    let records: Vec<_> = values
-        .iter()
-        .map(|v| OutgoingRecord::new("k", *v))
-        .collect();
-    log.publish(&topic, &records).await.expect("publish");
-
-    let group = tagar_testkit::unique("g");
-    let consumer = log.subscribe(&group, &[&topic]).await.expect("subscribe");
     let watch = Arc::new(Watch::default());
     let config = RunnerConfig {
         retry_backoff: Duration::from_millis(10),
         watch: Some(Arc::clone(&watch) as Arc<dyn crate::ConsumerWatch>),
         ..RunnerConfig::default()
     };
-    let runner = ConsumerRunner::new(Arc::clone(&log), &group, consumer, config);
-    let cancel = CancellationToken::new();
     let mut handler = Picky {
         handled: Vec::new(),
         flaky_failures: 0,
     };
-    let stop = cancel.clone();
-    let dlq = dead_letter_topic(&topic);
-    let watcher_log = Arc::clone(&log);
-    let watcher = tokio::spawn(async move {
-        let mut dead = watcher_log
-            .subscribe(&tagar_testkit::unique("dlq-reader"), &[&dlq])
-            .await
-            .expect("dlq");
-        let got = drain(&mut *dead, 2).await;
-        // Whatever else might arrive (nothing should) comes within a second.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        stop.cancel();
-        dead.close().await.expect("close");
-        got
-    });
-    runner.run(&mut handler, cancel).await.expect("runner");
-    let dead = watcher.await.expect("watcher");
+    let values = ["ok-1", "poison", "ok-2", "flaky", "panics", "ok-3"];
+    let (dead, group) = dead_letters_of(h, &values, config, &mut handler, 2).await;
 
     assert_eq!(handler.handled, ["ok-1", "ok-2", "flaky", "ok-3"]);
     assert_eq!(
@@ -367,14 +449,4 @@ pub async fn dead_letters_poison_and_exhausted_records(h: &dyn Harness) {
         *watch.0.lock().unwrap(),
         ["stalled: database unavailable", "moving"]
     );
-
-    // The group committed past every record, dead or handled.
-    let mut again = h
-        .log()
-        .await
-        .subscribe(&group, &[&topic])
-        .await
-        .expect("subscribe again");
-    expect_quiet(&mut *again).await;
-    again.close().await.expect("close");
 }

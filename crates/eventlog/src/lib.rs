@@ -24,7 +24,7 @@ pub use dead_letter::{
     DLQ_GROUP, DLQ_REASON, DLQ_SOURCE_OFFSET, DLQ_SOURCE_PARTITION, DLQ_SOURCE_TOPIC, dead_letter,
     dead_letter_topic,
 };
-pub use log::{Consumer, EventLog, LogError, TopicSpec};
+pub use log::{Acked, Consumer, EventLog, LogError, TopicSpec};
 pub use partition::partition_for_key;
 pub use record::{Headers, OutgoingRecord, Position, Record, furthest};
 pub use runner::{

@@ -1,5 +1,8 @@
 //! The two narrow interfaces every service is written against.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -56,6 +59,37 @@ impl TopicSpec {
     }
 }
 
+/// The acknowledgement of a batch handed to the log by [`EventLog::enqueue`]: resolves once
+/// every record of it is durably written, or with the first failure.
+#[must_use = "the batch is not known to be written until its acknowledgement resolves"]
+pub struct Acked(Pin<Box<dyn Future<Output = Result<(), LogError>> + Send>>);
+
+impl Acked {
+    /// An acknowledgement that resolves once `wait` does.
+    pub fn new(wait: impl Future<Output = Result<(), LogError>> + Send + 'static) -> Self {
+        Self(Box::pin(wait))
+    }
+
+    /// An acknowledgement that has already come.
+    pub fn written() -> Self {
+        Self::new(std::future::ready(Ok(())))
+    }
+}
+
+impl Future for Acked {
+    type Output = Result<(), LogError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl std::fmt::Debug for Acked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Acked")
+    }
+}
+
 /// An append-only, partitioned log of keyed records.
 #[async_trait]
 pub trait EventLog: Send + Sync + 'static {
@@ -66,6 +100,16 @@ pub trait EventLog: Send + Sync + 'static {
     /// acknowledged. On error some records may have been written: the caller retries the whole
     /// batch, and consumers drop what they have seen (at-least-once, never lost).
     async fn publish(&self, topic: &str, records: &[OutgoingRecord]) -> Result<(), LogError>;
+
+    /// Hands a batch of records for `topic` to the log, behind every batch handed to it
+    /// before, and returns its acknowledgement to wait for: a caller keeps several batches in
+    /// flight and their records stay in order within each partition. Until it resolves `Ok`,
+    /// treat the batch as [`publish`](Self::publish) would a failed one. A log that writes
+    /// synchronously (the default) writes here and returns an acknowledgement already come.
+    async fn enqueue(&self, topic: &str, records: &[OutgoingRecord]) -> Result<Acked, LogError> {
+        self.publish(topic, records).await?;
+        Ok(Acked::written())
+    }
 
     /// Joins consumer group `group` on `topics`. Members of one group split the partitions;
     /// a new group starts from the beginning of each partition.

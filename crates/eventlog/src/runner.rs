@@ -9,6 +9,11 @@
 //!   fault, so it is never dead-lettered. The handler retries with backoff for as long as it
 //!   takes, nothing is committed meanwhile, and the [`ConsumerWatch`] (readiness) says the
 //!   consumer is stalled, and why, until it moves again.
+//!
+//! A handler that writes a whole batch at [`RecordHandler::flush`] may find a bad record only
+//! then: its flush refuses the batch ([`HandleError::Poison`]), and the batch is handled again
+//! one record at a time, each flushed alone, so the record at fault is the one dead-lettered
+//! and the others are written.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -45,7 +50,10 @@ pub trait RecordHandler: Send {
     async fn handle(&mut self, record: &Record) -> Result<(), HandleError>;
 
     /// Makes everything handled since the last flush durable. The batch's positions are
-    /// committed only after this returns `Ok`.
+    /// committed only after this returns `Ok`. [`HandleError::Poison`] refuses the batch for
+    /// a record in it: the handler is [reset](Self::reset) and the batch handled again one
+    /// record at a time, each flushed alone, and the record whose flush is refused then is
+    /// dead-lettered.
     async fn flush(&mut self) -> Result<(), HandleError> {
         Ok(())
     }
@@ -188,14 +196,25 @@ impl ConsumerRunner {
             if records.is_empty() {
                 continue;
             }
-            for record in &records {
-                if !self.handle_one(handler, record, cancel).await? {
+            let mut dead = Vec::new();
+            for (i, record) in records.iter().enumerate() {
+                match self.handle_one(handler, record, cancel).await? {
+                    Handled::Yes => {}
+                    Handled::DeadLettered => dead.push(i),
                     // Cancelled while retrying: nothing after the last commit is lost.
-                    return Ok(());
+                    Handled::Cancelled => return Ok(()),
                 }
             }
-            if !self.flush(handler, cancel).await? {
-                return Ok(());
+            match self.flush(handler, cancel).await? {
+                Flushed::Yes => {}
+                Flushed::Cancelled => return Ok(()),
+                Flushed::Refused(reason) => {
+                    tracing::warn!(group = %self.group, %reason, records = records.len(), "a record of the batch was refused at flush; handling them one at a time");
+                    handler.reset();
+                    if !self.one_by_one(handler, &records, &dead, cancel).await? {
+                        return Ok(());
+                    }
+                }
             }
             self.consumer
                 .commit(&furthest(records.iter().map(Record::next_position)))
@@ -203,15 +222,45 @@ impl ConsumerRunner {
         }
     }
 
+    /// Handles and flushes `records` one at a time, but those already dead-lettered
+    /// (`dead`, by index); a record whose flush is refused is dead-lettered. `false` when
+    /// cancelled.
+    async fn one_by_one<H: RecordHandler>(
+        &mut self,
+        handler: &mut H,
+        records: &[Record],
+        dead: &[usize],
+        cancel: &CancellationToken,
+    ) -> Result<bool, LogError> {
+        for (i, record) in records.iter().enumerate() {
+            if dead.contains(&i) {
+                continue;
+            }
+            match self.handle_one(handler, record, cancel).await? {
+                Handled::Yes => {}
+                Handled::DeadLettered => continue,
+                Handled::Cancelled => return Ok(false),
+            }
+            match self.flush(handler, cancel).await? {
+                Flushed::Yes => {}
+                Flushed::Cancelled => return Ok(false),
+                Flushed::Refused(reason) => {
+                    handler.reset();
+                    dead_letter(&*self.log, &self.group, record, &reason).await?;
+                }
+            }
+        }
+        Ok(true)
+    }
+
     /// Handles one record: dead-letters it if it is bad (or the handler panics on it), and
-    /// retries for as long as it takes when something it depends on is down. `false` when
-    /// cancelled before it was handled.
+    /// retries for as long as it takes when something it depends on is down.
     async fn handle_one<H: RecordHandler>(
         &mut self,
         handler: &mut H,
         record: &Record,
         cancel: &CancellationToken,
-    ) -> Result<bool, LogError> {
+    ) -> Result<Handled, LogError> {
         let mut backoff = Backoff::new(&self.config);
         let mut stalled = false;
         // The record's span continues the trace its headers carry: what the handler writes
@@ -238,31 +287,31 @@ impl ConsumerRunner {
             match outcome {
                 Ok(()) => {
                     moving(&self.config, &self.group, stalled).await;
-                    return Ok(true);
+                    return Ok(Handled::Yes);
                 }
                 Err(HandleError::Poison(reason)) => {
                     moving(&self.config, &self.group, stalled).await;
                     dead_letter(&*self.log, &self.group, record, &reason).await?;
-                    return Ok(true);
+                    return Ok(Handled::DeadLettered);
                 }
                 Err(HandleError::Retry(reason)) => {
                     tracing::warn!(group = %self.group, topic = %record.topic, offset = record.offset, %reason, "record failed for a reason that will pass; retrying");
                     stall(&self.config, &self.group, &mut stalled, &reason).await;
                     if !backoff.wait(cancel).await {
-                        return Ok(false);
+                        return Ok(Handled::Cancelled);
                     }
                 }
             }
         }
     }
 
-    /// Makes the batch durable, retrying for as long as it takes. `false` when cancelled
-    /// before it was.
+    /// Makes the batch durable, retrying for as long as it takes, unless a record of it is
+    /// refused.
     async fn flush<H: RecordHandler>(
         &mut self,
         handler: &mut H,
         cancel: &CancellationToken,
-    ) -> Result<bool, LogError> {
+    ) -> Result<Flushed, LogError> {
         let mut backoff = Backoff::new(&self.config);
         let mut stalled = false;
         loop {
@@ -278,18 +327,37 @@ impl ConsumerRunner {
             match outcome {
                 Ok(()) => {
                     moving(&self.config, &self.group, stalled).await;
-                    return Ok(true);
+                    return Ok(Flushed::Yes);
+                }
+                Err(HandleError::Poison(reason)) => {
+                    moving(&self.config, &self.group, stalled).await;
+                    return Ok(Flushed::Refused(reason));
                 }
                 Err(e) => {
                     tracing::warn!(group = %self.group, error = %e, "flush failed; retrying");
                     stall(&self.config, &self.group, &mut stalled, &e.to_string()).await;
                     if !backoff.wait(cancel).await {
-                        return Ok(false);
+                        return Ok(Flushed::Cancelled);
                     }
                 }
             }
         }
     }
+}
+
+/// What became of one record given to the handler.
+enum Handled {
+    Yes,
+    DeadLettered,
+    Cancelled,
+}
+
+/// What became of a flush.
+enum Flushed {
+    Yes,
+    /// A record of the batch is at fault, for this reason.
+    Refused(String),
+    Cancelled,
 }
 
 /// Tells the watch `group` stalled, once per stall.

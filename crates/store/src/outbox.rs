@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::db::{Dialect, Store};
 use crate::error::StoreError;
 use crate::headers_codec;
-use crate::params::Placeholders;
+use crate::params::{BulkInsert, Placeholders};
 use crate::tx::StoreTx;
 
 /// A record to publish once the transaction that wrote it commits.
@@ -39,24 +39,39 @@ impl StoreTx {
         self.lock_appends().await?;
         let now = crate::now_us();
         let trace = tagar_eventlog::trace::current_context_headers();
-        for m in messages {
-            let headers = if trace.is_empty() || m.headers.get("traceparent").is_some() {
-                headers_codec::encode(&m.headers)
-            } else {
-                let mut headers = m.headers.clone();
-                for (name, value) in &trace {
-                    headers.insert(name.clone(), value.clone());
+        let headers: Vec<Vec<u8>> = messages
+            .iter()
+            .map(|m| {
+                if trace.is_empty() || m.headers.get("traceparent").is_some() {
+                    headers_codec::encode(&m.headers)
+                } else {
+                    let mut headers = m.headers.clone();
+                    for (name, value) in &trace {
+                        headers.insert(name.clone(), value.clone());
+                    }
+                    headers_codec::encode(&headers)
                 }
-                headers_codec::encode(&headers)
-            };
-            sqlx::query("INSERT INTO outbox (topic, record_key, payload, headers, created_at_us) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&m.topic)
-                .bind(&m.key[..])
-                .bind(&m.payload[..])
-                .bind(headers)
-                .bind(now)
-                .execute(&mut *self.tx)
-                .await?;
+            })
+            .collect();
+        // Multi-row inserts, in order: ids are handed out in the order of `messages`.
+        let insert = BulkInsert::new(
+            self.dialect(),
+            "INSERT INTO outbox (topic, record_key, payload, headers, created_at_us)",
+            5,
+        );
+        let rows = insert.rows_per_statement();
+        for (chunk, headers) in messages.chunks(rows).zip(headers.chunks(rows)) {
+            let sql = insert.sql(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for (m, h) in chunk.iter().zip(headers) {
+                query = query
+                    .bind(&m.topic)
+                    .bind(&m.key[..])
+                    .bind(&m.payload[..])
+                    .bind(&h[..])
+                    .bind(now);
+            }
+            query.execute(&mut *self.tx).await?;
         }
         self.wrote_outbox = true;
         Ok(())

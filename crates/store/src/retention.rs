@@ -26,10 +26,6 @@ pub struct RetentionConfig {
     /// The standalone log's records, in hours, for topics provisioned without a retention of
     /// their own (`TAGAR__RETENTION__LOG_HOURS`).
     pub log_hours: f64,
-    /// Which posts ingest remembers as seen, in hours: a post pushed again after this is
-    /// taken in again, with the same event id, which consumers drop while they remember it
-    /// (`TAGAR__RETENTION__SEEN_POSTS_HOURS`).
-    pub seen_posts_hours: f64,
 }
 
 impl Default for RetentionConfig {
@@ -39,7 +35,6 @@ impl Default for RetentionConfig {
             processed_events_hours: 192.0,
             outbox_hours: 24.0,
             log_hours: 168.0,
-            seen_posts_hours: 168.0,
         }
     }
 }
@@ -56,11 +51,6 @@ impl RetentionConfig {
     /// How often the prune runs.
     pub fn interval(&self) -> Duration {
         Duration::from_secs(self.interval_seconds.max(1))
-    }
-
-    /// How long ingest remembers a seen post.
-    pub fn seen_posts(&self) -> Duration {
-        hours(self.seen_posts_hours)
     }
 }
 

@@ -1,11 +1,14 @@
 //! A transaction over the store: events, outbox and processed-event marks commit together
 //! with whatever read-model rows the caller writes through [`StoreTx::conn`].
 
-use sqlx::{Any, AnyConnection, Transaction};
+use std::collections::HashSet;
+
+use sqlx::{Any, AnyConnection, Row as _, Transaction};
 use uuid::Uuid;
 
 use crate::db::{Dialect, Store};
 use crate::error::StoreError;
+use crate::params::BulkInsert;
 
 /// An open transaction. Dropping it without [`StoreTx::commit`] rolls it back.
 pub struct StoreTx {
@@ -52,6 +55,43 @@ impl StoreTx {
         .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Records that `consumer` processed each of `event_ids`, with multi-row `INSERT … ON
+    /// CONFLICT DO NOTHING RETURNING event_id`: returns those it had not processed before,
+    /// whose read-model changes the caller makes (a copy within `event_ids` counts once).
+    pub async fn mark_all_processed(
+        &mut self,
+        consumer: &str,
+        event_ids: &[Uuid],
+    ) -> Result<HashSet<Uuid>, StoreError> {
+        let mut ids = event_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let now = crate::now_us();
+        let mut fresh = HashSet::with_capacity(ids.len());
+        let mark = BulkInsert::new(
+            self.dialect(),
+            "INSERT INTO processed_events (consumer, event_id, processed_at_us)",
+            3,
+        )
+        .tail(&[" ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"]);
+        for chunk in ids.chunks(mark.rows_per_statement()) {
+            let sql = mark.sql(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(consumer).bind(id.to_string()).bind(now);
+            }
+            for row in query.fetch_all(&mut *self.tx).await? {
+                let id: String = row.try_get(0)?;
+                let id = Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt {
+                    field: "processed_events.event_id",
+                    reason: e.to_string(),
+                })?;
+                fresh.insert(id);
+            }
+        }
+        Ok(fresh)
     }
 
     /// Takes the store-wide append lock for the rest of the transaction, so global positions

@@ -1,6 +1,7 @@
 //! The `IngestService` gRPC handlers: authenticate, check role and brand, call the domain,
 //! map errors once.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,13 +14,16 @@ use tagar_store::Store;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::commands::Commands;
-use crate::ingestor::{Ingestor, Source};
+use crate::ingestor::{InFlight, IngestError, Ingestor, Source};
 use crate::metrics::Stage;
 use crate::rule_cache::RuleCache;
 use crate::{store, wire};
 
 /// The most posts matched and published in one batch; a larger request is split.
 pub const MAX_BATCH: usize = 5_000;
+/// The most batches of one stream handed to the log and not yet acknowledged: while the
+/// broker acknowledges them, the stream's next messages are read, checked and matched.
+pub const IN_FLIGHT: usize = 4;
 /// The most request messages coalesced into one batch when they arrive together.
 const MESSAGES_PER_BATCH: usize = 64;
 /// The most per-post errors a response lists.
@@ -63,42 +67,75 @@ impl IngestGrpc {
     }
 }
 
+/// A push stream as it goes: the posts waiting for a batch, the batches handed to the log
+/// and not yet acknowledged (oldest first), and the counts so far.
+#[derive(Default)]
+struct Push {
+    batch: Batch,
+    in_flight: VecDeque<InFlight>,
+    out: v1::PushPostsResponse,
+}
+
 impl IngestGrpc {
+    /// Takes the batch's posts in: matched and encoded here, then handed to the log behind
+    /// the stream's earlier batches; the oldest are waited for when [`IN_FLIGHT`] are out.
     async fn flush(
         &self,
         (tenant, scope): (TenantId, &BrandScope),
-        batch: &mut Batch,
-        out: &mut v1::PushPostsResponse,
+        push: &mut Push,
     ) -> ApiResult<()> {
-        if batch.posts.is_empty() {
+        if push.batch.posts.is_empty() {
             return Ok(());
         }
         self.ingestor
-            .timed(Stage::Decode, std::mem::take(&mut batch.decoding));
-        let posts = std::mem::take(&mut batch.posts);
-        let outcome = self
+            .timed(Stage::Decode, std::mem::take(&mut push.batch.decoding));
+        let posts = std::mem::take(&mut push.batch.posts);
+        let prepared = self
             .ingestor
-            .ingest(tenant, scope, posts, Source::Push)
+            .prepare(tenant, scope, posts, Source::Push)
             .await
-            .map_err(|e| {
-                tracing::error!(%tenant, error = %e, "a pushed batch could not be ingested");
-                ApiError::Unavailable(format!(
-                    "posts could not be published ({e}); retry the stream: posts already taken count as duplicates"
-                ))
-            })?;
-        out.accepted += outcome.accepted;
-        out.duplicates += outcome.duplicates;
-        if outcome.pending > 0 {
-            // Not a duplicate (it may never be published) and not taken: say so, so the
-            // caller sends it again; what was taken counts as duplicates then.
-            return Err(ApiError::Unavailable(format!(
-                "{} posts are being taken in by another replica right now; retry the stream: \
-                 posts already taken count as duplicates",
-                outcome.pending
-            )));
+            .map_err(|e| unpublished(tenant, &e))?;
+        while push.in_flight.len() >= IN_FLIGHT {
+            self.settle_oldest(tenant, push).await?;
+        }
+        let in_flight = self
+            .ingestor
+            .enqueue(prepared)
+            .await
+            .map_err(|e| unpublished(tenant, &e))?;
+        push.in_flight.push_back(in_flight);
+        Ok(())
+    }
+
+    /// Waits for every batch still in flight.
+    async fn drain(&self, tenant: TenantId, push: &mut Push) -> ApiResult<()> {
+        while !push.in_flight.is_empty() {
+            self.settle_oldest(tenant, push).await?;
         }
         Ok(())
     }
+
+    async fn settle_oldest(&self, tenant: TenantId, push: &mut Push) -> ApiResult<()> {
+        let Some(oldest) = push.in_flight.pop_front() else {
+            return Ok(());
+        };
+        let outcome = self
+            .ingestor
+            .settle(oldest)
+            .await
+            .map_err(|e| unpublished(tenant, &e))?;
+        push.out.accepted += outcome.accepted;
+        push.out.duplicates += outcome.duplicates;
+        Ok(())
+    }
+}
+
+/// A batch the log did not take: the stream ends, to be sent again.
+fn unpublished(tenant: TenantId, e: &IngestError) -> ApiError {
+    tracing::error!(%tenant, error = %e, "a pushed batch could not be ingested");
+    ApiError::Unavailable(format!(
+        "posts could not be published ({e}); retry the stream: the posts already taken are dropped as copies"
+    ))
 }
 
 /// Why the stream stopped on a message that could not be read: one too large to decode, or
@@ -136,8 +173,8 @@ impl IngestGrpc {
         let caller = Caller::of(&request, PUSHERS)?;
         let tenant = caller.tenant();
         let mut stream = request.into_inner().ready_chunks(MESSAGES_PER_BATCH);
-        let mut out = v1::PushPostsResponse::default();
-        let mut batch = Batch::default();
+        let mut push = Push::default();
+        let scope = (tenant, caller.brands());
         let mut index: u64 = 0;
         while let Some(messages) = stream.next().await {
             for message in messages {
@@ -145,21 +182,21 @@ impl IngestGrpc {
                     Ok(message) => message,
                     Err(status) => {
                         // Take what came before it, then say where the stream stopped.
-                        self.flush((tenant, caller.brands()), &mut batch, &mut out)
-                            .await?;
-                        return Err(unreadable(&status, index, &out));
+                        self.flush(scope, &mut push).await?;
+                        self.drain(tenant, &mut push).await?;
+                        return Err(unreadable(&status, index, &push.out));
                     }
                 };
                 for wire_post in message.posts {
                     let started = Instant::now();
                     let converted = Post::try_from(wire_post);
-                    batch.decoding += started.elapsed();
+                    push.batch.decoding += started.elapsed();
                     match converted {
-                        Ok(post) => batch.posts.push(post),
+                        Ok(post) => push.batch.posts.push(post),
                         Err(e) => {
-                            out.rejected += 1;
-                            if out.errors.len() < MAX_ERRORS {
-                                out.errors.push(v1::PostError {
+                            push.out.rejected += 1;
+                            if push.out.errors.len() < MAX_ERRORS {
+                                push.out.errors.push(v1::PostError {
                                     index,
                                     field: e.field,
                                     reason: e.reason,
@@ -168,17 +205,17 @@ impl IngestGrpc {
                         }
                     }
                     index += 1;
-                    if batch.posts.len() >= MAX_BATCH {
-                        self.flush((tenant, caller.brands()), &mut batch, &mut out)
-                            .await?;
+                    if push.batch.posts.len() >= MAX_BATCH {
+                        self.flush(scope, &mut push).await?;
                     }
                 }
             }
-            self.flush((tenant, caller.brands()), &mut batch, &mut out)
-                .await?;
+            self.flush(scope, &mut push).await?;
         }
-        self.ingestor.count(Source::Push, "rejected", out.rejected);
-        Ok(out)
+        self.drain(tenant, &mut push).await?;
+        self.ingestor
+            .count(Source::Push, "rejected", push.out.rejected);
+        Ok(push.out)
     }
 
     async fn add_rule(

@@ -1,39 +1,42 @@
 //! The path every post takes, pushed or delivered by a network: drop duplicates, match the
 //! tenant's rules, publish `PostIngested` to `tagar.posts.ingested.v1`, one batch at a time.
 //!
-//! Ordering of the duplicate drop and the publish (at-least-once, never lost):
-//! 1. **claim** the batch's posts in `ingest_seen` with one multi-row
-//!    `INSERT … ON CONFLICT … RETURNING` (only new posts come back, plus claims left
-//!    unpublished for longer than [`CLAIM_LEASE`], which a crash mid-publish leaves behind);
-//! 2. **publish** the claimed posts in one call, keyed by conversation;
-//! 3. **mark** them published. If the publish fails, the claims are released and the caller
-//!    gets an error, so a retry ingests them; nothing is recorded as seen that was not
-//!    published. A crash between 1 and 3 leaves stale claims that the next delivery takes
-//!    over after the lease: the post is then published again, with the **same event id**
-//!    (derived from tenant, network and native id), so consumers that record processed
-//!    event ids drop the second copy.
+//! No store round trip stands on it. A post's event id is derived from (tenant, network,
+//! native id), so every copy of a post is the same event:
+//! 1. **drop** the copies within the batch, and those this replica published lately
+//!    ([`SeenPosts`], in memory);
+//! 2. **match** and **encode** the rest on the blocking pool;
+//! 3. **publish** them in one call, keyed by conversation, and wait for every
+//!    acknowledgement (`acks=all`): only then is the batch accepted;
+//! 4. **remember** them as published.
+//!
+//! [`Ingestor::ingest`] does it all; a push stream calls the halves, [`Ingestor::prepare`]
+//! (1–2), [`Ingestor::enqueue`] and [`Ingestor::settle`] (3–4), to keep several batches in
+//! flight, in order.
+//!
+//! A copy this replica does not remember (another replica took it, the replica restarted,
+//! or forgot it) is published again, and every consumer drops it by its event id, recorded
+//! in the same transaction as what it changed: nothing accepted is lost, nothing is counted
+//! twice downstream. A failed publish remembers nothing, so the retry publishes.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use tagar_eventlog::{EventLog, LogError, OutgoingRecord};
+use tagar_eventlog::{Acked, EventLog, LogError, OutgoingRecord};
 use tagar_model::{Post, TenantId};
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
 use tagar_runtime::auth::BrandScope;
-use tagar_store::{Store, StoreError};
+use tagar_store::StoreError;
 use uuid::Uuid;
 
 use crate::domain::{Matcher, Scratch};
 use crate::metrics::{IngestMetrics, Stage};
 use crate::rule_cache::RuleCache;
-use crate::store::{self, SeenKey};
-
-/// How long a claim may stay unpublished before another delivery may take it over.
-pub const CLAIM_LEASE: Duration = Duration::from_secs(30);
+use crate::seen::SeenPosts;
 
 /// How a post reached Tagar, as written in `PostIngested.source`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,14 +62,31 @@ impl Source {
 pub struct BatchOutcome {
     /// Posts published.
     pub accepted: u64,
-    /// Posts seen before (in an earlier batch or earlier in this one).
+    /// Posts this replica published lately, or copies earlier in the same batch.
     pub duplicates: u64,
-    /// Posts another delivery (another replica) has claimed and not published yet: neither
-    /// taken nor duplicates. The caller must send them again.
-    pub pending: u64,
 }
 
-/// A batch could not be ingested; none of its new posts was recorded as seen.
+/// A batch whose duplicates are dropped and whose records are built: [`Ingestor::enqueue`]
+/// hands it to the log.
+#[derive(Debug)]
+pub struct Prepared {
+    records: Vec<OutgoingRecord>,
+    ids: Vec<Uuid>,
+    outcome: BatchOutcome,
+    source: Source,
+}
+
+/// A batch handed to the log, waiting for its acknowledgement: [`Ingestor::settle`].
+#[derive(Debug)]
+pub struct InFlight {
+    acked: Acked,
+    ids: Vec<Uuid>,
+    outcome: BatchOutcome,
+    source: Source,
+    started: Instant,
+}
+
+/// A batch could not be ingested; none of its new posts is remembered as published.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The store failed.
@@ -82,23 +102,23 @@ pub enum IngestError {
 
 /// Ingests batches of valid posts for any tenant.
 pub struct Ingestor {
-    store: Store,
+    seen: SeenPosts,
     log: Arc<dyn EventLog>,
     rules: Arc<RuleCache>,
     metrics: IngestMetrics,
 }
 
 impl Ingestor {
-    /// An ingestor publishing to `log`, deduplicating in `store`, counting and timing in
-    /// `metrics`.
+    /// An ingestor publishing to `log`, remembering `seen_capacity` published posts,
+    /// counting and timing in `metrics`.
     pub fn new(
-        store: Store,
         log: Arc<dyn EventLog>,
         rules: Arc<RuleCache>,
+        seen_capacity: usize,
         metrics: IngestMetrics,
     ) -> Self {
         Self {
-            store,
+            seen: SeenPosts::new(seen_capacity),
             log,
             rules,
             metrics,
@@ -125,84 +145,93 @@ impl Ingestor {
         posts: Vec<Post>,
         source: Source,
     ) -> Result<BatchOutcome, IngestError> {
-        let total = posts.len() as u64;
-        let mut keys: Vec<SeenKey> = Vec::with_capacity(posts.len());
-        let mut in_batch: HashSet<SeenKey> = HashSet::with_capacity(posts.len());
-        let mut fresh: Vec<Post> = Vec::with_capacity(posts.len());
-        for post in posts {
-            let key = (post.network.as_str(), post.native_id.as_str().to_owned());
-            if in_batch.insert(key.clone()) {
-                keys.push(key);
-                fresh.push(post);
-            }
-        }
-        let now = tagar_store::now_us();
-        let stale = now - CLAIM_LEASE.as_micros() as i64;
-        let started = Instant::now();
-        let claims = store::claim_seen(&self.store, tenant, &keys, now, stale).await?;
-        self.timed(Stage::Dedup, started.elapsed());
-        let claimed = claims.claimed;
-        fresh.retain(|p| claimed.contains(&(p.network.as_str(), p.native_id.as_str().to_owned())));
-        let pending = claims.pending.len() as u64;
-        let outcome = BatchOutcome {
-            accepted: fresh.len() as u64,
-            duplicates: total - fresh.len() as u64 - pending,
-            pending,
-        };
-        if fresh.is_empty() {
-            self.record(source, outcome);
-            return Ok(outcome);
-        }
-        let claimed: Vec<SeenKey> = keys.into_iter().filter(|k| claimed.contains(k)).collect();
-        let matcher = match self.rules.matcher(tenant).await {
-            Ok(m) => m,
-            Err(e) => {
-                self.release(tenant, &claimed, now).await;
-                return Err(e.into());
-            }
-        };
-        // Matching and encoding are CPU work: keep them off the async workers.
-        let records = tokio::task::spawn_blocking({
-            let scope = scope.clone();
-            move || records(&matcher, tenant, &scope, &fresh, source)
-        })
-        .await
-        .map_err(|e| IngestError::Task(e.to_string()));
-        let published = match records {
-            Ok((records, timing)) => {
-                self.timed(Stage::Match, timing.matching);
-                self.timed(Stage::Encode, timing.encoding);
-                let started = Instant::now();
-                let published = self
-                    .log
-                    .publish(topics::POSTS_INGESTED, &records)
-                    .await
-                    .map_err(IngestError::from);
-                self.timed(Stage::Publish, started.elapsed());
-                published
-            }
-            Err(e) => Err(e),
-        };
-        if let Err(e) = published {
-            self.release(tenant, &claimed, now).await;
-            return Err(e);
-        }
-        let started = Instant::now();
-        let marked = store::mark_published(&self.store, tenant, &claimed, now).await;
-        self.timed(Stage::Mark, started.elapsed());
-        if let Err(e) = marked {
-            // Published but not marked: the claims stay until the lease ends, then a
-            // redelivery republishes with the same event ids, which consumers drop.
-            tracing::warn!(%tenant, error = %e, "could not mark published posts as seen");
-        }
-        self.record(source, outcome);
-        Ok(outcome)
+        let prepared = self.prepare(tenant, scope, posts, source).await?;
+        let in_flight = self.enqueue(prepared).await?;
+        self.settle(in_flight).await
     }
 
-    async fn release(&self, tenant: TenantId, claimed: &[SeenKey], claimed_at_us: i64) {
-        if let Err(e) = store::release(&self.store, tenant, claimed, claimed_at_us).await {
-            tracing::warn!(%tenant, error = %e, "could not release claims; they expire after the lease");
+    /// The first half of [`ingest`](Self::ingest): drops the duplicates of `posts` and
+    /// matches and encodes the rest, on the blocking pool.
+    pub async fn prepare(
+        &self,
+        tenant: TenantId,
+        scope: &BrandScope,
+        posts: Vec<Post>,
+        source: Source,
+    ) -> Result<Prepared, IngestError> {
+        let total = posts.len() as u64;
+        let started = Instant::now();
+        let ids = event_ids(tenant, &posts);
+        let published = self.seen.published(&ids);
+        let mut in_batch: HashSet<Uuid> = HashSet::with_capacity(posts.len());
+        let (mut fresh, mut fresh_ids) = (Vec::with_capacity(posts.len()), Vec::new());
+        for ((post, id), before) in posts.into_iter().zip(ids).zip(published) {
+            if !before && in_batch.insert(id) {
+                fresh.push(post);
+                fresh_ids.push(id);
+            }
         }
+        self.timed(Stage::Dedup, started.elapsed());
+        let outcome = BatchOutcome {
+            accepted: fresh.len() as u64,
+            duplicates: total - fresh.len() as u64,
+        };
+        if fresh.is_empty() {
+            return Ok(Prepared {
+                records: Vec::new(),
+                ids: Vec::new(),
+                outcome,
+                source,
+            });
+        }
+        let matcher = self.rules.matcher(tenant).await?;
+        // Matching and encoding are CPU work: keep them off the async workers.
+        let (records, timing, ids) = tokio::task::spawn_blocking({
+            let scope = scope.clone();
+            move || {
+                let (built, timing) = records(&matcher, tenant, &scope, &fresh, &fresh_ids, source);
+                (built, timing, fresh_ids)
+            }
+        })
+        .await
+        .map_err(|e| IngestError::Task(e.to_string()))?;
+        self.timed(Stage::Match, timing.matching);
+        self.timed(Stage::Encode, timing.encoding);
+        Ok(Prepared {
+            records,
+            ids,
+            outcome,
+            source,
+        })
+    }
+
+    /// Hands a prepared batch to the log, behind the batches enqueued before it, so a
+    /// caller can keep several in flight and a conversation's posts stay in order.
+    pub async fn enqueue(&self, prepared: Prepared) -> Result<InFlight, IngestError> {
+        let started = Instant::now();
+        let acked = self
+            .log
+            .enqueue(topics::POSTS_INGESTED, &prepared.records)
+            .await?;
+        Ok(InFlight {
+            acked,
+            ids: prepared.ids,
+            outcome: prepared.outcome,
+            source: prepared.source,
+            started,
+        })
+    }
+
+    /// Waits until every post of the batch is acknowledged, then remembers them as
+    /// published and counts them. On an error nothing is remembered: a retry publishes.
+    pub async fn settle(&self, in_flight: InFlight) -> Result<BatchOutcome, IngestError> {
+        in_flight.acked.await?;
+        self.timed(Stage::Publish, in_flight.started.elapsed());
+        let started = Instant::now();
+        self.seen.remember(&in_flight.ids);
+        self.timed(Stage::Mark, started.elapsed());
+        self.record(in_flight.source, in_flight.outcome);
+        Ok(in_flight.outcome)
     }
 
     fn record(&self, source: Source, outcome: BatchOutcome) {
@@ -220,19 +249,22 @@ pub struct Timing {
     pub encoding: Duration,
 }
 
-/// The `PostIngested` records of `posts`, keyed by conversation, and the time spent.
+/// The `PostIngested` records of `posts` (whose event ids are `ids`), keyed by conversation,
+/// and the time spent.
 pub fn records(
     matcher: &Matcher,
     tenant: TenantId,
     scope: &BrandScope,
     posts: &[Post],
+    ids: &[Uuid],
     source: Source,
 ) -> (Vec<OutgoingRecord>, Timing) {
     let mut scratch = Scratch::default();
     let mut timing = Timing::default();
     let records = posts
         .iter()
-        .map(|post| {
+        .zip(ids)
+        .map(|(post, id)| {
             let started = Instant::now();
             let found = matcher.match_post(post, &mut scratch);
             let matched = Instant::now();
@@ -259,7 +291,7 @@ pub fn records(
                 source: source.as_str().to_owned(),
             });
             let mut envelope = EnvelopeBuilder::new(tenant, event).build();
-            let id = post_event_id(tenant, post).to_string();
+            let id = id.to_string();
             envelope.correlation_id.clone_from(&id);
             envelope.event_id = id;
             let record =
@@ -269,6 +301,11 @@ pub fn records(
         })
         .collect();
     (records, timing)
+}
+
+/// The event ids of `posts` of `tenant`.
+pub fn event_ids(tenant: TenantId, posts: &[Post]) -> Vec<Uuid> {
+    posts.iter().map(|p| post_event_id(tenant, p)).collect()
 }
 
 /// The id of a post's `PostIngested` event: the same for every ingestion of that post by

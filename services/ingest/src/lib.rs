@@ -1,18 +1,19 @@
 //! The ingest service: takes posts in from the networks, normalises and deduplicates them,
 //! matches them to every brand's listening rules, and publishes them to
-//! `tagar.posts.ingested.v1`. Stateless apart from its shared tables: it scales out when a
-//! hashtag trends.
+//! `tagar.posts.ingested.v1`. No store round trip on the way of a post, and no state beyond
+//! the rules and a bounded memory of what it published: it scales out when a hashtag trends.
 //!
 //! Laid out as every service is (`docs/ANATOMY.md`):
 //! - [`domain`]: the listening-rule aggregate and the matcher, pure;
 //! - [`wire`]: rules and their events on the wire;
 //! - [`commands`]: the rule aggregate's repository (events, outbox, read model and the
 //!   tenant's rules version in one transaction);
-//! - [`store`]: the rules' read model and the seen-posts table behind the duplicate drop;
+//! - [`store`]: the rules' read model;
 //! - [`grpc`] serves `IngestService` (`PushPosts`, listening rules);
 //! - [`consumers`]: the loopback network's deliveries;
-//! - [`ingestor`]: the one path every post takes (duplicate drop, matching, publish), and
-//!   [`rule_cache`]: each tenant's compiled matcher.
+//! - [`ingestor`]: the one path every post takes (duplicate drop, matching, publish),
+//!   [`seen`]: the posts a replica published lately, and [`rule_cache`]: each tenant's
+//!   compiled matcher.
 
 pub mod commands;
 pub mod consumers;
@@ -21,6 +22,7 @@ pub mod grpc;
 pub mod ingestor;
 pub mod metrics;
 pub mod rule_cache;
+pub mod seen;
 pub mod store;
 pub mod wire;
 
@@ -42,19 +44,19 @@ pub const RULES_REFRESH: Duration = Duration::from_millis(250);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ingest;
 
-/// The ingest path over a platform. The gRPC handlers and the loopback consumer each build
-/// their own (the counter is shared); their rule caches agree within [`RULES_REFRESH`].
-/// The ingest path on `store` (the API's pool for pushes, the background pool for the
-/// loopback consumer).
+/// The ingest path over a platform, its rules read from `store` (the API's pool for pushes,
+/// the background pool for the loopback consumer). The gRPC handlers and the loopback
+/// consumer each build their own (the metrics are shared); their rule caches agree within
+/// [`RULES_REFRESH`].
 fn parts(
     platform: &Platform,
     store: &tagar_store::Store,
 ) -> anyhow::Result<(Arc<rule_cache::RuleCache>, Arc<Ingestor>)> {
     let rules = Arc::new(rule_cache::RuleCache::new(store.clone(), RULES_REFRESH));
     let ingestor = Arc::new(Ingestor::new(
-        store.clone(),
         Arc::clone(&platform.log),
         Arc::clone(&rules),
+        seen::DEFAULT_CAPACITY,
         metrics::IngestMetrics::new(&platform.metrics)?,
     ));
     Ok((rules, ingestor))
@@ -86,17 +88,6 @@ impl ServiceModule for Ingest {
 
     fn streams(&self) -> &'static [&'static str] {
         &["/tagar.v1.IngestService/PushPosts"]
-    }
-
-    /// Seen posts are remembered for `retention.seen_posts_hours`, by the time they were
-    /// claimed (a published post's claim is older than its publication).
-    fn prunes(&self, retention: &tagar_store::RetentionConfig) -> Vec<tagar_store::Prune> {
-        vec![tagar_store::Prune {
-            table: "ingest_seen",
-            column: "claimed_at_us",
-            unit: tagar_store::TimeUnit::Micros,
-            keep: retention.seen_posts(),
-        }]
     }
 
     fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {

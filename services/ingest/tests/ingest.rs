@@ -292,54 +292,6 @@ async fn loopback_deliveries_are_ingested_once(mode: Mode) {
 }
 both_modes!(loopback_deliveries_are_ingested_once);
 
-async fn a_post_another_replica_holds_is_retried_not_a_duplicate(mode: Mode) {
-    let app = App::start(mode).await;
-    let tenant = Uuid::now_v7();
-    let mut client = app.client(tenant, ADMIN, all()).await;
-    let id = native_id("held");
-    // Another replica claimed it a moment ago and has not published it yet.
-    let key = ("mastodon", id.clone());
-    let now = tagar_store::now_us();
-    let held = tagar_ingest::store::claim_seen(
-        app.app.store(),
-        tagar_model::TenantId::from_uuid(tenant),
-        std::slice::from_ref(&key),
-        now,
-        0,
-    )
-    .await
-    .unwrap();
-    assert_eq!(held.claimed.len(), 1);
-
-    let err = client
-        .push(vec![vec![post(&id, "still on its way")]])
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
-    assert!(
-        err.message().contains("another replica"),
-        "{}",
-        err.message()
-    );
-
-    // Once that replica has published it, it is a duplicate.
-    tagar_ingest::store::mark_published(
-        app.app.store(),
-        tagar_model::TenantId::from_uuid(tenant),
-        std::slice::from_ref(&key),
-        now,
-    )
-    .await
-    .unwrap();
-    let again = client
-        .push(vec![vec![post(&id, "still on its way")]])
-        .await
-        .unwrap();
-    assert_eq!((again.accepted, again.duplicates), (0, 1));
-    app.stop().await;
-}
-both_modes!(a_post_another_replica_holds_is_retried_not_a_duplicate);
-
 async fn rules_name_brands_of_their_tenant_that_exist(mode: Mode) {
     let app = App::start(mode).await;
     let (tenant, other) = (Uuid::now_v7(), Uuid::now_v7());

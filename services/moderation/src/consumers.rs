@@ -1,9 +1,16 @@
 //! The consumer of ingested posts: for each post that matched brands, classify it once, apply
 //! each brand's policy, record a `PostClassified` fact per brand and open a review case when
-//! the verdict is review or hide. One transaction per envelope, marked processed by its event
-//! id, so a redelivery changes nothing.
+//! the verdict is review or hide.
+//!
+//! Records are read and checked one by one (a bad one is dead-lettered alone) and written a
+//! batch at a time, in one transaction at flush: the batch's event ids are marked processed
+//! in bulk and only the new ones are classified (a redelivered or republished post changes
+//! nothing, and its text is not counted again as a repeat), each brand's policy and blocked
+//! authors are read once per batch, and the facts go to the outbox in multi-row inserts. A
+//! case the domain refuses refuses the batch, which the runner then writes record by record.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -12,32 +19,54 @@ use prometheus::IntCounterVec;
 use prost::Message;
 use tagar_eventlog::{HandleError, Record, RecordHandler};
 use tagar_kernel::{Cause, CommandError, Subscription, events};
-use tagar_model::{BrandId, Post};
+use tagar_model::{BrandId, Post, TenantId};
 use tagar_proto::envelope::{EnvelopeBuilder, EnvelopeMeta};
 use tagar_proto::topics;
-use tagar_proto::v1::{PostIngested, ReviewCaseOpened, envelope::Event};
+use tagar_proto::v1::{self, ReviewCaseOpened, envelope::Event};
 use tagar_runtime::Metrics;
-use tagar_store::{OutboxMessage, Store};
+use tagar_store::{OutboxMessage, Store, StoreTx};
+use tracing::Instrument as _;
 
 use crate::commands::Commands;
-use crate::domain::classifier::{Classifier, RepeatWindow};
+use crate::domain::classifier::{Classification, Classifier, RepeatWindow};
 use crate::domain::policy::{ModerationPolicy, Verdict};
 use crate::{store, wire};
 
-/// The consumer group reading ingested posts, and what it reads.
+/// The consumer group reading ingested posts, and what it reads: up to 1,000 posts a batch.
 pub const INGESTED_POSTS: Subscription =
-    Subscription::new("tagar-moderation", &[topics::POSTS_INGESTED]);
+    Subscription::new("tagar-moderation", &[topics::POSTS_INGESTED]).batch(1_000);
 
 /// How many recent texts the repetition window holds for each tenant, and for how long.
 const WINDOW_CAPACITY: usize = 20_000;
 const WINDOW_MINUTES: i64 = 30;
+
+/// An ingested post that matched brands, read and checked, waiting for the flush.
+struct Pending {
+    meta: EnvelopeMeta,
+    correlation: String,
+    wire: v1::Post,
+    post: Post,
+    brands: Vec<BrandId>,
+    /// The record's span, which continues the trace its headers carried.
+    span: tracing::Span,
+}
+
+/// What a batch's post is judged with: its classification, and the batch's policies and
+/// blocked authors.
+#[derive(Clone, Copy)]
+struct Judged<'a> {
+    policies: &'a HashMap<(TenantId, BrandId), ModerationPolicy>,
+    blocked: &'a HashSet<(TenantId, BrandId, i32, String)>,
+    classification: &'a Classification,
+}
 
 /// Handles `tagar.posts.ingested.v1` records.
 pub struct IngestedPosts {
     store: Store,
     commands: Commands,
     classifier: Arc<Classifier>,
-    window: RepeatWindow,
+    window: Arc<Mutex<RepeatWindow>>,
+    pending: Vec<Pending>,
     classified: IntCounterVec,
 }
 
@@ -57,100 +86,209 @@ impl IngestedPosts {
             commands: Commands::new(store.clone()),
             store,
             classifier,
-            window: RepeatWindow::new(WINDOW_CAPACITY, Duration::minutes(WINDOW_MINUTES)),
+            window: Arc::new(Mutex::new(RepeatWindow::new(
+                WINDOW_CAPACITY,
+                Duration::minutes(WINDOW_MINUTES),
+            ))),
+            pending: Vec::new(),
             classified,
         })
     }
 
-    async fn process(
-        &mut self,
-        meta: &EnvelopeMeta,
-        correlation: &str,
-        ingested: &PostIngested,
-        post: &Post,
-        brands: &[BrandId],
-    ) -> Result<Vec<Verdict>, CommandError> {
-        let mut tx = self.store.begin().await?;
-        if !tx
-            .mark_processed(INGESTED_POSTS.group, meta.event_id)
-            .await?
-        {
-            tx.rollback().await?;
+    /// Writes the pending posts in one transaction; returns the verdicts given.
+    async fn write(&self) -> Result<Vec<Verdict>, HandleError> {
+        let mut tx = self.store.begin().await.map_err(failed)?;
+        let ids: Vec<_> = self.pending.iter().map(|p| p.meta.event_id).collect();
+        let mut fresh = tx
+            .mark_all_processed(INGESTED_POSTS.group, &ids)
+            .await
+            .map_err(failed)?;
+        // `remove` also drops a copy of an event within the batch.
+        let new: Vec<&Pending> = self
+            .pending
+            .iter()
+            .filter(|p| fresh.remove(&p.meta.event_id))
+            .collect();
+        if new.is_empty() {
+            tx.commit().await.map_err(failed)?;
             return Ok(Vec::new());
         }
-        let tenant = meta.tenant;
-        let prepared = self.classifier.prepare(post);
-        let repeats = prepared.repeat_key().map_or(1, |key| {
-            self.window
-                .observe(&tenant.to_string(), key, chrono::Utc::now())
-        });
-        let classification = self.classifier.classify(&prepared, repeats);
-        let wire = ingested.post.clone().unwrap_or_default();
-        let author_id = wire
-            .author
-            .as_ref()
-            .map(|a| a.id.clone())
-            .unwrap_or_default();
-        let cause = meta.event_id.to_string();
-        let mut outbox = Vec::with_capacity(brands.len());
-        let mut verdicts = Vec::with_capacity(brands.len());
-        for &brand in brands {
-            let conn = tx.conn();
-            let blocked = store::is_blocked(conn, tenant, brand, wire.network, &author_id).await?;
-            let policy = store::policy(tx.conn(), tenant, brand)
-                .await?
-                .map_or_else(ModerationPolicy::default, |(p, _)| p);
-            let judged = policy.judge(&classification, blocked);
+        let classifications = self.classify(&new).await?;
+        let policies = policies(&mut tx, &new).await.map_err(failed)?;
+        let blocked = blocked(&mut tx, &new).await.map_err(failed)?;
+        let mut outbox = Vec::with_capacity(new.len());
+        let mut verdicts = Vec::with_capacity(new.len());
+        for (pending, classification) in new.iter().zip(&classifications) {
+            // In the record's own span: its facts and case go on in the trace it carried.
+            let judged = Judged {
+                policies: &policies,
+                blocked: &blocked,
+                classification,
+            };
+            self.write_post(&mut tx, pending, judged, &mut outbox, &mut verdicts)
+                .instrument(pending.span.clone())
+                .await?;
+        }
+        tx.enqueue(&outbox).await.map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        Ok(verdicts)
+    }
+
+    /// Writes one new post's fact per brand (to `outbox`) and its cases, in the current span.
+    async fn write_post(
+        &self,
+        tx: &mut StoreTx,
+        pending: &Pending,
+        judged: Judged<'_>,
+        outbox: &mut Vec<OutboxMessage>,
+        verdicts: &mut Vec<Verdict>,
+    ) -> Result<(), HandleError> {
+        let tenant = pending.meta.tenant;
+        let author_id = pending.post.author.id.as_str();
+        let cause = pending.meta.event_id.to_string();
+        for &brand in &pending.brands {
+            let policy = judged
+                .policies
+                .get(&(tenant, brand))
+                .copied()
+                .unwrap_or_default();
+            let is_blocked = judged.blocked.contains(&(
+                tenant,
+                brand,
+                pending.wire.network,
+                author_id.to_owned(),
+            ));
+            let judgement = policy.judge(judged.classification, is_blocked);
             let fact = wire::classified(
-                &wire,
-                &author_id,
-                &classification,
-                &judged.reasons,
-                judged.verdict,
+                &pending.wire,
+                author_id,
+                judged.classification,
+                &judgement.reasons,
+                judgement.verdict,
             );
             let envelope = EnvelopeBuilder::new(tenant, Event::PostClassified(fact))
                 .brand(brand)
-                .caused_by(&cause, correlation)
+                .caused_by(&cause, &pending.correlation)
                 .build();
+            let mut headers = events::headers_of(&envelope);
+            tagar_eventlog::trace::inject_current(&mut headers);
             outbox.push(OutboxMessage {
                 topic: topics::MODERATION_EVENTS.to_owned(),
-                key: Bytes::from(wire.native_id.clone()),
+                key: Bytes::from(pending.wire.native_id.clone()),
                 payload: Bytes::from(envelope.encode_to_vec()),
-                headers: events::headers_of(&envelope),
+                headers,
             });
-            if judged.needs_review
+            if judgement.needs_review
                 && !store::has_case_for_post(
                     tx.conn(),
                     tenant,
                     brand,
-                    wire.network,
-                    &wire.native_id,
+                    pending.wire.network,
+                    &pending.wire.native_id,
                 )
-                .await?
+                .await
+                .map_err(failed)?
             {
                 let opened = ReviewCaseOpened {
                     case_id: String::new(),
-                    network: wire.network,
-                    native_id: wire.native_id.clone(),
-                    author_id: author_id.clone(),
-                    text: wire.text.clone(),
-                    reasons: judged.reasons,
-                    hidden: judged.verdict == Verdict::Hide,
+                    network: pending.wire.network,
+                    native_id: pending.wire.native_id.clone(),
+                    author_id: author_id.to_owned(),
+                    text: pending.wire.text.clone(),
+                    reasons: judgement.reasons,
+                    hidden: judgement.verdict == Verdict::Hide,
                 };
                 let cause = Cause {
                     event_id: &cause,
-                    correlation_id: correlation,
+                    correlation_id: &pending.correlation,
                 };
                 self.commands
-                    .open_case(&mut tx, (tenant, brand), opened, Some(cause))
-                    .await?;
+                    .open_case(tx, (tenant, brand), opened, Some(cause))
+                    .await
+                    .map_err(failed)?;
             }
-            let verdict = judged.verdict;
-            verdicts.push(verdict);
+            verdicts.push(judgement.verdict);
         }
-        tx.enqueue(&outbox).await?;
-        tx.commit().await?;
-        Ok(verdicts)
+        Ok(())
+    }
+
+    /// Classifies the new posts on the blocking pool, counting each text in its tenant's
+    /// repetition window once.
+    async fn classify(&self, new: &[&Pending]) -> Result<Vec<Classification>, HandleError> {
+        let posts: Vec<(TenantId, Post)> = new
+            .iter()
+            .map(|p| (p.meta.tenant, p.post.clone()))
+            .collect();
+        let (classifier, window) = (Arc::clone(&self.classifier), Arc::clone(&self.window));
+        tokio::task::spawn_blocking(move || {
+            let mut window = window.lock().unwrap_or_else(|p| p.into_inner());
+            let now = chrono::Utc::now();
+            posts
+                .iter()
+                .map(|(tenant, post)| {
+                    let prepared = classifier.prepare(post);
+                    let repeats = prepared
+                        .repeat_key()
+                        .map_or(1, |key| window.observe(&tenant.to_string(), key, now));
+                    classifier.classify(&prepared, repeats)
+                })
+                .collect()
+        })
+        .await
+        // A panic on a post: the runner finds which, one by one, and dead-letters it.
+        .map_err(|e| poison(format!("the classifier failed: {e}")))
+    }
+}
+
+/// The policy of every brand the posts matched (brands that never set one are absent).
+async fn policies(
+    tx: &mut StoreTx,
+    new: &[&Pending],
+) -> Result<HashMap<(TenantId, BrandId), ModerationPolicy>, CommandError> {
+    let mut policies = HashMap::new();
+    let pairs: HashSet<(TenantId, BrandId)> = new
+        .iter()
+        .flat_map(|p| p.brands.iter().map(|&b| (p.meta.tenant, b)))
+        .collect();
+    for (tenant, brand) in pairs {
+        if let Some((policy, _)) = store::policy(tx.conn(), tenant, brand).await? {
+            policies.insert((tenant, brand), policy);
+        }
+    }
+    Ok(policies)
+}
+
+/// The (tenant, brand, network, author) of the posts whose author the brand blocked: one
+/// query per brand.
+async fn blocked(
+    tx: &mut StoreTx,
+    new: &[&Pending],
+) -> Result<HashSet<(TenantId, BrandId, i32, String)>, CommandError> {
+    let mut authors: HashMap<(TenantId, BrandId), HashSet<(i32, &str)>> = HashMap::new();
+    for p in new {
+        for &brand in &p.brands {
+            authors
+                .entry((p.meta.tenant, brand))
+                .or_default()
+                .insert((p.wire.network, p.post.author.id.as_str()));
+        }
+    }
+    let mut blocked = HashSet::new();
+    for ((tenant, brand), authors) in authors {
+        let authors: Vec<(i32, &str)> = authors.into_iter().collect();
+        for (network, author) in store::blocked_among(tx.conn(), tenant, brand, &authors).await? {
+            blocked.insert((tenant, brand, network, author));
+        }
+    }
+    Ok(blocked)
+}
+
+/// A command that did not happen: refused by the domain (the record is at fault: the runner
+/// finds which, one by one), or for a reason that will pass (a race, a store that is down).
+fn failed(e: impl Into<CommandError>) -> HandleError {
+    match e.into() {
+        CommandError::Refused(refusal) => poison(refusal.to_string()),
+        other => HandleError::Retry(other.to_string()),
     }
 }
 
@@ -162,7 +300,8 @@ fn poison(reason: impl Into<String>) -> HandleError {
 impl RecordHandler for IngestedPosts {
     async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
         let (meta, envelope) = events::decode(record)?;
-        let Some(Event::PostIngested(ingested)) = envelope.event.as_ref() else {
+        let correlation = envelope.correlation_id;
+        let Some(Event::PostIngested(ingested)) = envelope.event else {
             return Ok(());
         };
         if ingested.matches.is_empty() {
@@ -170,9 +309,9 @@ impl RecordHandler for IngestedPosts {
         }
         let wire = ingested
             .post
-            .clone()
             .ok_or_else(|| poison("post_ingested.post: is required"))?;
-        let post = Post::try_from(wire).map_err(|e| poison(format!("post_ingested.{e}")))?;
+        let post =
+            Post::try_from(wire.clone()).map_err(|e| poison(format!("post_ingested.{e}")))?;
         let mut brands = Vec::with_capacity(ingested.matches.len());
         for m in &ingested.matches {
             let brand = BrandId::parse(&m.brand_id)
@@ -181,18 +320,31 @@ impl RecordHandler for IngestedPosts {
                 brands.push(brand);
             }
         }
-        let verdicts = self
-            .process(&meta, &envelope.correlation_id, ingested, &post, &brands)
-            .await
-            .map_err(|e| match e {
-                // The domain refused what the record asks: the record is at fault.
-                CommandError::Refused(refusal) => poison(refusal.to_string()),
-                // A race or a store that is down: it will pass.
-                other => HandleError::Retry(other.to_string()),
-            })?;
+        self.pending.push(Pending {
+            meta,
+            correlation,
+            wire,
+            post,
+            brands,
+            span: tracing::Span::current(),
+        });
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), HandleError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let verdicts = self.write().await?;
+        self.pending.clear();
         for verdict in verdicts {
             self.classified.with_label_values(&[verdict.as_str()]).inc();
         }
         Ok(())
+    }
+
+    fn reset(&mut self) {
+        // Handled but not written: it will be delivered again.
+        self.pending.clear();
     }
 }

@@ -261,25 +261,45 @@ pub async fn block_author(
     Ok(())
 }
 
-/// Whether the brand blocked the author.
-pub async fn is_blocked(
+/// Which of `authors` (network, author id) the brand blocked: one query per network and
+/// 1,000 authors.
+pub async fn blocked_among(
     conn: &mut AnyConnection,
     tenant: TenantId,
     brand: BrandId,
-    network: i32,
-    author_id: &str,
-) -> Result<bool, StoreError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM moderation_blocked_authors \
-         WHERE tenant_id = $1 AND brand_id = $2 AND network = $3 AND author_id = $4",
-    )
-    .bind(tenant.to_string())
-    .bind(brand.to_string())
-    .bind(i64::from(network))
-    .bind(author_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(n > 0)
+    authors: &[(i32, &str)],
+) -> Result<Vec<(i32, String)>, StoreError> {
+    let mut by_network: std::collections::BTreeMap<i32, Vec<&str>> = Default::default();
+    for &(network, author) in authors {
+        by_network.entry(network).or_default().push(author);
+    }
+    let mut blocked = Vec::new();
+    for (network, ids) in by_network {
+        for chunk in ids.chunks(tagar_store::MAX_ROWS_PER_STATEMENT) {
+            let mut params = Placeholders::new(tagar_store::Dialect::of(conn));
+            let mut sql =
+                "SELECT author_id FROM moderation_blocked_authors WHERE tenant_id = ".to_owned();
+            params.push(&mut sql);
+            sql.push_str(" AND brand_id = ");
+            params.push(&mut sql);
+            sql.push_str(" AND network = ");
+            params.push(&mut sql);
+            sql.push_str(" AND author_id IN (");
+            params.list(&mut sql, chunk.len());
+            sql.push(')');
+            let mut query = sqlx::query_scalar::<_, String>(&sql)
+                .bind(tenant.to_string())
+                .bind(brand.to_string())
+                .bind(i64::from(network));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for author in query.fetch_all(&mut *conn).await? {
+                blocked.push((network, author));
+            }
+        }
+    }
+    Ok(blocked)
 }
 
 /// Writes `moderation_policies` as policies are set.

@@ -289,3 +289,42 @@ async fn repeats_are_counted_on_arrival_not_on_the_time_a_post_claims(mode: Mode
 }
 
 tagar_kernel::both_modes!(repeats_are_counted_on_arrival_not_on_the_time_a_post_claims);
+
+/// A post delivered again (redelivered, or published again by an ingest replica that did
+/// not remember it: the same event id) changes nothing: one fact, and its text is counted
+/// once, not once per copy, so copies of one post are no spam wave.
+async fn copies_of_one_event_count_once(mode: Mode) {
+    let h = support::start(mode).await;
+    let (tenant, brand) = (TenantId::new(), BrandId::new());
+    let text = "menangkan hadiah gratis sekarang juga, klik di bio";
+    let once = ingested(tenant, &post("copy-1", "ayu", text), &[brand]);
+    h.publish(&[once.clone(), once.clone(), once]).await;
+    let next = ingested(tenant, &post("copy-2", "budi", text), &[brand]);
+    h.publish(&[next]).await;
+    let (_, fact) = classified_fact(&h, "copy-2").await;
+    assert!(
+        !fact.reasons.iter().any(|r| r.contains("same text seen")),
+        "two posts with this text, not four: {fact:?}"
+    );
+    let third = ingested(tenant, &post("copy-3", "citra", text), &[brand]);
+    h.publish(&[third]).await;
+    let (_, fact) = classified_fact(&h, "copy-3").await;
+    assert!(
+        fact.reasons
+            .iter()
+            .any(|r| r.contains("same text seen 3 times")),
+        "{fact:?}"
+    );
+    let mut reader = h.app.reader(topics::MODERATION_EVENTS).await;
+    let facts = reader
+        .for_a_while(Duration::from_secs(3))
+        .await
+        .into_iter()
+        .filter(|e| matches!(&e.event, Some(Event::PostClassified(c)) if c.native_id == "copy-1"))
+        .count();
+    reader.close().await;
+    assert_eq!(facts, 1, "one fact for the post, however many copies");
+    h.stop().await;
+}
+
+tagar_kernel::both_modes!(copies_of_one_event_count_once);

@@ -1,7 +1,7 @@
 //! `tagar push`: streams a JSONL file of posts into ingest (`PushPosts`, client streaming).
 //!
-//! A reader thread parses the file line by line and sends batches through a bounded channel
-//! that feeds the request stream, so the file is never held in memory and a slow server
+//! A reader thread parses the file line by line and deals batches to `--streams` concurrent
+//! request streams through bounded channels, so the file is never held in memory and a slow server
 //! slows the reader down. A line that is not a post is reported with its line number and
 //! skipped; the server reports each post it rejects by its index in the stream, which is
 //! mapped back to the line it came from.
@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use tagar_proto::v1;
 
-use tagar_client::push::push_posts;
+use tagar_client::push::push_posts_concurrently;
 
 use super::{Connection, Session, status_error};
 
@@ -36,6 +36,10 @@ pub struct PushArgs {
     /// Posts per stream message.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     batch: u32,
+    /// Concurrent `PushPosts` streams the messages are dealt to in turn. With more than one,
+    /// posts of one conversation may reach the log out of file order; `--streams 1` keeps it.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    streams: u32,
 }
 
 /// A line that could not be read as a post.
@@ -233,7 +237,13 @@ pub async fn run(config: Option<&Path>, args: PushArgs) -> anyhow::Result<()> {
         progress: progress.clone(),
         started,
     };
-    let response = push_posts(&mut session.ingest(), posts, args.batch as usize).await;
+    let response = push_posts_concurrently(
+        &session.ingest(),
+        posts,
+        args.batch as usize,
+        args.streams as usize,
+    )
+    .await;
     progress.finish_and_clear();
     let response = response.map_err(status_error)?;
     let elapsed = started.elapsed();

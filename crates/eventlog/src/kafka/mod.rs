@@ -15,7 +15,7 @@ use rdkafka::config::FromClientConfigAndContext;
 pub use config::KafkaConfig;
 pub use consumer::KafkaConsumer;
 
-use crate::log::{Consumer, EventLog, LogError, TopicSpec};
+use crate::log::{Acked, Consumer, EventLog, LogError, TopicSpec};
 use crate::record::OutgoingRecord;
 use producer::{AckContext, BatchProducer};
 
@@ -69,7 +69,11 @@ impl EventLog for KafkaLog {
     }
 
     async fn publish(&self, topic: &str, records: &[OutgoingRecord]) -> Result<(), LogError> {
-        self.producer.publish(topic, records).await
+        self.producer.enqueue(topic, records).await?.await
+    }
+
+    async fn enqueue(&self, topic: &str, records: &[OutgoingRecord]) -> Result<Acked, LogError> {
+        self.producer.enqueue(topic, records).await
     }
 
     async fn subscribe(&self, group: &str, topics: &[&str]) -> Result<Box<dyn Consumer>, LogError> {

@@ -12,7 +12,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
 use tokio::sync::Notify;
 
-use crate::log::LogError;
+use crate::log::{Acked, LogError};
 use crate::record::OutgoingRecord;
 use crate::trace::current_context_headers;
 
@@ -73,14 +73,16 @@ impl BatchProducer {
         Self { inner }
     }
 
+    /// Sends `records` to librdkafka's queue, in order, and returns the wait for their
+    /// acknowledgements.
     #[tracing::instrument(skip_all, fields(topic = %topic, records = records.len()), err)]
-    pub(crate) async fn publish(
+    pub(crate) async fn enqueue(
         &self,
         topic: &str,
         records: &[OutgoingRecord],
-    ) -> Result<(), LogError> {
+    ) -> Result<Acked, LogError> {
         if records.is_empty() {
-            return Ok(());
+            return Ok(Acked::written());
         }
         let ack = Arc::new(BatchAck::new(records.len()));
         let trace = current_context_headers();
@@ -96,14 +98,14 @@ impl BatchProducer {
                 });
             }
         }
-        ack.done.notified().await;
-        match ack.take_error() {
-            None => Ok(()),
-            Some(reason) => Err(LogError::Delivery {
-                topic: topic.to_owned(),
-                reason,
-            }),
-        }
+        let topic = topic.to_owned();
+        Ok(Acked::new(async move {
+            ack.done.notified().await;
+            match ack.take_error() {
+                None => Ok(()),
+                Some(reason) => Err(LogError::Delivery { topic, reason }),
+            }
+        }))
     }
 
     async fn send(

@@ -94,6 +94,31 @@ impl TestApp {
         launch: Launch,
         configure: impl FnOnce(&mut crate::Settings),
     ) -> Self {
+        Self::launch_only(mode, launch, &SERVICES, configure).await
+    }
+
+    /// Starts only `services` of the `tagar` binary at `binary` (distributed, one process
+    /// each), with settings `configure` changes: a part of the system, for a benchmark.
+    pub async fn binary_services(
+        binary: impl Into<PathBuf>,
+        services: &[&'static str],
+        configure: impl FnOnce(&mut crate::Settings),
+    ) -> Self {
+        Self::launch_only(
+            Mode::Distributed,
+            Launch::Binary(binary.into()),
+            services,
+            configure,
+        )
+        .await
+    }
+
+    async fn launch_only(
+        mode: Mode,
+        launch: Launch,
+        distributed: &[&'static str],
+        configure: impl FnOnce(&mut crate::Settings),
+    ) -> Self {
         let mut test = settings(mode).await;
         configure(&mut test.settings);
         let processes = match &launch {
@@ -103,7 +128,7 @@ impl TestApp {
             Launch::Binary(binary) => {
                 let services: &[&'static str] = match mode {
                     Mode::Standalone => &["standalone"],
-                    Mode::Distributed => &SERVICES,
+                    Mode::Distributed => distributed,
                 };
                 let mut children = Vec::new();
                 for service in services {

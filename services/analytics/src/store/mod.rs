@@ -7,8 +7,8 @@ pub use read::{brand_minutes, hashtag_counts, latest_hashtag_minute};
 
 use std::collections::HashSet;
 
-use sqlx::{AnyConnection, Row as _};
-use tagar_store::{BulkInsert, Dialect, Store, StoreError, StoreTx};
+use sqlx::AnyConnection;
+use tagar_store::{BulkInsert, Dialect, Store, StoreError};
 use uuid::Uuid;
 
 use crate::domain::fold::{CaseFact, Counts, Fold};
@@ -32,7 +32,8 @@ pub async fn flush(
     batch: &[(Uuid, Fold)],
 ) -> Result<usize, StoreError> {
     let mut tx = store.begin().await?;
-    let fresh = mark_processed(&mut tx, group, batch).await?;
+    let ids: Vec<Uuid> = batch.iter().map(|(id, _)| *id).collect();
+    let fresh = tx.mark_all_processed(group, &ids).await?;
     let mut tally = Tally::default();
     let mut counted = HashSet::with_capacity(fresh.len());
     for (event_id, fold) in batch {
@@ -50,41 +51,6 @@ pub async fn flush(
     upsert_hashtag_minutes(tx.conn(), dialect, &tally).await?;
     tx.commit().await?;
     Ok(counted.len())
-}
-
-async fn mark_processed(
-    tx: &mut StoreTx,
-    group: &str,
-    batch: &[(Uuid, Fold)],
-) -> Result<HashSet<Uuid>, StoreError> {
-    let mut ids: Vec<Uuid> = batch.iter().map(|(id, _)| *id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let now = tagar_store::now_us();
-    let dialect = tx.dialect();
-    let mut fresh = HashSet::with_capacity(ids.len());
-    let mark = BulkInsert::new(
-        dialect,
-        "INSERT INTO processed_events (consumer, event_id, processed_at_us)",
-        3,
-    )
-    .tail(&[" ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"]);
-    for chunk in ids.chunks(mark.rows_per_statement()) {
-        let sql = mark.sql(chunk.len());
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(group).bind(id.to_string()).bind(now);
-        }
-        for row in query.fetch_all(tx.conn()).await? {
-            let id: String = row.try_get(0)?;
-            let id = Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt {
-                field: "processed_events.event_id",
-                reason: e.to_string(),
-            })?;
-            fresh.insert(id);
-        }
-    }
-    Ok(fresh)
 }
 
 /// A moderator's hide counts only when the case's post was not already counted hidden (by
