@@ -35,7 +35,7 @@ where
 /// posts) going to stream `m mod streams`, and returns their summaries added up, each
 /// per-post error's index being the post's position in `posts`. The posts of one stream
 /// arrive in order; across streams, they may not. When a stream fails the others end too,
-/// and the first failure is returned: push again, what was taken counts as duplicates.
+/// and the first failure is returned: push again, what was taken is dropped as copies.
 pub async fn push_posts_concurrently<I>(
     client: &IngestClient,
     posts: I,

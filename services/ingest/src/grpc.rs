@@ -143,7 +143,7 @@ fn unpublished(tenant: TenantId, e: &IngestError) -> ApiError {
 fn unreadable(status: &Status, index: u64, out: &v1::PushPostsResponse) -> ApiError {
     let taken = format!(
         "{} posts before it were taken ({} accepted, {} duplicates, {} rejected); sent again, \
-         the accepted ones count as duplicates",
+         the accepted ones are dropped as copies",
         index, out.accepted, out.duplicates, out.rejected
     );
     match status.code() {
