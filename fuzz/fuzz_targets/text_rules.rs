@@ -35,11 +35,22 @@ fn entities_are_sound(network: Network, text: &str) {
     }
 }
 
+/// Whether X's extractor reads `#tag` as the hashtag `tag`, whole.
+fn x_extracts(tag: &str) -> bool {
+    extract(Network::X, &format!(" #{tag} "))
+        .hashtags()
+        .any(|h| h.value == tag)
+}
+
 fn rule_matches(kind: RuleKind, pattern: &str, text: &str) {
     let Ok(parsed) = Pattern::parse(kind, pattern) else {
         return;
     };
     let written = match &parsed {
+        // X's extractor, the twitter-text crate, knows the letters and marks of its own,
+        // older Unicode tables only: a tag holding a newer one (U+07FD, Unicode 11) is not
+        // a hashtag of an X post as a whole, and cannot match one (the model's README).
+        Pattern::Hashtag(tag) if !x_extracts(tag.as_str()) => return,
         Pattern::Hashtag(tag) => format!("#{}", tag.as_str()),
         Pattern::Keyword(k) if fold_phrase(k).trim().is_empty() => return,
         Pattern::Keyword(k) => k.clone(),

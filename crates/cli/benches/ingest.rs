@@ -19,6 +19,8 @@
 //! - `TAGAR_BENCH_MESSAGE`: posts per `PushPostsRequest` (default 1,000).
 //! - `TAGAR_BENCH_STORAGE`: the broker's storage engine, `memory` (default) or `sqlite`.
 //! - `TAGAR_BENCH_CONSUMERS=off`: do not wait for moderation and analytics to catch up.
+//! - `TAGAR_BENCH_LINGER_MS`, `TAGAR_BENCH_COMPRESSION`: the producers' `kafka.linger_ms`
+//!   and `kafka.compression` (ingest's and the raw one alike; defaults as configured).
 //!
 //! Progress goes to stderr, the tables to stdout.
 
@@ -55,6 +57,8 @@ struct Setup {
     message: usize,
     storage: String,
     consumers: bool,
+    linger_ms: Option<u32>,
+    compression: Option<String>,
 }
 
 impl Setup {
@@ -76,6 +80,10 @@ impl Setup {
             message: env_count("TAGAR_BENCH_MESSAGE", 1_000).max(1),
             storage: std::env::var("TAGAR_BENCH_STORAGE").unwrap_or_else(|_| "memory".into()),
             consumers: std::env::var("TAGAR_BENCH_CONSUMERS").as_deref() != Ok("off"),
+            linger_ms: std::env::var("TAGAR_BENCH_LINGER_MS")
+                .ok()
+                .map(|v| v.parse().expect("TAGAR_BENCH_LINGER_MS: milliseconds")),
+            compression: std::env::var("TAGAR_BENCH_COMPRESSION").ok(),
         }
     }
 }
@@ -146,6 +154,12 @@ async fn system(setup: &Setup, services: &[&'static str], replicas: usize) -> Te
     let mut app = TestApp::binary_services(tagar(), services, |s| {
         s.kafka.brokers = brokers;
         s.kafka.partitions = PARTITIONS;
+        if let Some(linger) = setup.linger_ms {
+            s.kafka.linger_ms = linger;
+        }
+        if let Some(compression) = &setup.compression {
+            s.kafka.compression.clone_from(compression);
+        }
     })
     .await;
     for _ in 1..replicas {
@@ -481,6 +495,15 @@ fn print(setup: &Setup, runs: &[Run]) {
         setup.storage,
         machine()
     );
+    if setup.linger_ms.is_some() || setup.compression.is_some() {
+        println!(
+            "Producers: linger.ms {}, compression {}",
+            setup
+                .linger_ms
+                .map_or("as configured".into(), |l| l.to_string()),
+            setup.compression.as_deref().unwrap_or("as configured")
+        );
+    }
     println!(
         "\nIngest alone (with scheduling):\n\n| ingest replicas | ingest posts/s | raw rdkafka records/s (same records, same broker) | ratio | record bytes |"
     );
