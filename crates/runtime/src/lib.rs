@@ -12,6 +12,7 @@ pub mod health;
 pub mod metrics;
 pub mod shutdown;
 pub mod telemetry;
+pub mod vault;
 
 pub use admin::AdminError;
 pub use auth::{
