@@ -24,25 +24,13 @@ impl Clients {
 
     /// A new brand in `time_zone` with a rule listening for `#hashtag`: the brand's id.
     pub async fn brand_listening(&mut self, name: &str, time_zone: &str, hashtag: &str) -> String {
-        let brand = self
-            .scheduling
-            .create_brand(v1::CreateBrandRequest {
-                name: name.to_owned(),
-                time_zone: time_zone.to_owned(),
-            })
-            .await
-            .expect("create brand")
-            .into_inner()
-            .brand_id;
-        self.ingest
-            .add_listening_rule(v1::AddListeningRuleRequest {
-                brand_id: brand.clone(),
-                kind: v1::RuleKind::Hashtag as i32,
-                pattern: hashtag.to_owned(),
-            })
-            .await
-            .expect("add rule");
-        brand
+        tagar_kernel::testing::brand_listening(
+            &mut self.scheduling,
+            &mut self.ingest,
+            (name, time_zone),
+            hashtag,
+        )
+        .await
     }
 
     /// Connects the brand's X account `handle`: the account's id.
@@ -95,34 +83,6 @@ pub async fn totals(analytics: &mut AnalyticsClient, brand: &str) -> v1::MinuteA
         .into_inner()
         .total
         .unwrap_or_default()
-}
-
-/// A post by `author` on X, created now, with `text`.
-pub fn post(native_id: &str, author: &str, text: &str) -> v1::Post {
-    v1::Post {
-        network: v1::Network::X as i32,
-        native_id: native_id.to_owned(),
-        author: Some(v1::Author {
-            id: format!("id-{author}"),
-            handle: author.to_owned(),
-            display_name: author.to_owned(),
-            followers: 120,
-            account_created_at: Some(tagar_proto::convert::time_to_wire(
-                chrono::Utc::now() - chrono::Duration::days(900),
-            )),
-            ..Default::default()
-        }),
-        text: text.to_owned(),
-        created_at: Some(tagar_proto::convert::time_to_wire(chrono::Utc::now())),
-        metrics: Some(v1::PostMetrics {
-            likes: 3,
-            reposts: 1,
-            replies: 0,
-            quotes: 0,
-            views: 100,
-        }),
-        ..Default::default()
-    }
 }
 
 pub use tagar_kernel::testing::eventually;

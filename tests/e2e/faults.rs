@@ -22,7 +22,7 @@ use tagar_proto::v1;
 use tagar_runtime::auth::{BrandScope, Role};
 use tagar_testkit::faults::{PrivatePostgres, RestartableBroker};
 
-use crate::client::{self, Clients};
+use crate::client::Clients;
 
 /// Posts are replayed in batches of `BATCH`, one every `PACE`, from before the first fault
 /// until after the last (and at least `MIN_POSTS`); one in `ABUSIVE_EVERY` is abusive.
@@ -41,7 +41,7 @@ fn post(i: usize) -> v1::Post {
     } else {
         format!("sore ini ngopi dulu #TehTarik {i}")
     };
-    client::post(&format!("fault-{i}"), &format!("user{}", i % 300), &text)
+    tagar_kernel::testing::x_post(&format!("fault-{i}"), &format!("user{}", i % 300), &text)
 }
 
 /// A call retried until it goes through, as a client riding out an outage would.

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use tagar_proto::v1;
 
-use tagar_kernel::testing::TestApp;
+use tagar_kernel::testing::{TestApp, x_post};
 
-use crate::client::{Clients, eventually, post, totals};
+use crate::client::{Clients, eventually, totals};
 
 const POSTS: usize = 3_000;
 const BATCH: usize = 300;
@@ -23,7 +23,7 @@ pub async fn replay_across_a_kill(app: &mut TestApp, key: &str, victim: &str) {
 
     let posts: Vec<v1::Post> = (0..POSTS)
         .map(|i| {
-            post(
+            x_post(
                 &format!("r-{i}"),
                 &format!("user{}", i % 97),
                 &format!("باران امروز {i} #تهران_باران"),

@@ -5,9 +5,9 @@ use std::time::Duration;
 use chrono::Utc;
 use tagar_proto::v1;
 
-use tagar_kernel::testing::TestApp;
+use tagar_kernel::testing::{TestApp, x_post};
 
-use crate::client::{Clients, eventually, post, totals};
+use crate::client::{Clients, eventually, totals};
 
 const WAIT: Duration = Duration::from_secs(90);
 
@@ -33,8 +33,8 @@ pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
         .expect("set policy");
 
     // A fan's post, an abusive reply to it, a post for nobody, and a malformed one.
-    let fan = post("1001", "dewi", "Sore ini ngopi dulu #KopiSenja ☕");
-    let mut abusive = post(
+    let fan = x_post("1001", "dewi", "Sore ini ngopi dulu #KopiSenja ☕");
+    let mut abusive = x_post(
         "1002",
         "troll",
         "dasar bodoh, kopi kalian kayak air got anjing #KopiSenja",
@@ -43,8 +43,8 @@ pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
         native_id: "1001".into(),
         author_id: "id-dewi".into(),
     });
-    let unrelated = post("1003", "budi", "Hujan terus di Bandung");
-    let mut broken = post("1004", "x", "no author");
+    let unrelated = x_post("1003", "budi", "Hujan terus di Bandung");
+    let mut broken = x_post("1004", "x", "no author");
     broken.author = None;
     let pushed = c
         .push(vec![fan, abusive, unrelated, broken])

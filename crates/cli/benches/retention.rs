@@ -8,13 +8,15 @@
 //! write-ahead log) and the rows retention prunes. With `TAGAR_BENCH_RETENTION=off` the same
 //! run keeps everything, for comparison.
 
-use std::sync::Arc;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tagar_client::push::push_posts;
+use tagar_kernel::Mode;
 use tagar_kernel::testing::TestApp;
-use tagar_kernel::{Mode, ServiceModule};
 use tagar_model::TenantId;
 use tagar_proto::v1;
 use tagar_runtime::auth::{BrandScope, Role};
@@ -57,13 +59,7 @@ async fn main() {
     let posts = env_count("TAGAR_BENCH_POSTS", 5_000);
     let rounds = env_count("TAGAR_BENCH_ROUNDS", 36);
     let retention = std::env::var("TAGAR_BENCH_RETENTION").as_deref() != Ok("off");
-    let modules: Vec<Arc<dyn ServiceModule>> = vec![
-        Arc::new(tagar_ingest::Ingest),
-        Arc::new(tagar_moderation::Moderation),
-        Arc::new(tagar_scheduling::Scheduling),
-        Arc::new(tagar_analytics::Analytics),
-    ];
-    let app = TestApp::start_with(Mode::Standalone, modules, |s| {
+    let app = TestApp::start_with(Mode::Standalone, support::all_services(), |s| {
         s.limits.requests_per_second = 1_000_000.0;
         if retention {
             let minute = 1.0 / 60.0;
@@ -77,24 +73,13 @@ async fn main() {
     let session = app
         .session(TenantId::new(), Role::Admin, BrandScope::All)
         .await;
-    let brand = session
-        .scheduling()
-        .create_brand(v1::CreateBrandRequest {
-            name: "Kopi Nusantara".into(),
-            time_zone: "Asia/Jakarta".into(),
-        })
-        .await
-        .expect("brand")
-        .into_inner();
-    session
-        .ingest()
-        .add_listening_rule(v1::AddListeningRuleRequest {
-            brand_id: brand.brand_id,
-            kind: v1::RuleKind::Hashtag as i32,
-            pattern: "KopiSenja".into(),
-        })
-        .await
-        .expect("rule");
+    tagar_kernel::testing::brand_listening(
+        &mut session.scheduling(),
+        &mut session.ingest(),
+        ("Kopi Nusantara", "Asia/Jakarta"),
+        "KopiSenja",
+    )
+    .await;
 
     println!(
         "Retention {} on {}: {rounds} rounds of {} posts",

@@ -4,14 +4,15 @@
 //! running system, in both modes; then an ordinary post of another brand is classified and
 //! counted as if nothing had happened.
 
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree as _;
 use proptest::test_runner::{Config, TestRng, TestRunner};
-use tagar_kernel::testing::{TestApp, eventually};
-use tagar_kernel::{Mode, ServiceModule};
+use tagar_kernel::Mode;
+use tagar_kernel::testing::{TestApp, brand_listening, eventually};
 use tagar_model::{TenantId, bounds};
 use tagar_proto::topics;
 use tagar_proto::v1;
@@ -200,45 +201,27 @@ fn hostile_posts(seed: u64, n: usize) -> Vec<v1::Post> {
 }
 
 async fn hostile_then_ordinary(mode: Mode) {
-    let modules: Vec<Arc<dyn ServiceModule>> = vec![
-        Arc::new(tagar_ingest::Ingest),
-        Arc::new(tagar_moderation::Moderation),
-        Arc::new(tagar_scheduling::Scheduling),
-        Arc::new(tagar_analytics::Analytics),
-    ];
-    let app = TestApp::start(mode, modules).await;
+    let app = TestApp::start(mode, support::all_services()).await;
     let session = app
         .session(TenantId::new(), Role::Admin, BrandScope::All)
         .await;
-    let scheduling = session.scheduling();
-    let mut ingest = session.ingest();
-    let brand = |name: &str| {
-        let request = v1::CreateBrandRequest {
-            name: name.into(),
-            time_zone: "Asia/Jakarta".into(),
-        };
-        let mut scheduling = scheduling.clone();
-        async move {
-            scheduling
-                .create_brand(request)
-                .await
-                .unwrap()
-                .into_inner()
-                .brand_id
-        }
-    };
-    let targeted = brand("Kopi Senja").await;
-    let ordinary = brand("Teh Melati").await;
-    for (brand, tag) in [(&targeted, "KopiSenja"), (&ordinary, "TehMelatiPagi")] {
-        ingest
-            .add_listening_rule(v1::AddListeningRuleRequest {
-                brand_id: brand.clone(),
-                kind: v1::RuleKind::Hashtag as i32,
-                pattern: tag.into(),
-            })
-            .await
-            .unwrap();
-    }
+    let (mut scheduling, mut ingest) = (session.scheduling(), session.ingest());
+    let zone = "Asia/Jakarta";
+    // The brand the hostile posts mention, and the one the ordinary post does.
+    brand_listening(
+        &mut scheduling,
+        &mut ingest,
+        ("Kopi Senja", zone),
+        "KopiSenja",
+    )
+    .await;
+    let ordinary = brand_listening(
+        &mut scheduling,
+        &mut ingest,
+        ("Teh Melati", zone),
+        "TehMelatiPagi",
+    )
+    .await;
 
     // Three generated batches, each pushed in one stream: the stream never fails, and every
     // post is accepted, a duplicate, or rejected naming its field.
@@ -268,19 +251,11 @@ async fn hostile_then_ordinary(mode: Mode) {
 
     // Then an ordinary abusive mention of the other brand: classified and counted.
     let native_id = format!("ordinary-{}", uuid::Uuid::now_v7().simple());
-    let post = v1::Post {
-        network: v1::Network::X as i32,
-        native_id: native_id.clone(),
-        author: Some(v1::Author {
-            id: "u-ordinary".into(),
-            handle: "budi".into(),
-            display_name: "Budi".into(),
-            ..Default::default()
-        }),
-        text: "teh kalian basi, dasar bodoh #TehMelatiPagi".into(),
-        created_at: Some(tagar_proto::convert::time_to_wire(chrono::Utc::now())),
-        ..Default::default()
-    };
+    let post = tagar_kernel::testing::x_post(
+        &native_id,
+        "budi",
+        "teh kalian basi, dasar bodoh #TehMelatiPagi",
+    );
     let answer = tagar_client::push::push_posts(&mut ingest, std::iter::once(post), 1)
         .await
         .unwrap();

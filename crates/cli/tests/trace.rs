@@ -3,13 +3,15 @@
 //! fact, written to the outbox and relayed later, carries it on), and analytics folds it in
 //! it. Spans are caught in memory; this binary installs the one subscriber it needs.
 
-use std::sync::{Arc, OnceLock};
+mod support;
+
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+use tagar_kernel::Mode;
 use tagar_kernel::testing::{TestApp, eventually};
-use tagar_kernel::{Mode, ServiceModule};
 use tagar_model::TenantId;
 use tagar_proto::topics;
 use tagar_proto::v1;
@@ -39,52 +41,24 @@ fn trace_id_of(traceparent: &str) -> &str {
 
 async fn one_trace(mode: Mode) {
     let exporter = spans();
-    let modules: Vec<Arc<dyn ServiceModule>> = vec![
-        Arc::new(tagar_ingest::Ingest),
-        Arc::new(tagar_moderation::Moderation),
-        Arc::new(tagar_scheduling::Scheduling),
-        Arc::new(tagar_analytics::Analytics),
-    ];
-    let app = TestApp::start(mode, modules).await;
+    let app = TestApp::start(mode, support::all_services()).await;
     let session = app
         .session(TenantId::new(), Role::Admin, BrandScope::All)
         .await;
-    let brand = session
-        .scheduling()
-        .create_brand(v1::CreateBrandRequest {
-            name: "Kopi Kita".into(),
-            time_zone: "Asia/Jakarta".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    session
-        .ingest()
-        .add_listening_rule(v1::AddListeningRuleRequest {
-            brand_id: brand.brand_id.clone(),
-            kind: v1::RuleKind::Hashtag as i32,
-            pattern: "KopiKita".into(),
-        })
-        .await
-        .unwrap();
+    tagar_kernel::testing::brand_listening(
+        &mut session.scheduling(),
+        &mut session.ingest(),
+        ("Kopi Kita", "Asia/Jakarta"),
+        "KopiKita",
+    )
+    .await;
 
     // The client's trace: a fresh trace id, sent as W3C traceparent.
     let trace_id = format!("{:032x}", uuid::Uuid::new_v4().as_u128());
     let traceparent = format!("00-{trace_id}-00f067aa0ba902b7-01");
     let native_id = format!("traced-{}", uuid::Uuid::now_v7().simple());
-    let post = v1::Post {
-        network: v1::Network::X as i32,
-        native_id: native_id.clone(),
-        author: Some(v1::Author {
-            id: "u1".into(),
-            handle: "dewi".into(),
-            display_name: "Dewi".into(),
-            ..Default::default()
-        }),
-        text: "Sore ini #KopiKita, dasar bodoh anjing".into(),
-        created_at: Some(tagar_proto::convert::time_to_wire(chrono::Utc::now())),
-        ..Default::default()
-    };
+    let post =
+        tagar_kernel::testing::x_post(&native_id, "dewi", "Sore ini #KopiKita, dasar bodoh anjing");
     let mut request = tonic::Request::new(tokio_stream::iter([v1::PushPostsRequest {
         posts: vec![post],
     }]));

@@ -135,33 +135,10 @@ impl Store {
             TimeUnit::Micros => cutoff_us,
             TimeUnit::Millis => cutoff_us / 1_000,
         };
-        let (table, column) = (prune.table, prune.column);
-        let row = match self.dialect() {
-            Dialect::Postgres => "ctid",
-            Dialect::Sqlite => "rowid",
-        };
         // Names come from our own code, never from a request.
-        let sql = match self.dialect() {
-            Dialect::Postgres => format!(
-                "DELETE FROM {table} WHERE {row} = ANY(ARRAY(SELECT {row} FROM {table} WHERE {column} < $1 LIMIT $2))"
-            ),
-            Dialect::Sqlite => format!(
-                "DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {column} < $1 LIMIT $2)"
-            ),
-        };
-        let mut deleted = 0;
-        loop {
-            let done = sqlx::query(&sql)
-                .bind(cutoff)
-                .bind(BATCH)
-                .execute(self.pool())
-                .await?
-                .rows_affected();
-            deleted += done;
-            if done < BATCH as u64 {
-                return Ok(deleted);
-            }
-        }
+        let condition = format!("{} < $1", prune.column);
+        self.delete_in_batches(prune.table, &condition, &[Bound::Int(cutoff)])
+            .await
     }
 
     /// The standalone log's records older than their topic's retention (or `default`).
@@ -172,37 +149,65 @@ impl Store {
                 .await?;
         let now_ms = crate::now_us() / 1_000;
         let default_ms = i64::try_from(default.as_millis()).unwrap_or(i64::MAX);
-        let row = match self.dialect() {
-            Dialect::Postgres => "ctid",
-            Dialect::Sqlite => "rowid",
-        };
-        let sql = match self.dialect() {
-            Dialect::Postgres => format!(
-                "DELETE FROM log_records WHERE {row} = ANY(ARRAY(SELECT {row} FROM log_records WHERE topic = $1 AND appended_at_ms < $2 LIMIT $3))"
-            ),
-            Dialect::Sqlite => format!(
-                "DELETE FROM log_records WHERE {row} IN (SELECT {row} FROM log_records WHERE topic = $1 AND appended_at_ms < $2 LIMIT $3)"
-            ),
-        };
         let mut deleted = 0;
         for (topic, retention) in topics {
             let cutoff = now_ms.saturating_sub(retention.unwrap_or(default_ms));
-            loop {
-                let done = sqlx::query(&sql)
-                    .bind(&topic)
-                    .bind(cutoff)
-                    .bind(BATCH)
-                    .execute(self.pool())
-                    .await?
-                    .rows_affected();
-                deleted += done;
-                if done < BATCH as u64 {
-                    break;
-                }
-            }
+            deleted += self
+                .delete_in_batches(
+                    "log_records",
+                    "topic = $1 AND appended_at_ms < $2",
+                    &[Bound::Text(&topic), Bound::Int(cutoff)],
+                )
+                .await?;
         }
         Ok(deleted)
     }
+
+    /// Deletes the rows of `table` where `condition` holds (its placeholders bound to
+    /// `values`, in order), `BATCH` at a time so no statement holds locks long, until fewer
+    /// than a batch were left. Returns how many went.
+    async fn delete_in_batches(
+        &self,
+        table: &str,
+        condition: &str,
+        values: &[Bound<'_>],
+    ) -> Result<u64, StoreError> {
+        let limit = values.len() + 1;
+        let sql = match self.dialect() {
+            Dialect::Postgres => format!(
+                "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {condition} LIMIT ${limit}))"
+            ),
+            Dialect::Sqlite => format!(
+                "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT ${limit})"
+            ),
+        };
+        let mut deleted = 0;
+        loop {
+            let mut query = sqlx::query(&sql);
+            for value in values {
+                query = match *value {
+                    Bound::Int(v) => query.bind(v),
+                    Bound::Text(v) => query.bind(v),
+                };
+            }
+            let done = query
+                .bind(BATCH)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+            deleted += done;
+            if done < BATCH as u64 {
+                return Ok(deleted);
+            }
+        }
+    }
+}
+
+/// A value bound to a prune's condition.
+#[derive(Clone, Copy)]
+enum Bound<'a> {
+    Int(i64),
+    Text(&'a str),
 }
 
 #[cfg(test)]

@@ -79,6 +79,51 @@ async fn push_validates_drops_duplicates_and_publishes_matches(mode: Mode) {
 }
 both_modes!(push_validates_drops_duplicates_and_publishes_matches);
 
+/// A stream long enough for batches in flight at once (5,000 posts a batch, up to 4 in
+/// flight): every post is taken once, and one conversation's posts reach the log in the
+/// order they were sent. (6,000 posts: more in one partition, past about 5 MiB, and the
+/// test broker's SQLite engine fetches nothing from its start; see the eventlog README.)
+async fn a_long_stream_keeps_each_conversation_in_order(mode: Mode) {
+    let app = App::start(mode).await;
+    let tenant = Uuid::now_v7();
+    let mut client = app.client(tenant, ADMIN, all()).await;
+    let thread = native_id("thread");
+    let sent: Vec<String> = (0..6_000).map(|i| format!("{thread}-{i:05}")).collect();
+    let messages: Vec<Vec<v1::Post>> = sent
+        .chunks(1_000)
+        .map(|ids| {
+            ids.iter()
+                .map(|id| v1::Post {
+                    conversation_id: thread.clone(),
+                    ..post(id, "ngopi dulu")
+                })
+                .collect()
+        })
+        .collect();
+    let response = client.push(messages).await.unwrap();
+    assert_eq!((response.accepted, response.duplicates), (6_000, 0));
+
+    let seen = read_ingested(&app.log(), |s| {
+        s.iter()
+            .filter(|i| i.native_id().starts_with(&thread))
+            .count()
+            >= sent.len()
+    })
+    .await;
+    let order: Vec<&str> = seen
+        .iter()
+        .map(support::Ingested::native_id)
+        .filter(|id| id.starts_with(&thread))
+        .collect();
+    assert_eq!(order.len(), sent.len(), "each post once");
+    assert!(
+        order.iter().zip(&sent).all(|(a, b)| a == b),
+        "in the order sent"
+    );
+    app.stop().await;
+}
+both_modes!(a_long_stream_keeps_each_conversation_in_order);
+
 async fn tenants_never_match_each_others_rules(mode: Mode) {
     let app = App::start(mode).await;
     let (tenant_a, tenant_b) = (Uuid::now_v7(), Uuid::now_v7());

@@ -51,12 +51,15 @@ struct Pending {
     span: tracing::Span,
 }
 
+/// The authors each brand blocked, by (tenant, brand, network), among a batch's authors.
+type Blocked = HashMap<(TenantId, BrandId, i32), HashSet<String>>;
+
 /// What a batch's post is judged with: its classification, and the batch's policies and
 /// blocked authors.
 #[derive(Clone, Copy)]
 struct Judged<'a> {
     policies: &'a HashMap<(TenantId, BrandId), ModerationPolicy>,
-    blocked: &'a HashSet<(TenantId, BrandId, i32, String)>,
+    blocked: &'a Blocked,
     classification: &'a Classification,
 }
 
@@ -66,7 +69,8 @@ pub struct IngestedPosts {
     commands: Commands,
     classifier: Arc<Classifier>,
     window: Arc<Mutex<RepeatWindow>>,
-    pending: Vec<Pending>,
+    /// Shared with the classifying task, which reads their posts without copying them.
+    pending: Vec<Arc<Pending>>,
     classified: IntCounterVec,
 }
 
@@ -104,10 +108,11 @@ impl IngestedPosts {
             .await
             .map_err(failed)?;
         // `remove` also drops a copy of an event within the batch.
-        let new: Vec<&Pending> = self
+        let new: Vec<Arc<Pending>> = self
             .pending
             .iter()
             .filter(|p| fresh.remove(&p.meta.event_id))
+            .cloned()
             .collect();
         if new.is_empty() {
             tx.commit().await.map_err(failed)?;
@@ -152,12 +157,10 @@ impl IngestedPosts {
                 .get(&(tenant, brand))
                 .copied()
                 .unwrap_or_default();
-            let is_blocked = judged.blocked.contains(&(
-                tenant,
-                brand,
-                pending.wire.network,
-                author_id.to_owned(),
-            ));
+            let is_blocked = judged
+                .blocked
+                .get(&(tenant, brand, pending.wire.network))
+                .is_some_and(|authors| authors.contains(author_id));
             let judgement = policy.judge(judged.classification, is_blocked);
             let fact = wire::classified(
                 &pending.wire,
@@ -214,22 +217,19 @@ impl IngestedPosts {
 
     /// Classifies the new posts on the blocking pool, counting each text in its tenant's
     /// repetition window once.
-    async fn classify(&self, new: &[&Pending]) -> Result<Vec<Classification>, HandleError> {
-        let posts: Vec<(TenantId, Post)> = new
-            .iter()
-            .map(|p| (p.meta.tenant, p.post.clone()))
-            .collect();
+    async fn classify(&self, new: &[Arc<Pending>]) -> Result<Vec<Classification>, HandleError> {
+        let posts = new.to_vec();
         let (classifier, window) = (Arc::clone(&self.classifier), Arc::clone(&self.window));
         tokio::task::spawn_blocking(move || {
             let mut window = window.lock().unwrap_or_else(|p| p.into_inner());
             let now = chrono::Utc::now();
             posts
                 .iter()
-                .map(|(tenant, post)| {
-                    let prepared = classifier.prepare(post);
-                    let repeats = prepared
-                        .repeat_key()
-                        .map_or(1, |key| window.observe(&tenant.to_string(), key, now));
+                .map(|p| {
+                    let prepared = classifier.prepare(&p.post);
+                    let repeats = prepared.repeat_key().map_or(1, |key| {
+                        window.observe(&p.meta.tenant.to_string(), key, now)
+                    });
                     classifier.classify(&prepared, repeats)
                 })
                 .collect()
@@ -243,7 +243,7 @@ impl IngestedPosts {
 /// The policy of every brand the posts matched (brands that never set one are absent).
 async fn policies(
     tx: &mut StoreTx,
-    new: &[&Pending],
+    new: &[Arc<Pending>],
 ) -> Result<HashMap<(TenantId, BrandId), ModerationPolicy>, CommandError> {
     let mut policies = HashMap::new();
     let pairs: HashSet<(TenantId, BrandId)> = new
@@ -258,12 +258,9 @@ async fn policies(
     Ok(policies)
 }
 
-/// The (tenant, brand, network, author) of the posts whose author the brand blocked: one
-/// query per brand.
-async fn blocked(
-    tx: &mut StoreTx,
-    new: &[&Pending],
-) -> Result<HashSet<(TenantId, BrandId, i32, String)>, CommandError> {
+/// The batch's authors that the brands they reached blocked: one query per brand and
+/// network.
+async fn blocked(tx: &mut StoreTx, new: &[Arc<Pending>]) -> Result<Blocked, CommandError> {
     let mut authors: HashMap<(TenantId, BrandId), HashSet<(i32, &str)>> = HashMap::new();
     for p in new {
         for &brand in &p.brands {
@@ -273,11 +270,14 @@ async fn blocked(
                 .insert((p.wire.network, p.post.author.id.as_str()));
         }
     }
-    let mut blocked = HashSet::new();
+    let mut blocked = Blocked::new();
     for ((tenant, brand), authors) in authors {
         let authors: Vec<(i32, &str)> = authors.into_iter().collect();
         for (network, author) in store::blocked_among(tx.conn(), tenant, brand, &authors).await? {
-            blocked.insert((tenant, brand, network, author));
+            blocked
+                .entry((tenant, brand, network))
+                .or_default()
+                .insert(author);
         }
     }
     Ok(blocked)
@@ -320,14 +320,14 @@ impl RecordHandler for IngestedPosts {
                 brands.push(brand);
             }
         }
-        self.pending.push(Pending {
+        self.pending.push(Arc::new(Pending {
             meta,
             correlation,
             wire,
             post,
             brands,
             span: tracing::Span::current(),
-        });
+        }));
         Ok(())
     }
 

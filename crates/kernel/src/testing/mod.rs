@@ -1,19 +1,21 @@
 //! Test support (feature `testing`): [`TestApp`], the one harness every service test and
 //! end-to-end test runs on, in both modes; [`both_modes!`](crate::both_modes) to run a test
 //! body in each; reading topics back ([`TopicReader`]); and waiting for what consumers do
-//! eventually ([`eventually`]).
+//! eventually ([`eventually`]); what many tests start from ([`x_post`], [`brand_listening`]).
 //!
 //! Everything runs against the real thing: a Tansu broker and a fresh PostgreSQL database
 //! (distributed), or a SQLite file (standalone), set up by `deploy/local/test.sh`. A test that
 //! cannot reach them fails, naming the script that sets them up; none passes silently.
 
 mod app;
+mod fixtures;
 mod reader;
 
 use std::future::Future;
 use std::time::Duration;
 
 pub use app::{Launch, TestApp};
+pub use fixtures::{brand_listening, x_post};
 pub use reader::TopicReader;
 
 use crate::{Mode, Settings};
