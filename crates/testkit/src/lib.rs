@@ -7,15 +7,18 @@
 //! - [`fresh_sqlite`]: a SQLite file in a temporary directory removed on drop.
 //! - [`unique`]: names (topics, groups) no other test uses.
 //! - [`bench`]: what every benchmark prints the same way (sizes, counts, the machine).
+//! - [`pds`]: a real Bluesky PDS and PLC directory, one per test process.
 //! - [`faults`]: a PostgreSQL cluster and a broker of a test's own, to restart under it.
 
 pub mod bench;
 mod broker;
 pub mod faults;
+pub mod pds;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use broker::{dedicated_kafka_brokers, dedicated_kafka_brokers_on, kafka_brokers};
+pub(crate) use broker::{die_with_parent, free_port};
 
 /// Consumer session timeout for tests: Tansu makes a group join wait out the rebalance delay,
 /// so short timeouts keep joins fast.

@@ -1,0 +1,707 @@
+//! Bluesky, over XRPC to the account's PDS (the AT Protocol's HTTP API; the lexicons named
+//! below are `com.atproto.*` and `app.bsky.*` from <https://github.com/bluesky-social/atproto>).
+//!
+//! - **Sign-in:** `com.atproto.server.createSession` with the handle and an app password;
+//!   the access token (a JWT, about two hours) is refreshed with
+//!   `com.atproto.server.refreshSession` five minutes before it expires, and a new session is
+//!   created when the refresh token is refused. A refused app password is
+//!   [`NetworkError::Unauthorized`]: the account needs reconnecting.
+//! - **Publishing once:** `com.atproto.repo.createRecord` of an `app.bsky.feed.post` with the
+//!   record key [`tid::for_post`] of the scheduled post's id. Every attempt at one post names
+//!   the same record; the PDS refuses to create a record whose key exists (the reference PDS
+//!   0.5 answers 500), and then the record is read back with `com.atproto.repo.getRecord`:
+//!   if it is there, the post was published by an earlier attempt.
+//! - **Rich text:** hashtags, links and mentions become `app.bsky.richtext.facet`s over UTF-8
+//!   byte ranges (mentions resolved to DIDs with `com.atproto.identity.resolveHandle`; one
+//!   that does not resolve stays plain text). Replies carry `reply.root` and `reply.parent`,
+//!   quotes an `app.bsky.embed.record`.
+//! - **Limits:** the PDS's write budget is 5,000 points an hour and 35,000 a day, a create
+//!   costing 3 (docs.bsky.app, "Rate Limits"); a 429 carries `ratelimit-reset` (Unix seconds),
+//!   which becomes [`NetworkError::RateLimited`].
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tagar_model::{EntityKind, Network, extract};
+use url::Url;
+use uuid::Uuid;
+
+use crate::{
+    Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication, tid,
+};
+
+/// The collection posts are records of.
+pub const POST_COLLECTION: &str = "app.bsky.feed.post";
+/// The collection blocks are records of.
+pub const BLOCK_COLLECTION: &str = "app.bsky.graph.block";
+/// How long one call may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// A token this close to its expiry is refreshed before use.
+const REFRESH_MARGIN_SECONDS: i64 = 300;
+
+/// The Bluesky connector. Sessions are kept in memory per account; nothing secret is logged.
+pub struct Bluesky {
+    http: reqwest::Client,
+    sessions: Mutex<HashMap<Uuid, Session>>,
+}
+
+impl std::fmt::Debug for Bluesky {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bluesky").finish_non_exhaustive()
+    }
+}
+
+impl Default for Bluesky {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[derive(Clone)]
+struct Session {
+    service: Url,
+    did: String,
+    handle: String,
+    access: SecretString,
+    refresh: SecretString,
+    access_expires: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionBody {
+    did: String,
+    handle: String,
+    access_jwt: String,
+    refresh_jwt: String,
+}
+
+#[derive(Deserialize)]
+struct RecordRef {
+    uri: String,
+    cid: String,
+}
+
+#[derive(Deserialize)]
+struct RecordBody {
+    uri: String,
+    cid: Option<String>,
+    #[serde(default)]
+    value: Value,
+}
+
+/// A failed XRPC call, before it is read as a [`NetworkError`].
+#[derive(Debug)]
+enum Xrpc {
+    Status {
+        status: StatusCode,
+        error: String,
+        message: String,
+        reset: Option<DateTime<Utc>>,
+    },
+    Transport(String),
+}
+
+impl Xrpc {
+    fn is_auth(&self) -> bool {
+        matches!(self, Xrpc::Status { status, .. } if *status == StatusCode::UNAUTHORIZED)
+            || matches!(self, Xrpc::Status { error, .. }
+                if matches!(error.as_str(), "ExpiredToken" | "InvalidToken"))
+    }
+
+    fn into_network_error(self) -> NetworkError {
+        let network = Network::Bluesky;
+        match self {
+            Xrpc::Transport(reason) => NetworkError::Unavailable { network, reason },
+            Xrpc::Status { status, reset, .. } if status == StatusCode::TOO_MANY_REQUESTS => {
+                NetworkError::RateLimited {
+                    network,
+                    retry_at: reset.unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(60)),
+                }
+            }
+            e @ Xrpc::Status { .. } if e.is_auth() => NetworkError::Unauthorized {
+                network,
+                reason: e.describe(),
+            },
+            Xrpc::Status { status, .. }
+                if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT =>
+            {
+                NetworkError::Unavailable {
+                    network,
+                    reason: format!("the PDS answered {status}"),
+                }
+            }
+            e => NetworkError::Refused {
+                network,
+                reason: e.describe(),
+            },
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Xrpc::Status {
+                status,
+                error,
+                message,
+                ..
+            } => format!("{status} {error}: {message}"),
+            Xrpc::Transport(reason) => reason.clone(),
+        }
+    }
+}
+
+impl Bluesky {
+    /// A connector with its own HTTP client (rustls; calls time out after 15 s).
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(CALL_TIMEOUT)
+            .user_agent(concat!("tagar/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds");
+        Self {
+            http,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        service: &Url,
+        nsid: &str,
+        bearer: Option<&SecretString>,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, Xrpc> {
+        let mut url = service
+            .join(&format!("xrpc/{nsid}"))
+            .map_err(|e| Xrpc::Transport(format!("bad PDS address: {e}")))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut request = self.http.request(method, url);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token.expose_secret());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| {
+            // reqwest's message names the URL, never a header: no token in it.
+            Xrpc::Transport(e.without_url().to_string())
+        })?;
+        let status = response.status();
+        let reset = response
+            .headers()
+            .get("ratelimit-reset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|secs| DateTime::from_timestamp(secs, 0));
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| Xrpc::Transport(e.without_url().to_string()))?;
+        if status.is_success() {
+            if bytes.is_empty() {
+                return Ok(Value::Null);
+            }
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| Xrpc::Transport(format!("unreadable answer to {nsid}: {e}")));
+        }
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        Err(Xrpc::Status {
+            status,
+            error: text("error"),
+            message: text("message"),
+            reset,
+        })
+    }
+
+    async fn create_session(&self, credentials: &Credentials) -> Result<Session, NetworkError> {
+        let Credentials::Bluesky {
+            service,
+            identifier,
+            app_password,
+        } = credentials;
+        let body = json!({ "identifier": identifier, "password": app_password.expose_secret() });
+        let answer = self
+            .call(
+                Method::POST,
+                service,
+                "com.atproto.server.createSession",
+                None,
+                &[],
+                Some(&body),
+            )
+            .await
+            .map_err(|e| match e {
+                // createSession answers 401 for a wrong identifier or password.
+                e @ Xrpc::Status { status, .. } if status == StatusCode::UNAUTHORIZED => {
+                    NetworkError::Unauthorized {
+                        network: Network::Bluesky,
+                        reason: e.describe(),
+                    }
+                }
+                e => e.into_network_error(),
+            })?;
+        session_from(service.clone(), answer)
+    }
+
+    async fn refresh_session(&self, session: &Session) -> Result<Session, Xrpc> {
+        let answer = self
+            .call(
+                Method::POST,
+                &session.service,
+                "com.atproto.server.refreshSession",
+                Some(&session.refresh),
+                &[],
+                None,
+            )
+            .await?;
+        session_from(session.service.clone(), answer).map_err(|e| Xrpc::Transport(e.to_string()))
+    }
+
+    /// A usable session for `account`: the cached one, refreshed when close to expiry, or a
+    /// new one. `fresh` drops the cached one first (after the PDS refused it).
+    async fn session(&self, account: &Account<'_>, fresh: bool) -> Result<Session, NetworkError> {
+        let cached = {
+            let mut sessions = self.sessions.lock().expect("sessions lock");
+            if fresh {
+                sessions.remove(&account.id);
+            }
+            sessions.get(&account.id).cloned()
+        };
+        let session = match cached {
+            Some(s) if !expires_soon(&s) => s,
+            Some(s) => match self.refresh_session(&s).await {
+                Ok(refreshed) => refreshed,
+                Err(e) if e.is_auth() => self.create_session(account.credentials).await?,
+                Err(e) => return Err(e.into_network_error()),
+            },
+            None => self.create_session(account.credentials).await?,
+        };
+        self.sessions
+            .lock()
+            .expect("sessions lock")
+            .insert(account.id, session.clone());
+        Ok(session)
+    }
+
+    async fn get_record(
+        &self,
+        service: &Url,
+        repo: &str,
+        collection: &str,
+        rkey: &str,
+    ) -> Result<Option<RecordBody>, Xrpc> {
+        let answer = self
+            .call(
+                Method::GET,
+                service,
+                "com.atproto.repo.getRecord",
+                None,
+                &[("repo", repo), ("collection", collection), ("rkey", rkey)],
+                None,
+            )
+            .await;
+        match answer {
+            Ok(value) => serde_json::from_value(value)
+                .map(Some)
+                .map_err(|e| Xrpc::Transport(format!("unreadable record: {e}"))),
+            Err(Xrpc::Status { status, error, .. })
+                if status == StatusCode::BAD_REQUEST && error == "RecordNotFound"
+                    || status == StatusCode::NOT_FOUND =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The strong reference (`uri`, `cid`) of the post at `uri`, and its thread's root.
+    async fn post_ref(&self, service: &Url, uri: &str) -> Result<(Value, Value), Xrpc> {
+        let (repo, collection, rkey) = parse_at_uri(uri).ok_or_else(|| Xrpc::Status {
+            status: StatusCode::BAD_REQUEST,
+            error: "InvalidUri".into(),
+            message: format!("{uri:?} is not an at:// URI of a post"),
+            reset: None,
+        })?;
+        let record = self
+            .get_record(service, repo, collection, rkey)
+            .await?
+            .ok_or_else(|| Xrpc::Status {
+                status: StatusCode::BAD_REQUEST,
+                error: "RecordNotFound".into(),
+                message: format!("{uri} does not exist"),
+                reset: None,
+            })?;
+        let parent = json!({ "uri": record.uri, "cid": record.cid.unwrap_or_default() });
+        let root = record
+            .value
+            .pointer("/reply/root")
+            .cloned()
+            .unwrap_or_else(|| parent.clone());
+        Ok((parent, root))
+    }
+
+    /// Facets for the post's hashtags, links and resolvable mentions.
+    async fn facets(&self, service: &Url, text: &str) -> Vec<Value> {
+        let mut facets = Vec::new();
+        for entity in extract(Network::Bluesky, text).all() {
+            let feature = match entity.kind {
+                EntityKind::Hashtag => {
+                    json!({ "$type": "app.bsky.richtext.facet#tag", "tag": entity.value })
+                }
+                EntityKind::Url => {
+                    let uri = if entity.value.contains("://") {
+                        entity.value.to_owned()
+                    } else {
+                        format!("https://{}", entity.value)
+                    };
+                    json!({ "$type": "app.bsky.richtext.facet#link", "uri": uri })
+                }
+                EntityKind::Mention => {
+                    match self
+                        .call(
+                            Method::GET,
+                            service,
+                            "com.atproto.identity.resolveHandle",
+                            None,
+                            &[("handle", entity.value)],
+                            None,
+                        )
+                        .await
+                    {
+                        Ok(answer) => match answer.get("did").and_then(Value::as_str) {
+                            Some(did) => {
+                                json!({ "$type": "app.bsky.richtext.facet#mention", "did": did })
+                            }
+                            None => continue,
+                        },
+                        Err(_) => continue,
+                    }
+                }
+                EntityKind::Cashtag => continue,
+            };
+            facets.push(json!({
+                "index": { "byteStart": entity.span.start, "byteEnd": entity.span.end },
+                "features": [feature],
+            }));
+        }
+        facets
+    }
+
+    /// The post's record, created once at `rkey`.
+    async fn publish_with(
+        &self,
+        session: &Session,
+        post: &Publication<'_>,
+        rkey: &str,
+    ) -> Result<Delivered, Xrpc> {
+        let mut record = json!({
+            "$type": POST_COLLECTION,
+            "text": post.text,
+            "createdAt": post.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        });
+        let facets = self.facets(&session.service, post.text).await;
+        if !facets.is_empty() {
+            record["facets"] = Value::Array(facets);
+        }
+        if let Some(uri) = post.reply_to {
+            let (parent, root) = self.post_ref(&session.service, uri).await?;
+            record["reply"] = json!({ "root": root, "parent": parent });
+        }
+        if let Some(uri) = post.quote {
+            let (quoted, _) = self.post_ref(&session.service, uri).await?;
+            record["embed"] = json!({ "$type": "app.bsky.embed.record", "record": quoted });
+        }
+        self.create_once(session, POST_COLLECTION, rkey, &record)
+            .await
+    }
+
+    /// Creates a record at `rkey`, or finds the one an earlier attempt created there.
+    async fn create_once(
+        &self,
+        session: &Session,
+        collection: &str,
+        rkey: &str,
+        record: &Value,
+    ) -> Result<Delivered, Xrpc> {
+        let body = json!({
+            "repo": session.did,
+            "collection": collection,
+            "rkey": rkey,
+            "record": record,
+        });
+        let created = self
+            .call(
+                Method::POST,
+                &session.service,
+                "com.atproto.repo.createRecord",
+                Some(&session.access),
+                &[],
+                Some(&body),
+            )
+            .await;
+        match created {
+            Ok(answer) => {
+                let made: RecordRef = serde_json::from_value(answer)
+                    .map_err(|e| Xrpc::Transport(format!("unreadable createRecord answer: {e}")))?;
+                Ok(Delivered {
+                    native_id: made.uri,
+                    version: Some(made.cid),
+                    already: false,
+                })
+            }
+            // Not worth a read: the token or the budget is the problem.
+            Err(e)
+                if e.is_auth()
+                    || matches!(&e, Xrpc::Status { status, .. } if *status == StatusCode::TOO_MANY_REQUESTS) =>
+            {
+                Err(e)
+            }
+            Err(e) => match self
+                .get_record(&session.service, &session.did, collection, rkey)
+                .await
+            {
+                Ok(Some(found)) => Ok(Delivered {
+                    native_id: found.uri,
+                    version: found.cid,
+                    already: true,
+                }),
+                _ => Err(e),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl Connector for Bluesky {
+    fn network(&self) -> Network {
+        Network::Bluesky
+    }
+
+    fn limits(&self) -> Limits {
+        // 5,000 points an hour and 35,000 a day, 3 points a created record.
+        Limits {
+            posts_per_hour: 5_000 / 3,
+            posts_per_day: 35_000 / 3,
+        }
+    }
+
+    async fn verify(&self, credentials: &Credentials) -> Result<Identity, NetworkError> {
+        let session = self.create_session(credentials).await?;
+        Ok(Identity {
+            native_id: session.did,
+            handle: session.handle,
+        })
+    }
+
+    async fn publish(
+        &self,
+        account: &Account<'_>,
+        post: &Publication<'_>,
+    ) -> Result<Delivered, NetworkError> {
+        let rkey = tid::for_post(post.key);
+        for fresh in [false, true] {
+            let session = self.session(account, fresh).await?;
+            match self.publish_with(&session, post, &rkey).await {
+                Err(e) if e.is_auth() && !fresh => continue,
+                other => return other.map_err(Xrpc::into_network_error),
+            }
+        }
+        unreachable!("the second attempt returns")
+    }
+
+    async fn delete(&self, account: &Account<'_>, native_id: &str) -> Result<(), NetworkError> {
+        let Some((repo, collection, rkey)) = parse_at_uri(native_id) else {
+            return Err(NetworkError::Refused {
+                network: Network::Bluesky,
+                reason: format!("{native_id:?} is not an at:// URI"),
+            });
+        };
+        for fresh in [false, true] {
+            let session = self.session(account, fresh).await?;
+            if repo != session.did {
+                return Err(NetworkError::Refused {
+                    network: Network::Bluesky,
+                    reason: format!("{native_id} is not a record of {}", session.handle),
+                });
+            }
+            let body = json!({ "repo": repo, "collection": collection, "rkey": rkey });
+            let deleted = self
+                .call(
+                    Method::POST,
+                    &session.service,
+                    "com.atproto.repo.deleteRecord",
+                    Some(&session.access),
+                    &[],
+                    Some(&body),
+                )
+                .await;
+            match deleted {
+                Err(e) if e.is_auth() && !fresh => continue,
+                other => return other.map(|_| ()).map_err(Xrpc::into_network_error),
+            }
+        }
+        unreachable!("the second attempt returns")
+    }
+
+    async fn block(
+        &self,
+        account: &Account<'_>,
+        author_native_id: &str,
+    ) -> Result<String, NetworkError> {
+        if !author_native_id.starts_with("did:") {
+            return Err(NetworkError::Refused {
+                network: Network::Bluesky,
+                reason: format!("{author_native_id:?} is not a DID"),
+            });
+        }
+        // One block record per blocked account: the key comes from the DID.
+        let hash = Sha256::digest(author_native_id.as_bytes());
+        let seed: [u8; 16] = hash[..16].try_into().expect("16 bytes");
+        let rkey = tid::for_post(uuid::Builder::from_random_bytes(seed).into_uuid());
+        let record = json!({
+            "$type": BLOCK_COLLECTION,
+            "subject": author_native_id,
+            "createdAt": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        });
+        for fresh in [false, true] {
+            let session = self.session(account, fresh).await?;
+            match self
+                .create_once(&session, BLOCK_COLLECTION, &rkey, &record)
+                .await
+            {
+                Err(e) if e.is_auth() && !fresh => continue,
+                other => return other.map(|d| d.native_id).map_err(Xrpc::into_network_error),
+            }
+        }
+        unreachable!("the second attempt returns")
+    }
+}
+
+fn session_from(service: Url, answer: Value) -> Result<Session, NetworkError> {
+    let body: SessionBody =
+        serde_json::from_value(answer).map_err(|e| NetworkError::Unavailable {
+            network: Network::Bluesky,
+            reason: format!("unreadable session: {e}"),
+        })?;
+    Ok(Session {
+        service,
+        access_expires: jwt_expiry(&body.access_jwt),
+        did: body.did,
+        handle: body.handle,
+        access: SecretString::from(body.access_jwt),
+        refresh: SecretString::from(body.refresh_jwt),
+    })
+}
+
+fn expires_soon(session: &Session) -> bool {
+    session
+        .access_expires
+        .is_some_and(|at| at - Utc::now() < chrono::Duration::seconds(REFRESH_MARGIN_SECONDS))
+}
+
+/// The `exp` of a JWT, read without checking its signature (the PDS checks it; Tagar only
+/// wants to know when to refresh).
+fn jwt_expiry(jwt: &str) -> Option<DateTime<Utc>> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64url_decode(payload)?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    DateTime::from_timestamp(claims.get("exp")?.as_i64()?, 0)
+}
+
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for byte in text.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            b'=' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// `at://repo/collection/rkey` → its three parts.
+pub fn parse_at_uri(uri: &str) -> Option<(&str, &str, &str)> {
+    let rest = uri.strip_prefix("at://")?;
+    let mut parts = rest.splitn(3, '/');
+    let (repo, collection, rkey) = (parts.next()?, parts.next()?, parts.next()?);
+    (!repo.is_empty() && !collection.is_empty() && !rkey.is_empty() && !rkey.contains('/'))
+        .then_some((repo, collection, rkey))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jwt_expiry_is_read_from_its_payload() {
+        // {"exp":1796199951} in base64url, between two dummy parts.
+        let jwt = "e30.eyJleHAiOjE3OTYxOTk5NTF9.sig";
+        assert_eq!(jwt_expiry(jwt), DateTime::from_timestamp(1_796_199_951, 0));
+        assert_eq!(jwt_expiry("nonsense"), None);
+    }
+
+    #[test]
+    fn at_uris_split_into_repo_collection_and_key() {
+        assert_eq!(
+            parse_at_uri("at://did:plc:abc/app.bsky.feed.post/3jzfcijpj2z2a"),
+            Some(("did:plc:abc", "app.bsky.feed.post", "3jzfcijpj2z2a"))
+        );
+        assert_eq!(parse_at_uri("https://bsky.app/x"), None);
+        assert_eq!(parse_at_uri("at://did:plc:abc/app.bsky.feed.post"), None);
+    }
+
+    #[test]
+    fn errors_are_read_as_what_to_do_next() {
+        let status = |code: u16, error: &str| Xrpc::Status {
+            status: StatusCode::from_u16(code).unwrap(),
+            error: error.into(),
+            message: String::new(),
+            reset: DateTime::from_timestamp(2_000_000_000, 0),
+        };
+        assert!(matches!(
+            status(429, "RateLimitExceeded").into_network_error(),
+            NetworkError::RateLimited { retry_at, .. } if retry_at.timestamp() == 2_000_000_000
+        ));
+        assert!(matches!(
+            status(400, "ExpiredToken").into_network_error(),
+            NetworkError::Unauthorized { .. }
+        ));
+        assert!(status(502, "").into_network_error().is_retryable());
+        assert!(
+            !status(400, "InvalidRequest")
+                .into_network_error()
+                .is_retryable()
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! An account's credentials for its network, kept as secrets.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use tagar_model::Network;
+use url::Url;
+
+/// The longest password or token accepted.
+const MAX_SECRET_CHARS: usize = 4096;
+/// The longest identifier (a handle, an email or a DID) accepted.
+const MAX_IDENTIFIER_CHARS: usize = 512;
+
+/// Credentials that are not usable, naming the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct CredentialsError {
+    /// The field, as the API names it.
+    pub field: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> CredentialsError {
+    CredentialsError {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// How Tagar signs in to one account. `Debug` shows no secret.
+#[derive(Clone)]
+pub enum Credentials {
+    /// A Bluesky account: its PDS, its handle (or DID or email), and an app password
+    /// (Settings → App passwords; never the account's main password).
+    Bluesky {
+        /// The PDS the account lives on (`https://bsky.social` for most accounts).
+        service: Url,
+        /// Handle, DID or email.
+        identifier: String,
+        /// The app password.
+        app_password: SecretString,
+    },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Bluesky {
+                service,
+                identifier,
+                ..
+            } => f
+                .debug_struct("Bluesky")
+                .field("service", &service.as_str())
+                .field("identifier", identifier)
+                .field("app_password", &"[hidden]")
+                .finish(),
+        }
+    }
+}
+
+/// The stored form, only ever written into the vault.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "network", rename_all = "lowercase")]
+enum Stored {
+    Bluesky {
+        service: String,
+        identifier: String,
+        app_password: String,
+    },
+}
+
+impl Credentials {
+    /// Bluesky credentials, checked for shape: `service` an `http(s)` URL, `identifier` and
+    /// `app_password` present and not too long.
+    pub fn bluesky(
+        service: &str,
+        identifier: &str,
+        app_password: SecretString,
+    ) -> Result<Self, CredentialsError> {
+        let service = Url::parse(service.trim())
+            .map_err(|e| invalid("service", format!("is not a URL ({e})")))?;
+        if !matches!(service.scheme(), "http" | "https") || service.host().is_none() {
+            return Err(invalid("service", "must be an http(s) URL of a PDS"));
+        }
+        let identifier = identifier.trim().trim_start_matches('@');
+        if identifier.is_empty() {
+            return Err(invalid("identifier", "is required"));
+        }
+        if identifier.chars().count() > MAX_IDENTIFIER_CHARS {
+            return Err(invalid(
+                "identifier",
+                format!("is longer than {MAX_IDENTIFIER_CHARS} characters"),
+            ));
+        }
+        let password = app_password.expose_secret();
+        if password.is_empty() {
+            return Err(invalid("app_password", "is required"));
+        }
+        if password.chars().count() > MAX_SECRET_CHARS {
+            return Err(invalid(
+                "app_password",
+                format!("is longer than {MAX_SECRET_CHARS} characters"),
+            ));
+        }
+        Ok(Credentials::Bluesky {
+            service,
+            identifier: identifier.to_owned(),
+            app_password,
+        })
+    }
+
+    /// The network they are for.
+    pub fn network(&self) -> Network {
+        match self {
+            Credentials::Bluesky { .. } => Network::Bluesky,
+        }
+    }
+
+    /// The bytes to seal in the vault; the only way the secret leaves this type.
+    pub fn to_sealable(&self) -> Vec<u8> {
+        let stored = match self {
+            Credentials::Bluesky {
+                service,
+                identifier,
+                app_password,
+            } => Stored::Bluesky {
+                service: service.as_str().to_owned(),
+                identifier: identifier.clone(),
+                app_password: app_password.expose_secret().to_owned(),
+            },
+        };
+        serde_json::to_vec(&stored).expect("credentials serialize")
+    }
+
+    /// Inverse of [`Credentials::to_sealable`].
+    pub fn from_sealed(bytes: &[u8]) -> Result<Self, CredentialsError> {
+        let stored: Stored = serde_json::from_slice(bytes)
+            .map_err(|e| invalid("credentials", format!("cannot be read ({e})")))?;
+        match stored {
+            Stored::Bluesky {
+                service,
+                identifier,
+                app_password,
+            } => Credentials::bluesky(&service, &identifier, SecretString::from(app_password)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_round_trip_through_their_sealable_form_and_never_debug_the_secret() {
+        let creds = Credentials::bluesky(
+            "https://bsky.social",
+            "@kopi.bsky.social",
+            SecretString::from("abcd-efgh-ijkl-mnop"),
+        )
+        .unwrap();
+        let debug = format!("{creds:?}");
+        assert!(!debug.contains("abcd-efgh"), "{debug}");
+        assert!(debug.contains("kopi.bsky.social"), "{debug}");
+        let back = Credentials::from_sealed(&creds.to_sealable()).unwrap();
+        let Credentials::Bluesky { app_password, .. } = back;
+        assert_eq!(app_password.expose_secret(), "abcd-efgh-ijkl-mnop");
+    }
+
+    #[test]
+    fn bad_credentials_name_their_field() {
+        let pw = || SecretString::from("x");
+        let err = Credentials::bluesky("ftp://pds", "kopi", pw()).unwrap_err();
+        assert_eq!(err.field, "service");
+        let err = Credentials::bluesky("not a url", "kopi", pw()).unwrap_err();
+        assert_eq!(err.field, "service");
+        let err = Credentials::bluesky("https://bsky.social", " @ ", pw()).unwrap_err();
+        assert_eq!(err.field, "identifier");
+        let err = Credentials::bluesky("https://bsky.social", "kopi", SecretString::from(""))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "app_password: is required");
+    }
+}

@@ -1,0 +1,161 @@
+//! The networks Tagar publishes to, listens on and acts on, behind one [`Connector`] trait:
+//! one module per network, and no service logic (`docs/DESIGN.md`). Scheduling publishes
+//! through it, moderation acts through it.
+//!
+//! What a connector promises:
+//! - **Publishing is idempotent per scheduled post.** [`Publication::key`] is the scheduled
+//!   post's id; publishing the same key twice leaves one post on the network and answers the
+//!   second call with the first post ([`Delivered::already`]). How depends on the network:
+//!   Bluesky derives the record key from it ([`tid`]).
+//! - **Errors say what to do next** ([`NetworkError`]): refused for good, rate limited until a
+//!   time, unavailable for now, or unauthorized (the account needs reconnecting; retrying
+//!   will not help).
+//! - **Credentials never leave in clear.** [`Credentials`] holds them as secrets: `Debug`
+//!   prints no secret, and [`Credentials::to_sealable`] is the one way out, for the vault.
+//!
+//! Tagar's loopback network is not here: it is the event log itself, written in the
+//! dispatcher's transaction (see scheduling's `network` module).
+
+pub mod bluesky;
+mod credentials;
+pub mod tid;
+
+pub use credentials::{Credentials, CredentialsError};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tagar_model::Network;
+use uuid::Uuid;
+
+/// A post to publish.
+#[derive(Debug, Clone)]
+pub struct Publication<'a> {
+    /// The scheduled post's id: publishing the same key twice gives one post.
+    pub key: Uuid,
+    /// The text, as approved.
+    pub text: &'a str,
+    /// The network's id of the post this one replies to, if any.
+    pub reply_to: Option<&'a str>,
+    /// The network's id of the post this one quotes, if any.
+    pub quote: Option<&'a str>,
+    /// The time the post says it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What the network answered to a publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    /// The network's id of the post (Bluesky: its `at://` URI).
+    pub native_id: String,
+    /// The network's content hash or version of it, where it has one (Bluesky: the CID).
+    pub version: Option<String>,
+    /// `true` when the post was there already: an earlier attempt had published it.
+    pub already: bool,
+}
+
+/// Who a set of credentials belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The network's stable id of the account (Bluesky: its DID).
+    pub native_id: String,
+    /// Its handle.
+    pub handle: String,
+}
+
+/// What the network allows one account, as its documentation gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Posts an account may create per hour.
+    pub posts_per_hour: u32,
+    /// Posts an account may create per day.
+    pub posts_per_day: u32,
+}
+
+/// Why a network call did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetworkError {
+    /// The network refused the request for good (the post breaks its rules, the target does
+    /// not exist); trying again gives the same answer.
+    #[error("{network} refused it: {reason}")]
+    Refused {
+        /// The network.
+        network: Network,
+        /// Its reason.
+        reason: String,
+    },
+    /// The account's rate limit is spent until `retry_at`.
+    #[error("{network} rate limit reached; it resets at {retry_at}")]
+    RateLimited {
+        /// The network.
+        network: Network,
+        /// When the network says the limit resets.
+        retry_at: DateTime<Utc>,
+    },
+    /// The network could not be reached or failed on its side; try again later.
+    #[error("{network} is unavailable: {reason}")]
+    Unavailable {
+        /// The network.
+        network: Network,
+        /// What happened.
+        reason: String,
+    },
+    /// The credentials were refused (revoked, expired, wrong): the account needs
+    /// reconnecting, and retrying will not help.
+    #[error("{network} refused the account's credentials: {reason}")]
+    Unauthorized {
+        /// The network.
+        network: Network,
+        /// Its reason.
+        reason: String,
+    },
+}
+
+impl NetworkError {
+    /// Whether trying the same call later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            NetworkError::RateLimited { .. } | NetworkError::Unavailable { .. }
+        )
+    }
+}
+
+/// An account a connector acts for.
+#[derive(Debug, Clone)]
+pub struct Account<'a> {
+    /// Tagar's id of the account (sessions are cached by it).
+    pub id: Uuid,
+    /// Its credentials, opened from the vault.
+    pub credentials: &'a Credentials,
+}
+
+/// One network: publish, delete, act, and its limits.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// The network it talks to.
+    fn network(&self) -> Network;
+
+    /// What the network allows one account.
+    fn limits(&self) -> Limits;
+
+    /// Checks `credentials` with the network and says whose they are.
+    async fn verify(&self, credentials: &Credentials) -> Result<Identity, NetworkError>;
+
+    /// Publishes `post` from `account`, once per [`Publication::key`].
+    async fn publish(
+        &self,
+        account: &Account<'_>,
+        post: &Publication<'_>,
+    ) -> Result<Delivered, NetworkError>;
+
+    /// Deletes the account's post `native_id`; deleting what is gone already succeeds.
+    async fn delete(&self, account: &Account<'_>, native_id: &str) -> Result<(), NetworkError>;
+
+    /// Blocks the author `author_native_id` from `account`; returns the network's id of the
+    /// block.
+    async fn block(
+        &self,
+        account: &Account<'_>,
+        author_native_id: &str,
+    ) -> Result<String, NetworkError>;
+}

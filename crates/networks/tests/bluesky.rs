@@ -1,0 +1,190 @@
+//! The Bluesky connector against a real PDS (`tagar_testkit::pds`).
+
+use chrono::Utc;
+use secrecy::SecretString;
+use tagar_networks::bluesky::{BLOCK_COLLECTION, Bluesky, POST_COLLECTION, parse_at_uri};
+use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication, tid};
+use tagar_testkit::pds::{PdsAccount, pds};
+use uuid::Uuid;
+
+async fn account(name: &str) -> (PdsAccount, Credentials) {
+    let pds = pds();
+    let made = pds.create_account(&unique(name)).await;
+    let app_password = pds.create_app_password(&made, "tagar").await;
+    let credentials =
+        Credentials::bluesky(&pds.url, &made.handle, SecretString::from(app_password)).unwrap();
+    (made, credentials)
+}
+
+fn unique(name: &str) -> String {
+    format!("{name}{}", &Uuid::new_v4().simple().to_string()[..8])
+}
+
+fn post(key: Uuid, text: &str) -> Publication<'_> {
+    Publication {
+        key,
+        text,
+        reply_to: None,
+        quote: None,
+        created_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn a_post_is_published_once_however_often_it_is_sent() {
+    let (made, credentials) = account("kopi").await;
+    let bluesky = Bluesky::new();
+    let identity = bluesky.verify(&credentials).await.unwrap();
+    assert_eq!(identity.native_id, made.did);
+
+    let key = Uuid::now_v7();
+    let text = "Fresh roast today #kopi https://kopi.example/menu";
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let first = bluesky.publish(&account, &post(key, text)).await.unwrap();
+    assert!(!first.already);
+    // A retry after a crash: another process, no session cached, the same key.
+    let again = Bluesky::new()
+        .publish(&account, &post(key, text))
+        .await
+        .unwrap();
+    assert!(again.already, "{again:?}");
+    assert_eq!(again.native_id, first.native_id);
+
+    let records = pds().list_records(&made.did, POST_COLLECTION).await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    let (repo, _, rkey) = parse_at_uri(&first.native_id).unwrap();
+    assert_eq!(
+        (repo, rkey),
+        (made.did.as_str(), tid::for_post(key).as_str())
+    );
+    let value = &records[0]["value"];
+    assert_eq!(value["text"], text);
+    let features: Vec<_> = value["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["features"][0]["$type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        features,
+        [
+            "app.bsky.richtext.facet#tag",
+            "app.bsky.richtext.facet#link"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn replies_quotes_deletes_and_blocks_are_records_on_the_pds() {
+    let (brand, credentials) = account("brand").await;
+    let (customer, customer_credentials) = account("customer").await;
+    let bluesky = Bluesky::new();
+    let as_customer = Account {
+        id: Uuid::new_v4(),
+        credentials: &customer_credentials,
+    };
+    let as_brand = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let question = bluesky
+        .publish(
+            &as_customer,
+            &post(Uuid::now_v7(), "is the cafe open on sunday?"),
+        )
+        .await
+        .unwrap();
+    let answer_text = format!("@{} yes, from 8 until 14", customer.handle);
+    let answer = Publication {
+        reply_to: Some(&question.native_id),
+        ..post(Uuid::now_v7(), &answer_text)
+    };
+    let answer = bluesky.publish(&as_brand, &answer).await.unwrap();
+    let (_, _, rkey) = parse_at_uri(&answer.native_id).unwrap();
+    let record = pds()
+        .get_record(&brand.did, POST_COLLECTION, rkey)
+        .await
+        .unwrap();
+    assert_eq!(
+        record["value"]["reply"]["parent"]["uri"],
+        question.native_id
+    );
+    assert_eq!(record["value"]["reply"]["root"]["uri"], question.native_id);
+    assert_eq!(
+        record["value"]["facets"][0]["features"][0]["did"], customer.did,
+        "the mention is resolved to the customer's DID"
+    );
+
+    let quote = Publication {
+        quote: Some(&question.native_id),
+        ..post(Uuid::now_v7(), "our most asked question this week")
+    };
+    let quote = bluesky.publish(&as_brand, &quote).await.unwrap();
+    let (_, _, rkey) = parse_at_uri(&quote.native_id).unwrap();
+    let record = pds()
+        .get_record(&brand.did, POST_COLLECTION, rkey)
+        .await
+        .unwrap();
+    assert_eq!(
+        record["value"]["embed"]["record"]["uri"],
+        question.native_id
+    );
+
+    bluesky.delete(&as_brand, &quote.native_id).await.unwrap();
+    assert!(
+        pds()
+            .get_record(&brand.did, POST_COLLECTION, rkey)
+            .await
+            .is_none()
+    );
+    bluesky.delete(&as_brand, &quote.native_id).await.unwrap();
+    let err = bluesky
+        .delete(&as_brand, &question.native_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetworkError::Refused { .. }), "{err}");
+
+    let block = bluesky.block(&as_brand, &customer.did).await.unwrap();
+    assert_eq!(
+        bluesky.block(&as_brand, &customer.did).await.unwrap(),
+        block
+    );
+    let blocks = pds().list_records(&brand.did, BLOCK_COLLECTION).await;
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(blocks[0]["value"]["subject"], customer.did);
+}
+
+#[tokio::test]
+async fn a_revoked_app_password_is_unauthorized_and_a_wrong_one_too() {
+    let (made, credentials) = account("revoked").await;
+    let bluesky = Bluesky::new();
+    bluesky.verify(&credentials).await.unwrap();
+    pds().revoke_app_password(&made, "tagar").await;
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let err = bluesky
+        .publish(&account, &post(Uuid::now_v7(), "hello"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetworkError::Unauthorized { .. }), "{err}");
+    assert!(!err.is_retryable());
+
+    let wrong =
+        Credentials::bluesky(&pds().url, &made.handle, SecretString::from("wrong-pass")).unwrap();
+    let err = bluesky.verify(&wrong).await.unwrap_err();
+    assert!(matches!(err, NetworkError::Unauthorized { .. }), "{err}");
+    assert!(!err.to_string().contains("wrong-pass"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unreachable_pds_is_unavailable_not_refused() {
+    let credentials =
+        Credentials::bluesky("http://127.0.0.1:9", "kopi.test", SecretString::from("x")).unwrap();
+    let err = Bluesky::new().verify(&credentials).await.unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+}

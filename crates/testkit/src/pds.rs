@@ -1,0 +1,219 @@
+//! A real Bluesky PDS and PLC directory (`@atproto/dev-env`'s `TestNetworkNoAppView`), one per
+//! test process, on free ports, stopped when the process ends.
+//!
+//! `deploy/local/ensure-pds.sh` installs Node 22 and the packages once into
+//! `~/.cache/tagar/pds-…` (or `TAGAR_PDS_HOME` names such a directory). The PDS is the one
+//! bsky.social runs (0.5.x): accounts, sessions, records and the repository firehose are
+//! real; there is no AppView (no search, no timelines).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// Starts the network and prints its addresses as one JSON line. It stops when its stdin
+/// closes (the test process ended) and, besides, dies with the process (`PR_SET_PDEATHSIG`).
+const START: &str = r#"
+import { TestNetworkNoAppView } from '@atproto/dev-env'
+const net = await TestNetworkNoAppView.create({
+  pds: { port: Number(process.env.PDS_PORT) },
+  plc: { port: Number(process.env.PLC_PORT) },
+})
+console.log(JSON.stringify({ pds: net.pds.url, plc: net.plc.url }))
+process.stdin.on('end', async () => { await net.close(); process.exit(0) })
+process.stdin.resume()
+"#;
+
+/// The running PDS.
+#[derive(Debug)]
+pub struct Pds {
+    /// Its base URL, `http://localhost:<port>`.
+    pub url: String,
+}
+
+/// An account made on the test PDS.
+#[derive(Debug, Clone)]
+pub struct PdsAccount {
+    /// Its handle (`<name>.test`).
+    pub handle: String,
+    /// Its DID.
+    pub did: String,
+    /// Its password (the test PDS takes it where an app password goes).
+    pub password: String,
+    /// A session token for reading and writing as it in tests.
+    pub access_jwt: String,
+}
+
+/// The process's PDS, started on first use.
+pub fn pds() -> &'static Pds {
+    static PDS: OnceLock<Pds> = OnceLock::new();
+    PDS.get_or_init(start)
+}
+
+fn home() -> PathBuf {
+    if let Ok(dir) = std::env::var("TAGAR_PDS_HOME") {
+        return PathBuf::from(dir);
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/local/ensure-pds.sh");
+    let output = Command::new(&script)
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+    assert!(
+        output.status.success(),
+        "{} failed; run it by hand to see why",
+        script.display()
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    PathBuf::from(stdout.lines().last().unwrap_or_default().trim())
+}
+
+fn start() -> Pds {
+    let home = home();
+    let (pds_port, plc_port) = (super::free_port(), super::free_port());
+    let (tx, rx) = mpsc::channel::<Result<String, String>>();
+    let log_path = std::env::temp_dir().join(format!("tagar-pds-{}.log", std::process::id()));
+    std::thread::Builder::new()
+        .name("bluesky-pds".into())
+        .spawn(move || {
+            let log = std::fs::File::create(&log_path).expect("pds log");
+            let mut command = Command::new(home.join("node"));
+            command
+                .current_dir(home.join("atproto"))
+                .args(["--input-type=module", "-e", START])
+                .env("PDS_PORT", pds_port.to_string())
+                .env("PLC_PORT", plc_port.to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(log);
+            super::die_with_parent(&mut command);
+            let mut child = match command.spawn() {
+                Ok(child) => child,
+                Err(e) => {
+                    let _ = tx.send(Err(format!("start node in {}: {e}", home.display())));
+                    return;
+                }
+            };
+            let _stdin = child.stdin.take();
+            let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+            match lines.next() {
+                Some(Ok(line)) => {
+                    let _ = tx.send(Ok(line));
+                }
+                _ => {
+                    let status = child.wait();
+                    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                    let _ = tx.send(Err(format!("the PDS exited at start ({status:?}):\n{log}")));
+                    return;
+                }
+            }
+            // Hold stdin open for the life of the process; the PDS stops when it closes.
+            for _ in lines {}
+            let _ = child.wait();
+            loop {
+                std::thread::park();
+            }
+        })
+        .expect("pds thread");
+    let line = rx
+        .recv_timeout(Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("the PDS did not start within 120 s"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started: Value = serde_json::from_str(&line).expect("the PDS prints its addresses");
+    Pds {
+        url: started["pds"].as_str().expect("pds url").to_owned(),
+    }
+}
+
+impl Pds {
+    fn xrpc(&self, nsid: &str) -> String {
+        format!("{}/xrpc/{nsid}", self.url)
+    }
+
+    /// Creates an account `<name>.test` with a random password.
+    pub async fn create_account(&self, name: &str) -> PdsAccount {
+        let handle = format!("{name}.test");
+        let password = uuid::Uuid::new_v4().simple().to_string();
+        let answer: Value = reqwest::Client::new()
+            .post(self.xrpc("com.atproto.server.createAccount"))
+            .json(&json!({ "handle": handle, "email": format!("{name}@example.test"), "password": password }))
+            .send()
+            .await
+            .expect("createAccount")
+            .error_for_status()
+            .expect("createAccount succeeds")
+            .json()
+            .await
+            .expect("createAccount answer");
+        PdsAccount {
+            handle,
+            did: answer["did"].as_str().expect("did").to_owned(),
+            password,
+            access_jwt: answer["accessJwt"].as_str().expect("accessJwt").to_owned(),
+        }
+    }
+
+    /// The records of `collection` in `repo`, newest first (up to 100).
+    pub async fn list_records(&self, repo: &str, collection: &str) -> Vec<Value> {
+        let answer: Value = reqwest::Client::new()
+            .get(self.xrpc("com.atproto.repo.listRecords"))
+            .query(&[("repo", repo), ("collection", collection), ("limit", "100")])
+            .send()
+            .await
+            .expect("listRecords")
+            .error_for_status()
+            .expect("listRecords succeeds")
+            .json()
+            .await
+            .expect("listRecords answer");
+        answer["records"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The record at `at://repo/collection/rkey`, if there is one.
+    pub async fn get_record(&self, repo: &str, collection: &str, rkey: &str) -> Option<Value> {
+        let response = reqwest::Client::new()
+            .get(self.xrpc("com.atproto.repo.getRecord"))
+            .query(&[("repo", repo), ("collection", collection), ("rkey", rkey)])
+            .send()
+            .await
+            .expect("getRecord");
+        if !response.status().is_success() {
+            return None;
+        }
+        response.json().await.ok()
+    }
+
+    /// Creates an app password called `name` for `account`, as a user does for Tagar.
+    pub async fn create_app_password(&self, account: &PdsAccount, name: &str) -> String {
+        let answer: Value = reqwest::Client::new()
+            .post(self.xrpc("com.atproto.server.createAppPassword"))
+            .bearer_auth(&account.access_jwt)
+            .json(&json!({ "name": name }))
+            .send()
+            .await
+            .expect("createAppPassword")
+            .error_for_status()
+            .expect("createAppPassword succeeds")
+            .json()
+            .await
+            .expect("createAppPassword answer");
+        answer["password"].as_str().expect("password").to_owned()
+    }
+
+    /// Revokes the app password `name` of `account`, as a user who takes Tagar's access away.
+    pub async fn revoke_app_password(&self, account: &PdsAccount, name: &str) {
+        reqwest::Client::new()
+            .post(self.xrpc("com.atproto.server.revokeAppPassword"))
+            .bearer_auth(&account.access_jwt)
+            .json(&json!({ "name": name }))
+            .send()
+            .await
+            .expect("revokeAppPassword")
+            .error_for_status()
+            .expect("revokeAppPassword succeeds");
+    }
+}
