@@ -40,6 +40,7 @@ impl Clients {
                 brand_id: brand.to_owned(),
                 network: v1::Network::X as i32,
                 handle: handle.to_owned(),
+                credentials: None,
             })
             .await
             .expect("connect account")

@@ -43,6 +43,9 @@ pub fn event_type(event: &Event) -> &'static str {
         Event::PostScheduled(_) => "tagar.scheduling.PostScheduled",
         Event::PostPublished(_) => "tagar.scheduling.PostPublished",
         Event::PublishFailed(_) => "tagar.scheduling.PublishFailed",
+        Event::PublishStarted(_) => "tagar.scheduling.PublishStarted",
+        Event::SocialAccountNeedsReconnect(_) => "tagar.scheduling.SocialAccountNeedsReconnect",
+        Event::SocialAccountReconnected(_) => "tagar.scheduling.SocialAccountReconnected",
         Event::NetworkPostDelivered(_) => "tagar.network.NetworkPostDelivered",
     }
 }

@@ -16,7 +16,10 @@ use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use std::path::{Path, PathBuf};
+
 use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::{Deserialize, Serialize};
 use tagar_model::TenantId;
 
 /// The length of every key, in bytes.
@@ -264,6 +267,88 @@ fn parse_master_key(text: &str) -> Result<MasterKey, VaultError> {
     })
 }
 
+/// `[vault]`: the master keys that wrap the tenants' data keys.
+///
+/// The keys are never serialized, so printing or dumping settings cannot reveal them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VaultConfig {
+    /// Master keys written `id:base64` (32 bytes), the current one first, older ones after it
+    /// until `tagar vault rotate` has re-wrapped everything under the current one;
+    /// `TAGAR__VAULT__MASTER_KEYS='["k2:…", "k1:…"]'`.
+    #[serde(skip_serializing)]
+    pub master_keys: Vec<SecretString>,
+    /// A file holding the master keys instead, one `id:base64` per line, the current one
+    /// first (`#` starts a comment). The standalone mode uses `<data_dir>/vault.keys` when
+    /// neither is set, and creates it with a new key on its first start.
+    pub master_keys_file: Option<PathBuf>,
+}
+
+impl Vault {
+    /// The vault `config` names: its keys, else its file; `None` when it names neither.
+    pub fn from_settings(config: &VaultConfig) -> Result<Option<Self>, VaultError> {
+        if !config.master_keys.is_empty() {
+            return Self::from_config(&config.master_keys).map(Some);
+        }
+        match &config.master_keys_file {
+            Some(path) => Self::from_file(path).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The vault of the keys in `path` (one `id:base64` per line, the current one first).
+    pub fn from_file(path: &Path) -> Result<Self, VaultError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| VaultError::Config(format!("cannot read {}: {e}", path.display())))?;
+        let keys: Vec<SecretString> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(SecretString::from)
+            .collect();
+        Self::from_config(&keys).map_err(|e| VaultError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// The vault of the keys in `path`, creating the file (mode 0600) with one new key
+    /// `k1` first when it does not exist.
+    pub fn from_file_or_create(path: &Path) -> Result<Self, VaultError> {
+        if !path.exists() {
+            write_key_file(path, &[generate_master_key("k1")])?;
+        }
+        Self::from_file(path)
+    }
+}
+
+/// Writes `keys` to `path`, readable by its owner only.
+pub fn write_key_file(path: &Path, keys: &[SecretString]) -> Result<(), VaultError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let cannot =
+        |e: std::io::Error| VaultError::Config(format!("cannot write {}: {e}", path.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(cannot)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(cannot)?;
+    let mut text = String::from(
+        "# Tagar's vault master keys, the current one first. Keep this file secret and backed up:\n\
+         # without it, stored network credentials cannot be opened.\n",
+    );
+    for key in keys {
+        text.push_str(key.expose_secret());
+        text.push('\n');
+    }
+    file.write_all(text.as_bytes()).map_err(cannot)?;
+    file.sync_all().map_err(cannot)?;
+    std::fs::rename(&tmp, path).map_err(cannot)
+}
+
 /// A new master key, written `id:base64` as configuration takes it.
 pub fn generate_master_key(id: &str) -> SecretString {
     let key = Aes256Gcm::generate_key(OsRng);
@@ -273,6 +358,29 @@ pub fn generate_master_key(id: &str) -> SecretString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_file_is_created_once_private_and_read_back() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/vault.keys");
+        let first = Vault::from_file_or_create(&path).unwrap();
+        assert_eq!(first.current_key_id(), "k1");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let tenant = TenantId::new();
+        let (_, wrapped) = first.new_data_key(tenant);
+        let again = Vault::from_file_or_create(&path).unwrap();
+        again
+            .unwrap(tenant, &wrapped)
+            .expect("the same key, read back");
+        std::fs::write(&path, "# nothing\nk1:not-base64\n").unwrap();
+        let err = Vault::from_file(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("vault.keys") && err.contains("not base64"),
+            "{err}"
+        );
+    }
 
     fn vault(keys: &[&SecretString]) -> Vault {
         let keys: Vec<SecretString> = keys.iter().map(|k| (*k).clone()).collect();

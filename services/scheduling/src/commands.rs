@@ -2,17 +2,19 @@
 //! model in the transaction that records the aggregate's events and their outbox records for
 //! `tagar.scheduling.events.v1`.
 
-use tagar_kernel::{CommandError, Loaded, Repository};
+use tagar_kernel::{CommandError, Expected, Loaded, Repository};
 use tagar_model::{AccountId, BrandId, TenantId};
+use tagar_networks::{Credentials, Identity};
 use tagar_proto::topics;
+use tagar_runtime::vault::Vault;
 use tagar_store::Store;
 use uuid::Uuid;
 
 use crate::domain::{
-    AccountCommand, Brand, BrandCommand, NewAccount, NewBrand, PostCommand, ScheduledPost,
+    AccountCommand, Brand, BrandCommand, Link, NewAccount, NewBrand, PostCommand, ScheduledPost,
     SocialAccount,
 };
-use crate::store::{AccountRows, BrandRows, PostRows};
+use crate::store::{AccountRows, BrandRows, PostRows, credentials};
 
 /// Scheduling's aggregates and how their commands are recorded.
 #[derive(Debug, Clone)]
@@ -52,7 +54,8 @@ impl Commands {
             .await
     }
 
-    /// Connects an account to `brand` (which the caller found): its id is a fresh UUIDv7.
+    /// Connects an account to `brand` (which the caller found), publishing to the loopback
+    /// network: its id is a fresh UUIDv7.
     pub async fn connect_account(
         &self,
         tenant: TenantId,
@@ -64,10 +67,68 @@ impl Commands {
             account,
             brand,
             profile,
+            link: Link::Loopback,
         };
         self.accounts
             .create(tenant, *account.as_uuid(), command)
             .await
+    }
+
+    /// Connects an account linked to its network: the event names whose account it is
+    /// (`identity`), and the credentials are stored sealed in the same transaction.
+    pub async fn connect_linked(
+        &self,
+        tenant: TenantId,
+        brand: BrandId,
+        profile: NewAccount,
+        identity: &Identity,
+        secret: (&Credentials, &Vault),
+    ) -> Result<Loaded<SocialAccount>, CommandError> {
+        let account = AccountId::new();
+        let command = AccountCommand::Connect {
+            account,
+            brand,
+            profile,
+            link: Link::Network {
+                native_id: identity.native_id.clone(),
+            },
+        };
+        let mut tx = self.accounts.store().begin().await?;
+        let new = Loaded::new(tenant, *account.as_uuid());
+        let after = self
+            .accounts
+            .execute_in(&mut tx, &new, Expected::Exactly(0), command, None)
+            .await?;
+        credentials::save(&mut tx, secret.1, tenant, account, secret.0).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Gives `account` new credentials the network accepted for `identity`.
+    pub async fn reconnect(
+        &self,
+        account: &Loaded<SocialAccount>,
+        identity: &Identity,
+        secret: (&Credentials, &Vault),
+    ) -> Result<Loaded<SocialAccount>, CommandError> {
+        let id = AccountId::from_uuid(account.id);
+        let command = AccountCommand::Reconnect {
+            native_id: identity.native_id.clone(),
+        };
+        let mut tx = self.accounts.store().begin().await?;
+        let after = self
+            .accounts
+            .execute_in(
+                &mut tx,
+                account,
+                Expected::Exactly(account.version),
+                command,
+                None,
+            )
+            .await?;
+        credentials::save(&mut tx, secret.1, account.tenant, id, secret.0).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Writes a new draft; the post id is a fresh UUIDv7.

@@ -1,32 +1,57 @@
 //! The dispatcher: every tick it claims the scheduled posts whose time has come and
 //! publishes each exactly once.
 //!
-//! Why never twice and never lost, even with several replicas and crashes: for each due
-//! post, one transaction (1) holds the post's read-model row (PostgreSQL: `FOR UPDATE SKIP
-//! LOCKED`, so another replica skips it; SQLite: the transaction is the database's one
-//! writer), (2) lets the publisher record the delivery (the loopback network's outbox
-//! record), (3) appends `PostPublished` with the version it read, and (4) moves the read
-//! model to `published`. These commit together or not at all. A crash before the commit
-//! leaves the post scheduled with no delivery recorded, and the next tick publishes it; after
-//! the commit the post is no longer due. A dispatcher that somehow read the same version
-//! loses the append with a version conflict and rolls back its delivery. The outbox relay
-//! then hands the delivery to the log at least once, and consumers drop a redelivered event
-//! id.
+//! **Loopback accounts** (no credentials): one transaction (1) holds the post's read-model
+//! row (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so another replica skips it; SQLite: the
+//! transaction is the database's one writer), (2) lets the loopback publisher record the
+//! delivery (an outbox record), (3) appends `PostPublished` with the version it read, and (4)
+//! moves the read model to `published`. These commit together or not at all.
+//!
+//! **Accounts linked to their network**: the network call cannot join a transaction, and
+//! holding one open across it would stall every other writer (SQLite) for as long as the
+//! network takes. So:
+//! 1. the claiming transaction records `PublishStarted` (attempt n, a lease until `now +
+//!    lease`) and commits: the post is `publishing`, and due again only when the lease ends;
+//! 2. outside any transaction, the connector publishes with the scheduled post's id as its
+//!    idempotency key (Bluesky: the record key), within the call timeout (shorter than the
+//!    lease);
+//! 3. a second transaction records the answer (`PostPublished`, or `PublishFailed` with a
+//!    retry time), expecting the version of step 1: if the lease ran out and another
+//!    dispatcher took the post, this one records nothing.
+//!
+//! A crash between 2 and 3 leaves the post `publishing` with the call made. When the lease
+//! ends the post is claimed again, and the connector's second call with the same key finds
+//! the post already on the network and answers with it, which is recorded as published: one
+//! post on the network, one `PostPublished`. Retryable failures back off (the network's reset
+//! time on a rate limit, else exponentially); after [`MAX_ATTEMPTS`] the post fails for good.
+//! A refused credential marks the account "needs reconnect" (an event) and fails its posts
+//! with that reason instead of retrying.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
 use prometheus::IntCounter;
-use tagar_kernel::{CommandError, Expected};
+use tagar_kernel::{CommandError, Expected, Loaded};
+use tagar_model::{AccountId, Network, TenantId};
+use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication};
 use tagar_runtime::Metrics;
+use tagar_runtime::vault::Vault;
 use tagar_store::{Store, StoreError, StoreTx};
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 use crate::commands::Commands;
-use crate::domain::post::{PostCommand, Stage};
-use crate::network::{Outgoing, PublishError, Publisher};
-use crate::store::{self as sql, Due};
+use crate::domain::post::{PostCommand, ScheduledPost, Stage};
+use crate::domain::{AccountCommand, Link};
+use crate::network::{Networks, Outgoing, PublishError, Publisher};
+use crate::store::{self as sql, Due, credentials};
+
+/// Attempts at publishing one post before it fails for good.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// Network calls one round makes at once.
+const CALLS_AT_ONCE: usize = 16;
 
 /// How often and how much the dispatcher works.
 #[derive(Debug, Clone)]
@@ -35,6 +60,16 @@ pub struct DispatcherConfig {
     pub interval: Duration,
     /// The most posts claimed per transaction.
     pub batch: u32,
+    /// How long a publishing attempt holds its post: after it, another dispatcher may call
+    /// the network again (with the same idempotency key).
+    pub lease: Duration,
+    /// How long one network call may take; shorter than `lease`.
+    pub call_timeout: Duration,
+    /// The first retry's delay after a failure; each further one doubles it, up to
+    /// `max_backoff`.
+    pub backoff: Duration,
+    /// The longest delay between retries.
+    pub max_backoff: Duration,
 }
 
 impl Default for DispatcherConfig {
@@ -42,8 +77,45 @@ impl Default for DispatcherConfig {
         Self {
             interval: Duration::from_millis(250),
             batch: 32,
+            lease: Duration::from_secs(120),
+            call_timeout: Duration::from_secs(60),
+            backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(600),
         }
     }
+}
+
+impl DispatcherConfig {
+    fn retry_at(&self, now: DateTime<Utc>, attempt: u32) -> DateTime<Utc> {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
+        let delay = self.backoff.saturating_mul(factor).min(self.max_backoff);
+        now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
+    }
+}
+
+/// A network call a round has to make, after its `PublishStarted` committed.
+struct Call {
+    tenant: TenantId,
+    post_id: Uuid,
+    /// The post's version after `PublishStarted`.
+    version: u64,
+    account: AccountId,
+    attempt: u32,
+    network: Network,
+    connector: Arc<dyn Connector>,
+    credentials: Credentials,
+    text: String,
+    written_at: DateTime<Utc>,
+    /// The round's time, and when (on this machine's clock) the round began.
+    round: (DateTime<Utc>, std::time::Instant),
+}
+
+/// What preparing one claimed post came to.
+enum Step {
+    /// Recorded in the claiming transaction; `true` when published.
+    Done(bool),
+    /// To call the network once the claiming transaction committed.
+    Call(Box<Call>),
 }
 
 /// Publishes due posts through a [`Publisher`].
@@ -51,8 +123,11 @@ pub struct Dispatcher {
     store: Store,
     commands: Commands,
     publisher: Arc<dyn Publisher>,
+    networks: Networks,
+    vault: Option<Arc<Vault>>,
     config: DispatcherConfig,
     published: IntCounter,
+    failed: IntCounter,
 }
 
 impl Dispatcher {
@@ -67,13 +142,28 @@ impl Dispatcher {
             "posts_published_total",
             "Scheduled posts published to their network.",
         )?;
+        let failed = metrics.counter(
+            "publish_failures_total",
+            "Publishing attempts that failed (retried or final).",
+        )?;
         Ok(Self {
             commands: Commands::new(store.clone()),
             store,
             publisher,
+            networks: Networks::default(),
+            vault: None,
             config,
             published,
+            failed,
         })
+    }
+
+    /// The same dispatcher, publishing linked accounts' posts through `networks` with the
+    /// credentials `vault` opens.
+    pub fn with_networks(mut self, networks: Networks, vault: Option<Arc<Vault>>) -> Self {
+        self.networks = networks;
+        self.vault = vault;
+        self
     }
 
     /// Dispatches every interval until `cancel`; a failed round is logged and tried again.
@@ -91,8 +181,9 @@ impl Dispatcher {
         }
     }
 
-    /// Claims the posts due at `now` and publishes them in one transaction; returns how many
-    /// were claimed.
+    /// Claims the posts due at `now` and publishes them: loopback accounts' in the claiming
+    /// transaction, linked accounts' by a network call after it; returns how many were
+    /// claimed.
     pub async fn dispatch_once(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         if !sql::any_due(&self.store, now).await? {
             return Ok(0);
@@ -104,23 +195,38 @@ impl Dispatcher {
             return Ok(0);
         }
         let mut published = 0;
+        let mut calls = Vec::new();
         for post in &due {
-            if self.publish(&mut tx, post, now).await? {
-                published += 1;
+            match self.prepare(&mut tx, post, now).await? {
+                Step::Done(true) => published += 1,
+                Step::Done(false) => {}
+                Step::Call(call) => calls.push(call),
             }
         }
         tx.commit().await?;
         self.published.inc_by(published);
+        let answers: Vec<Result<(), StoreError>> = futures::stream::iter(calls)
+            .map(|call| self.call(*call))
+            .buffer_unordered(CALLS_AT_ONCE)
+            .collect()
+            .await;
+        for answer in answers {
+            if let Err(e) = answer {
+                // The post stays publishing; its lease ends and it is taken again.
+                tracing::warn!(error = %e, "recording a network's answer failed");
+            }
+        }
         Ok(due.len())
     }
 
-    /// Publishes one claimed post in `tx`; `false` when it turned out not to be due.
-    async fn publish(
+    /// Prepares one claimed post in `tx`: publishes it to the loopback network, records why
+    /// it cannot go out, or starts an attempt at its network.
+    async fn prepare(
         &self,
         tx: &mut StoreTx,
         due: &Due,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Step, StoreError> {
         let Some(view) = self
             .commands
             .posts
@@ -128,41 +234,208 @@ impl Dispatcher {
             .await?
         else {
             tracing::warn!(post = %due.post_id, "claimed post has no stream; skipped");
-            return Ok(false);
+            return Ok(Step::Done(false));
         };
         let post = &view.state;
-        let is_due = post.slot.as_ref().is_some_and(|s| s.publish_at <= now);
-        if view.version != due.version || post.stage != Stage::Scheduled || !is_due {
-            return Ok(false);
+        let is_due = post.due_at.is_some_and(|at| at <= now);
+        if view.version != due.version
+            || !matches!(post.stage, Stage::Scheduled | Stage::Publishing)
+            || !is_due
+        {
+            return Ok(Step::Done(false));
         }
         let (Some(brand), Some(account_id)) = (post.brand, post.account) else {
-            return Ok(false);
+            return Ok(Step::Done(false));
         };
         let account = self
             .commands
             .accounts
             .load_in(tx, due.tenant, *account_id.as_uuid())
             .await?
-            .and_then(|a| a.state.profile);
-        let outcome = match account {
-            None => Err(PublishError::Refused(
+            .map(|a| a.state);
+        let Some((account, profile)) = account.and_then(|a| a.profile.clone().map(|p| (a, p)))
+        else {
+            let refused = Err(PublishError::Refused(
                 "the account is no longer connected".into(),
-            )),
-            Some(profile) => {
-                let outgoing = Outgoing {
-                    tenant: due.tenant,
-                    brand,
-                    post_id: due.post_id,
-                    account: account_id,
-                    network: profile.network,
-                    handle: profile.handle.as_str(),
-                    text: &post.text,
-                    media: &post.media,
-                    at: now,
-                };
-                self.publisher.publish(tx, &outgoing).await
+            ));
+            return self.record(tx, &view, refused, now).await.map(Step::Done);
+        };
+        if account.link == Link::Loopback {
+            let outgoing = Outgoing {
+                tenant: due.tenant,
+                brand,
+                post_id: due.post_id,
+                account: account_id,
+                network: profile.network,
+                handle: profile.handle.as_str(),
+                text: &post.text,
+                media: &post.media,
+                at: now,
+            };
+            let outcome = self.publisher.publish(tx, &outgoing).await;
+            return self.record(tx, &view, outcome, now).await.map(Step::Done);
+        }
+        let cannot = |reason: String| Err(PublishError::Refused(reason));
+        if let Some(reason) = &account.needs_reconnect {
+            let outcome = cannot(format!("the account needs reconnecting: {reason}"));
+            return self.record(tx, &view, outcome, now).await.map(Step::Done);
+        }
+        if post.attempts >= MAX_ATTEMPTS {
+            let outcome = cannot(format!(
+                "gave up after {} attempts; the last: {}",
+                post.attempts, post.reason
+            ));
+            return self.record(tx, &view, outcome, now).await.map(Step::Done);
+        }
+        let Some(connector) = self.networks.get(profile.network) else {
+            let outcome = cannot(format!("Tagar cannot publish to {} yet", profile.network));
+            return self.record(tx, &view, outcome, now).await.map(Step::Done);
+        };
+        let Some(vault) = &self.vault else {
+            let outcome = Err(PublishError::Unavailable(
+                "no vault master key is configured (vault.master_keys), so the account's credentials cannot be opened".into(),
+            ));
+            return self.record(tx, &view, outcome, now).await.map(Step::Done);
+        };
+        let Some(credentials) = credentials::load(tx, vault, due.tenant, account_id).await? else {
+            let outcome = cannot("the account has no stored credentials; reconnect it".into());
+            return self.record(tx, &view, outcome, now).await.map(Step::Done);
+        };
+        let lease_until = now + chrono::Duration::from_std(self.config.lease).unwrap_or_default();
+        let started = self
+            .execute(tx, &view, PostCommand::StartPublish { now, lease_until })
+            .await?;
+        Ok(Step::Call(Box::new(Call {
+            tenant: due.tenant,
+            post_id: due.post_id,
+            version: started.version,
+            account: account_id,
+            attempt: started.state.attempts,
+            network: profile.network,
+            connector: connector.clone(),
+            credentials,
+            text: post.text.clone(),
+            written_at: uuid_time(due.post_id).unwrap_or(now),
+            round: (now, std::time::Instant::now()),
+        })))
+    }
+
+    /// Calls the network for one started attempt, then records its answer.
+    async fn call(&self, call: Call) -> Result<(), StoreError> {
+        let account = Account {
+            id: *call.account.as_uuid(),
+            credentials: &call.credentials,
+        };
+        let publication = Publication {
+            key: call.post_id,
+            text: &call.text,
+            reply_to: None,
+            quote: None,
+            created_at: call.written_at,
+        };
+        let answer = match tokio::time::timeout(
+            self.config.call_timeout,
+            call.connector.publish(&account, &publication),
+        )
+        .await
+        {
+            Ok(answer) => answer,
+            Err(_) => Err(NetworkError::Unavailable {
+                network: call.network,
+                reason: format!("no answer within {:?}", self.config.call_timeout),
+            }),
+        };
+        // The round's clock moved on by the time the call took.
+        let now =
+            call.round.0 + chrono::Duration::from_std(call.round.1.elapsed()).unwrap_or_default();
+        let mut tx = self.store.begin().await?;
+        let Some(view) = self
+            .commands
+            .posts
+            .load_in(&mut tx, call.tenant, call.post_id)
+            .await?
+            .filter(|v| v.version == call.version)
+        else {
+            // The lease ran out and another dispatcher took the post over.
+            tx.rollback().await?;
+            return Ok(());
+        };
+        let command = match answer {
+            Ok(delivered) => {
+                if delivered.already {
+                    tracing::info!(post = %call.post_id, native_id = %delivered.native_id,
+                        "found on the network from an earlier attempt");
+                }
+                PostCommand::Publish {
+                    network: call.network,
+                    native_id: delivered.native_id,
+                    published_at: now,
+                }
+            }
+            Err(e) => {
+                self.failed.inc();
+                tracing::warn!(post = %call.post_id, attempt = call.attempt, error = %e, "publishing failed");
+                match e {
+                    NetworkError::Unauthorized { ref reason, .. } => {
+                        self.needs_reconnect(&mut tx, call.tenant, call.account, reason)
+                            .await?;
+                        fail(format!("the account needs reconnecting: {e}"), None)
+                    }
+                    NetworkError::RateLimited { retry_at, .. } => {
+                        fail(e.to_string(), Some(retry_at))
+                    }
+                    NetworkError::Unavailable { .. } => {
+                        fail(e.to_string(), Some(self.config.retry_at(now, call.attempt)))
+                    }
+                    NetworkError::Refused { .. } => fail(e.to_string(), None),
+                }
             }
         };
+        let after = self.execute(&mut tx, &view, command).await?;
+        tx.commit().await?;
+        if after.state.stage == Stage::Published {
+            self.published.inc();
+            tracing::info!(post = %call.post_id, attempt = call.attempt, "published");
+        }
+        Ok(())
+    }
+
+    /// Marks the account "needs reconnect" (once; the event says why).
+    async fn needs_reconnect(
+        &self,
+        tx: &mut StoreTx,
+        tenant: TenantId,
+        account: AccountId,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let Some(view) = self
+            .commands
+            .accounts
+            .load_in(tx, tenant, *account.as_uuid())
+            .await?
+        else {
+            return Ok(());
+        };
+        let command = AccountCommand::MarkNeedsReconnect {
+            reason: reason.to_owned(),
+        };
+        self.commands
+            .accounts
+            .execute_in(tx, &view, Expected::Exactly(view.version), command, None)
+            .await
+            .map(|_| ())
+            .map_err(store_error(account.to_string()))
+    }
+
+    /// Records the outcome of a loopback publish (or of a post that cannot go out) in `tx`;
+    /// `true` when published.
+    async fn record(
+        &self,
+        tx: &mut StoreTx,
+        view: &Loaded<ScheduledPost>,
+        outcome: Result<crate::network::Delivered, PublishError>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let command = match outcome {
             Ok(d) => PostCommand::Publish {
                 network: d.network,
@@ -170,36 +443,61 @@ impl Dispatcher {
                 published_at: d.published_at,
             },
             Err(PublishError::Store(e)) => return Err(e),
-            Err(e @ PublishError::Refused(_)) => PostCommand::FailPublish {
-                reason: e.to_string(),
-                retryable: false,
-            },
-            Err(e @ PublishError::Unavailable(_)) => PostCommand::FailPublish {
-                reason: e.to_string(),
-                retryable: true,
-            },
+            Err(e @ PublishError::Refused(_)) => fail(e.to_string(), None),
+            Err(e @ PublishError::Unavailable(_)) => {
+                let attempt = view.state.attempts + 1;
+                fail(e.to_string(), Some(self.config.retry_at(now, attempt)))
+            }
         };
-        let after = self
-            .commands
-            .posts
-            .execute_in(tx, &view, Expected::Exactly(due.version), command, None)
-            .await
-            .map_err(|e| match e {
-                CommandError::Store(e) => e,
-                CommandError::Conflict { expected, actual } => StoreError::Conflict {
-                    aggregate_id: due.post_id.to_string(),
-                    expected,
-                    actual,
-                },
-                CommandError::Refused(refusal) => StoreError::Corrupt {
-                    field: "scheduling_posts.state",
-                    reason: refusal.to_string(),
-                },
-            })?;
+        let after = self.execute(tx, view, command).await?;
         let published = after.state.stage == Stage::Published;
         if published {
-            tracing::info!(post = %due.post_id, "published");
+            tracing::info!(post = %view.id, "published");
         }
         Ok(published)
     }
+
+    async fn execute(
+        &self,
+        tx: &mut StoreTx,
+        view: &Loaded<ScheduledPost>,
+        command: PostCommand,
+    ) -> Result<Loaded<ScheduledPost>, StoreError> {
+        self.commands
+            .posts
+            .execute_in(tx, view, Expected::Exactly(view.version), command, None)
+            .await
+            .map_err(store_error(view.id.to_string()))
+    }
+}
+
+fn fail(reason: String, retry_at: Option<DateTime<Utc>>) -> PostCommand {
+    PostCommand::FailPublish {
+        reason,
+        retryable: retry_at.is_some(),
+        retry_at,
+    }
+}
+
+/// A command error inside the dispatcher is the store's: a refusal here means the stream
+/// and the read model disagree.
+fn store_error<E: std::fmt::Display>(id: String) -> impl Fn(CommandError<E>) -> StoreError {
+    move |e| match e {
+        CommandError::Store(e) => e,
+        CommandError::Conflict { expected, actual } => StoreError::Conflict {
+            aggregate_id: id.clone(),
+            expected,
+            actual,
+        },
+        CommandError::Refused(refusal) => StoreError::Corrupt {
+            field: "scheduling_posts.state",
+            reason: refusal.to_string(),
+        },
+    }
+}
+
+/// When a UUIDv7 was made: when the post was written.
+fn uuid_time(id: Uuid) -> Option<DateTime<Utc>> {
+    let (secs, nanos) = id.get_timestamp()?.to_unix();
+    DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
 }

@@ -9,8 +9,9 @@
 //!   transaction);
 //! - [`store`]: the read models' projections and queries, and claiming due posts;
 //! - [`grpc`] serves `tagar.v1.SchedulingService`;
-//! - [`dispatcher`]: the background task that publishes due posts through a
-//!   [`network::Publisher`] (the loopback network today).
+//! - [`network`]: where posts go: the loopback network, or a linked account's own network
+//!   through its connector (`tagar-networks`), with credentials from the vault;
+//! - [`dispatcher`]: the background task that publishes due posts, exactly once.
 
 pub mod commands;
 pub mod dispatcher;
@@ -29,7 +30,7 @@ use tagar_store::MigrationSet;
 use tonic::service::RoutesBuilder;
 
 use crate::dispatcher::{Dispatcher, DispatcherConfig};
-use crate::network::Loopback;
+use crate::network::{Loopback, Networks};
 
 /// The tables scheduling owns (versions 3000–3999).
 static MIGRATIONS: MigrationSet = MigrationSet {
@@ -62,6 +63,8 @@ impl ServiceModule for Scheduling {
     fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
         routes.add_service(SchedulingServiceServer::new(grpc::SchedulingApi::new(
             platform.store.clone(),
+            Networks::real(),
+            platform.vault.clone(),
         )));
         Ok(())
     }
@@ -72,7 +75,8 @@ impl ServiceModule for Scheduling {
             Arc::new(Loopback),
             &platform.metrics,
             DispatcherConfig::default(),
-        )?;
+        )?
+        .with_networks(Networks::real(), platform.vault.clone());
         let token = platform.shutdown.token();
         platform
             .shutdown

@@ -1,15 +1,18 @@
-//! Where published posts go. A [`Publisher`] takes a due post out to its network inside the
-//! dispatcher's transaction; the loopback network is the one there is today, and real
-//! networks come later behind the same trait.
-//!
-//! A real network is an outside call that cannot join the transaction: it will need the
-//! network's idempotency key (the post id) so a retry after a crash between the call and
-//! the commit finds the post already there instead of posting it twice.
+//! Where published posts go. An account connected without credentials publishes to the
+//! loopback network: a [`Publisher`] that records the delivery inside the dispatcher's
+//! transaction. An account linked to its network publishes through that network's
+//! [`Connector`] (crate `tagar-networks`), found in [`Networks`]: an outside call that cannot
+//! join the transaction, made between two transactions with the post id as its idempotency
+//! key (see the dispatcher).
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use prost::Message as _;
 use tagar_model::{AccountId, Author, BrandId, Media, NativePostId, Network, Post, TenantId};
+use tagar_networks::Connector;
+use tagar_networks::bluesky::Bluesky;
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
@@ -136,5 +139,39 @@ impl Publisher for Loopback {
             native_id: model.native_id.as_str().to_owned(),
             published_at: post.at,
         })
+    }
+}
+
+/// The connectors of the networks accounts can be linked to, by network.
+#[derive(Clone, Default)]
+pub struct Networks {
+    connectors: Vec<Arc<dyn Connector>>,
+}
+
+impl std::fmt::Debug for Networks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.connectors.iter().map(|c| c.network()))
+            .finish()
+    }
+}
+
+impl Networks {
+    /// Every network Tagar can talk to: Bluesky.
+    pub fn real() -> Self {
+        Self::default().with(Arc::new(Bluesky::new()))
+    }
+
+    /// The same, with `connector` for its network (replacing one there was).
+    pub fn with(mut self, connector: Arc<dyn Connector>) -> Self {
+        self.connectors
+            .retain(|c| c.network() != connector.network());
+        self.connectors.push(connector);
+        self
+    }
+
+    /// The connector for `network`, if Tagar has one.
+    pub fn get(&self, network: Network) -> Option<&Arc<dyn Connector>> {
+        self.connectors.iter().find(|c| c.network() == network)
     }
 }

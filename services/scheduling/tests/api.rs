@@ -27,6 +27,7 @@ async fn account(key: &mut Agent, brand: &v1::Brand, network: v1::Network) -> v1
         brand_id: brand.brand_id.clone(),
         network: network as i32,
         handle: "brand_account".into(),
+        credentials: None,
     }))
     .await
     .unwrap()
@@ -86,6 +87,7 @@ async fn bad_input_is_refused_naming_the_field(mode: Mode) {
             brand_id: paris.brand_id.clone(),
             network: v1::Network::X as i32,
             handle: "Brand_Account".into(),
+            credentials: None,
         }))
         .await
         .unwrap_err();
@@ -238,6 +240,7 @@ async fn tenants_and_brands_are_walled_off(mode: Mode) {
             brand_id: kopi.brand_id.clone(),
             network: v1::Network::Mastodon as i32,
             handle: "intruder".into(),
+            credentials: None,
         }))
         .await
         .unwrap_err();
@@ -291,6 +294,7 @@ async fn tenants_and_brands_are_walled_off(mode: Mode) {
             brand_id: chai.brand_id.clone(),
             network: v1::Network::X as i32,
             handle: "chaipoint".into(),
+            credentials: None,
         }))
         .await
         .unwrap_err();

@@ -35,6 +35,17 @@ pub enum AccountCommand {
         /// The account's handle, without `@`.
         #[arg(long)]
         handle: String,
+        #[command(flatten)]
+        credentials: CredentialArgs,
+    },
+    /// Gives a connected account new credentials, after its network refused the old ones
+    /// (`tagar account list` shows "needs reconnect").
+    Reconnect {
+        /// The account's id.
+        #[arg(long, value_name = "ACCOUNT_ID")]
+        account: String,
+        #[command(flatten)]
+        credentials: CredentialArgs,
     },
     /// Lists the accounts of one brand, or of every brand the key may see.
     List {
@@ -42,6 +53,53 @@ pub enum AccountCommand {
         #[arg(long, value_name = "BRAND_ID")]
         brand: Option<String>,
     },
+}
+
+/// How the account signs in to its network. Without any, the account publishes to the
+/// loopback network. Secrets are never taken as a flag's value (shell history, `ps`).
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// Bluesky: read the account's app password from this environment variable (Bluesky
+    /// settings → Privacy and security → App passwords; never the main password).
+    #[arg(long, value_name = "VAR", conflicts_with = "app_password_stdin")]
+    app_password_env: Option<String>,
+    /// Bluesky: read the app password from the first line of standard input.
+    #[arg(long)]
+    app_password_stdin: bool,
+    /// Bluesky: the PDS the account lives on.
+    #[arg(long, value_name = "URL", default_value = "https://bsky.social")]
+    service: String,
+}
+
+impl CredentialArgs {
+    fn app_password(&self) -> anyhow::Result<Option<String>> {
+        if let Some(var) = &self.app_password_env {
+            let value = std::env::var(var).map_err(|_| {
+                anyhow::anyhow!("--app-password-env: the variable {var} is not set")
+            })?;
+            return Ok(Some(value));
+        }
+        if self.app_password_stdin {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let line = line.trim_end_matches(['\r', '\n']).to_owned();
+            anyhow::ensure!(
+                !line.is_empty(),
+                "--app-password-stdin: standard input was empty"
+            );
+            return Ok(Some(line));
+        }
+        Ok(None)
+    }
+
+    fn bluesky(&self) -> anyhow::Result<Option<v1::BlueskyCredentials>> {
+        Ok(self
+            .app_password()?
+            .map(|app_password| v1::BlueskyCredentials {
+                service: self.service.clone(),
+                app_password,
+            }))
+    }
 }
 
 /// Parses a network name as the model does (`x`, `twitter`, `bsky`, …).
@@ -60,6 +118,12 @@ pub struct AccountView {
     pub network: String,
     /// The handle, without `@`.
     pub handle: String,
+    /// Where its posts go: `network` (its own, with stored credentials) or `loopback`.
+    pub link: String,
+    /// The network's id of the account (Bluesky: its DID); empty on loopback.
+    pub native_account_id: String,
+    /// Why its network refused its credentials; empty while they work.
+    pub needs_reconnect: String,
 }
 
 /// `tagar account list --output json`.
@@ -76,6 +140,13 @@ impl From<v1::SocialAccount> for AccountView {
             brand_id: a.brand_id,
             network: network_name(a.network),
             handle: a.handle,
+            link: match v1::AccountLink::try_from(a.link) {
+                Ok(v1::AccountLink::Network) => "network",
+                _ => "loopback",
+            }
+            .to_owned(),
+            native_account_id: a.native_account_id,
+            needs_reconnect: a.needs_reconnect,
         }
     }
 }
@@ -95,25 +166,41 @@ pub async fn run(config: Option<&Path>, args: AccountArgs) -> anyhow::Result<()>
             brand,
             network,
             handle,
+            credentials,
         } => {
+            let credentials = credentials
+                .bluesky()?
+                .map(v1::connect_account_request::Credentials::Bluesky);
             let a = session
                 .scheduling()
                 .connect_account(unary(v1::ConnectAccountRequest {
                     brand_id: brand,
                     network: network_to_wire(network) as i32,
                     handle: handle.trim_start_matches('@').to_owned(),
+                    credentials,
                 }))
                 .await
                 .or_status()?;
-            let view = AccountView::from(a);
-            session.output.emit(&view, || {
-                fields(&[
-                    ("account", view.account_id.clone()),
-                    ("brand", view.brand_id.clone()),
-                    ("network", view.network.clone()),
-                    ("handle", format!("@{}", view.handle)),
-                ])
-            });
+            emit_account(&session, AccountView::from(a));
+        }
+        AccountCommand::Reconnect {
+            account,
+            credentials,
+        } => {
+            let Some(bluesky) = credentials.bluesky()? else {
+                anyhow::bail!(
+                    "give the new credentials: --app-password-env VAR or --app-password-stdin"
+                );
+            };
+            let a = session
+                .scheduling()
+                .reconnect_account(unary(v1::ReconnectAccountRequest {
+                    account_id: account,
+                    credentials: Some(v1::reconnect_account_request::Credentials::Bluesky(bluesky)),
+                }))
+                .await
+                .or_status()?;
+            emit_account(&session, AccountView::from(a));
         }
         AccountCommand::List { brand } => {
             let list = AccountList {
@@ -135,14 +222,35 @@ pub async fn run(config: Option<&Path>, args: AccountArgs) -> anyhow::Result<()>
     Ok(())
 }
 
+fn emit_account(session: &Session, view: AccountView) {
+    session.output.emit(&view, || {
+        fields(&[
+            ("account", view.account_id.clone()),
+            ("brand", view.brand_id.clone()),
+            ("network", view.network.clone()),
+            ("handle", format!("@{}", view.handle)),
+            ("publishes to", publishes_to(&view)),
+        ])
+    });
+}
+
+fn publishes_to(a: &AccountView) -> String {
+    match (a.link.as_str(), a.needs_reconnect.is_empty()) {
+        ("network", true) => format!("{} as {}", a.network, a.native_account_id),
+        ("network", false) => format!("nothing: needs reconnect ({})", a.needs_reconnect),
+        _ => "loopback".to_owned(),
+    }
+}
+
 fn account_table(accounts: &[AccountView]) -> String {
-    let mut table = Table::new(&["account", "brand", "network", "handle"]);
+    let mut table = Table::new(&["account", "brand", "network", "handle", "publishes to"]);
     for a in accounts {
         table.row([
             a.account_id.clone(),
             a.brand_id.clone(),
             a.network.clone(),
             format!("@{}", a.handle),
+            publishes_to(a),
         ]);
     }
     table.render_or(

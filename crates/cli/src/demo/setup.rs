@@ -70,6 +70,7 @@ pub async fn agency(session: &Session) -> anyhow::Result<Vec<DemoBrand>> {
                 brand_id: brand.brand_id.clone(),
                 network: v1::Network::X as i32,
                 handle: identity.handle.clone(),
+                credentials: None,
             })
             .await
             .map_err(status)?

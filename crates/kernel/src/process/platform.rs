@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use tagar_eventlog::kafka::KafkaLog;
 use tagar_eventlog::{EventLog, TopicSpec, dead_letter_topic};
 use tagar_runtime::auth::Authenticator;
+use tagar_runtime::vault::Vault;
 use tagar_runtime::{HealthState, Metrics, Shutdown};
 use tagar_store::{Dialect, SqlLog, SqlLogConfig, Store};
 
@@ -45,6 +46,9 @@ pub struct Platform {
     pub limits: super::LimitsConfig,
     /// How long what is pruned by age is kept.
     pub retention: tagar_store::RetentionConfig,
+    /// Seals and opens stored secrets (network credentials); `None` when the distributed
+    /// mode was given no master key, and then no credential can be stored.
+    pub vault: Option<Arc<Vault>>,
 }
 
 impl Platform {
@@ -109,7 +113,15 @@ impl Platform {
 
         let authenticator = Authenticator::from_config(Arc::new(store.clone()), &settings.auth)
             .context("auth.token_secret")?;
+        let vault = match Vault::from_settings(&settings.vault).context("vault")? {
+            Some(vault) => Some(vault),
+            None if mode == Mode::Standalone => Some(
+                Vault::from_file_or_create(&settings.standalone.vault_keys()).context("vault")?,
+            ),
+            None => None,
+        };
         Ok(Self {
+            vault: vault.map(Arc::new),
             mode,
             store,
             background,

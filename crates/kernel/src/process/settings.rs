@@ -32,6 +32,8 @@ pub struct Settings {
     pub limits: super::LimitsConfig,
     /// `[retention]`: how long what is pruned by age is kept.
     pub retention: tagar_store::RetentionConfig,
+    /// `[vault]`: the master keys that protect stored network credentials.
+    pub vault: tagar_runtime::vault::VaultConfig,
 }
 
 /// Settings of the standalone mode (`TAGAR__STANDALONE__…`).
@@ -55,6 +57,11 @@ impl Default for StandaloneConfig {
 }
 
 impl StandaloneConfig {
+    /// The vault's key file in the data directory, created on the first start.
+    pub fn vault_keys(&self) -> PathBuf {
+        self.data_dir.join("vault.keys")
+    }
+
     /// The SQLite database in the data directory.
     pub fn database(&self) -> DatabaseConfig {
         DatabaseConfig::new(format!(

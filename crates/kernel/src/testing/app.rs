@@ -510,6 +510,9 @@ fn spawn_child(
                 "TAGAR__KAFKA__MAX_POLL_INTERVAL_MS",
                 s.kafka.max_poll_interval_ms.to_string(),
             );
+        if let Some(keys) = &s.vault.master_keys_file {
+            command.env("TAGAR__VAULT__MASTER_KEYS_FILE", keys);
+        }
     }
     command
         .env(

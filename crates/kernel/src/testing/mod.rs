@@ -62,6 +62,14 @@ pub async fn settings(mode: Mode) -> TestSettings {
             settings.kafka.session_timeout_ms = tagar_testkit::SESSION_TIMEOUT_MS;
             settings.kafka.max_poll_interval_ms = tagar_testkit::MAX_POLL_INTERVAL_MS;
             settings.kafka.partitions = 2;
+            // One master key for every process of the system, as an operator would give it.
+            let keys = dir.path().join("vault.keys");
+            tagar_runtime::vault::write_key_file(
+                &keys,
+                &[tagar_runtime::vault::generate_master_key("test")],
+            )
+            .expect("write the test vault key");
+            settings.vault.master_keys_file = Some(keys);
         }
     }
     TestSettings { settings, dir }

@@ -107,7 +107,7 @@ impl From<figment::Error> for ConfigError {
 
 fn is_secret_key(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key);
-    ["secret", "password"]
+    ["secret", "password", "master_key"]
         .iter()
         .any(|word| last.contains(word))
 }

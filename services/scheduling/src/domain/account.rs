@@ -25,6 +25,19 @@ impl NewAccount {
     }
 }
 
+/// Where an account's posts go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Link {
+    /// Tagar's loopback network (no credentials): the demo and tests.
+    #[default]
+    Loopback,
+    /// The account's own network, signed in with credentials kept in the vault.
+    Network {
+        /// The network's id of the account (Bluesky: its DID).
+        native_id: String,
+    },
+}
+
 /// An account as its events leave it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SocialAccount {
@@ -34,6 +47,10 @@ pub struct SocialAccount {
     pub brand: Option<BrandId>,
     /// Its network and handle.
     pub profile: Option<NewAccount>,
+    /// Where its posts go.
+    pub link: Link,
+    /// Why the network refused its credentials, until it is reconnected.
+    pub needs_reconnect: Option<String>,
 }
 
 /// What may be asked of an account.
@@ -47,6 +64,18 @@ pub enum AccountCommand {
         brand: BrandId,
         /// Its network and handle.
         profile: NewAccount,
+        /// Where its posts go.
+        link: Link,
+    },
+    /// The network refused its credentials: stop publishing from it until reconnected.
+    MarkNeedsReconnect {
+        /// The network's answer.
+        reason: String,
+    },
+    /// New credentials were accepted by the network for the account `native_id`.
+    Reconnect {
+        /// Whose the new credentials are.
+        native_id: String,
     },
 }
 
@@ -61,6 +90,18 @@ pub enum AccountEvent {
         brand: BrandId,
         /// Its network and handle.
         profile: NewAccount,
+        /// Where its posts go.
+        link: Link,
+    },
+    /// The network refused its credentials.
+    NeedsReconnect {
+        /// The network's answer.
+        reason: String,
+    },
+    /// It was given credentials that work.
+    Reconnected {
+        /// The network's id of the account.
+        native_id: String,
     },
 }
 
@@ -79,11 +120,27 @@ impl Aggregate for SocialAccount {
                 account,
                 brand,
                 profile,
+                link,
             } => Ok(vec![AccountEvent::Connected {
                 account,
                 brand,
                 profile,
+                link,
             }]),
+            _ if self.id.is_none() => Err(Refusal::NotFound("account".to_owned())),
+            AccountCommand::MarkNeedsReconnect { reason } => {
+                if self.link == Link::Loopback || self.needs_reconnect.is_some() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![AccountEvent::NeedsReconnect { reason }])
+            }
+            AccountCommand::Reconnect { native_id } => match &self.link {
+                Link::Network { native_id: known } if *known != native_id => Err(Refusal::invalid(
+                    "credentials",
+                    format!("are for {native_id}, not for this account ({known})"),
+                )),
+                _ => Ok(vec![AccountEvent::Reconnected { native_id }]),
+            },
         }
     }
 
@@ -93,10 +150,21 @@ impl Aggregate for SocialAccount {
                 account,
                 brand,
                 profile,
+                link,
             } => {
                 self.id = Some(*account);
                 self.brand = Some(*brand);
                 self.profile = Some(profile.clone());
+                self.link = link.clone();
+            }
+            AccountEvent::NeedsReconnect { reason } => {
+                self.needs_reconnect = Some(reason.clone());
+            }
+            AccountEvent::Reconnected { native_id } => {
+                self.link = Link::Network {
+                    native_id: native_id.clone(),
+                };
+                self.needs_reconnect = None;
             }
         }
         self
@@ -136,6 +204,9 @@ mod tests {
             account,
             brand,
             profile: NewAccount::parse(Network::Bluesky, "kopi.bsky.social").unwrap(),
+            link: Link::Network {
+                native_id: "did:plc:kopi".into(),
+            },
         };
         let events = given_nothing::<SocialAccount>().when(connect()).events();
         let state = SocialAccount::replay(&events);
@@ -143,5 +214,50 @@ mod tests {
         tagar_kernel::given::given::<SocialAccount>(&events)
             .when(connect())
             .refused_with("the account is connected already");
+    }
+
+    #[test]
+    fn an_account_whose_credentials_are_refused_needs_reconnecting_once() {
+        let (account, brand) = (AccountId::new(), BrandId::new());
+        let connected = AccountEvent::Connected {
+            account,
+            brand,
+            profile: NewAccount::parse(Network::Bluesky, "kopi.bsky.social").unwrap(),
+            link: Link::Network {
+                native_id: "did:plc:kopi".into(),
+            },
+        };
+        let refused = || AccountCommand::MarkNeedsReconnect {
+            reason: "401 AuthenticationRequired".into(),
+        };
+        let events = tagar_kernel::given::given::<SocialAccount>(std::slice::from_ref(&connected))
+            .when(refused())
+            .events();
+        assert_eq!(
+            events,
+            [AccountEvent::NeedsReconnect {
+                reason: "401 AuthenticationRequired".into()
+            }]
+        );
+        let marked = [connected.clone(), events[0].clone()];
+        assert!(
+            tagar_kernel::given::given::<SocialAccount>(&marked)
+                .when(refused())
+                .events()
+                .is_empty(),
+            "marked once"
+        );
+        tagar_kernel::given::given::<SocialAccount>(&marked)
+            .when(AccountCommand::Reconnect {
+                native_id: "did:plc:someone-else".into(),
+            })
+            .refused_with("credentials: are for did:plc:someone-else");
+        let back = tagar_kernel::given::given::<SocialAccount>(&marked)
+            .when(AccountCommand::Reconnect {
+                native_id: "did:plc:kopi".into(),
+            })
+            .events();
+        let state = SocialAccount::replay(&[connected, marked[1].clone(), back[0].clone()]);
+        assert_eq!(state.needs_reconnect, None);
     }
 }

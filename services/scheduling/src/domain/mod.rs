@@ -9,6 +9,6 @@ pub mod post;
 #[cfg(test)]
 mod post_tests;
 
-pub use account::{AccountCommand, AccountEvent, NewAccount, SocialAccount};
+pub use account::{AccountCommand, AccountEvent, Link, NewAccount, SocialAccount};
 pub use brand::{Brand, BrandCommand, BrandEvent, NewBrand};
 pub use post::{PostCommand, PostEvent, ScheduledPost, Stage};

@@ -249,15 +249,60 @@ fn only_scheduled_posts_are_published() {
 #[test]
 fn a_retryable_failure_keeps_the_post_scheduled_and_a_final_one_ends_it() {
     let history = vec![drafted(), approved(), slot("2026-06-02T09:00", now())];
+    let retry_at = now() + chrono::Duration::minutes(5);
     let fail = |retryable| PostCommand::FailPublish {
         reason: "network down".into(),
         retryable,
+        retry_at: Some(retry_at),
     };
     let state = given(history.clone()).when(fail(true)).then_state();
     assert_eq!(state.stage, Stage::Scheduled);
+    assert_eq!(state.due_at, Some(retry_at), "due again at the retry time");
     let state = given(history.clone()).when(fail(false)).then_state();
     assert_eq!(state.stage, Stage::Failed);
     assert_eq!(state.reason, "network down");
+    assert_eq!(state.due_at, None);
+}
+
+#[test]
+fn a_publishing_attempt_holds_the_post_until_its_lease_ends() {
+    let history = vec![drafted(), approved(), slot("2026-06-02T09:00", now())];
+    let due = history
+        .iter()
+        .fold(ScheduledPost::default(), ScheduledPost::apply)
+        .due_at
+        .unwrap();
+    let lease_until = due + chrono::Duration::minutes(2);
+    let start = |at| PostCommand::StartPublish {
+        now: at,
+        lease_until,
+    };
+    precondition(given(history.clone()).when(start(due - chrono::Duration::seconds(1))));
+    let started = given(history.clone()).when(start(due)).events();
+    assert_eq!(
+        started,
+        [PostEvent::PublishStarted {
+            attempt: 1,
+            lease_until
+        }]
+    );
+    let mut publishing = history.clone();
+    publishing.extend(started);
+    let state = given(publishing.clone()).when(start(due)).refused();
+    assert!(state.to_string().contains("not due"), "{state}");
+    // The lease ran out (a crash between the call and the commit): attempt 2.
+    let again = PostCommand::StartPublish {
+        now: lease_until,
+        lease_until: lease_until + chrono::Duration::minutes(2),
+    };
+    let state = given(publishing.clone()).when(again).then_state();
+    assert_eq!((state.stage, state.attempts), (Stage::Publishing, 2));
+    let state = given(publishing).when(PostCommand::Publish {
+        network: Network::Bluesky,
+        native_id: "at://did:plc:kopi/app.bsky.feed.post/3jzfcijpj2z2a".into(),
+        published_at: lease_until,
+    });
+    assert_eq!(state.then_state().stage, Stage::Published);
 }
 
 #[test]

@@ -1,13 +1,16 @@
 //! Brands and their accounts.
 
+use secrecy::SecretString;
 use tagar_kernel::{ApiError, ApiResult, Caller};
+use tagar_model::{AccountId, Network};
+use tagar_networks::Credentials;
 use tagar_proto::convert::network_from_wire;
 use tagar_proto::v1;
 use tagar_runtime::auth::Role;
 use tonic::Request;
 
 use super::{EDITORS, SchedulingApi};
-use crate::domain::{NewAccount, NewBrand};
+use crate::domain::{Link, NewAccount, NewBrand};
 use crate::store as sql;
 use crate::wire::api;
 
@@ -48,6 +51,11 @@ pub async fn connect(
     let brand = caller.brand(&body.brand_id)?;
     let network = network_from_wire(body.network, "network")?;
     let profile = NewAccount::parse(network, &body.handle)?;
+    let credentials = credentials_of(
+        network,
+        &profile,
+        body.credentials.as_ref().map(Given::from),
+    )?;
     if api
         .commands
         .brands
@@ -57,11 +65,128 @@ pub async fn connect(
     {
         return Err(ApiError::not_found("brand"));
     }
+    let account = match credentials {
+        None => {
+            api.commands
+                .connect_account(caller.tenant(), brand, profile)
+                .await?
+        }
+        Some(credentials) => {
+            let (identity, vault) = api.verify(&credentials).await?;
+            api.commands
+                .connect_linked(
+                    caller.tenant(),
+                    brand,
+                    profile,
+                    &identity,
+                    (&credentials, vault),
+                )
+                .await?
+        }
+    };
+    tracing::info!(account = ?account.id, network = %network, linked = account.state.link != Link::Loopback, "account connected");
+    Ok(api::account_of(&account.state))
+}
+
+/// `ReconnectAccount`: new credentials for a connected account of a brand in scope.
+pub async fn reconnect(
+    api: &SchedulingApi,
+    request: Request<v1::ReconnectAccountRequest>,
+) -> ApiResult<v1::SocialAccount> {
+    let caller = Caller::of(&request, EDITORS)?;
+    let body = request.get_ref();
+    let id = AccountId::parse(&body.account_id)
+        .map_err(|e| ApiError::invalid("account_id", e.to_string()))?;
     let account = api
         .commands
-        .connect_account(caller.tenant(), brand, profile)
+        .accounts
+        .load(caller.tenant(), *id.as_uuid())
+        .await?
+        .filter(|a| a.state.brand.is_some_and(|b| caller.may_touch(b)))
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    let profile = account
+        .state
+        .profile
+        .clone()
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    let Some(credentials) = credentials_of(
+        profile.network,
+        &profile,
+        body.credentials.as_ref().map(Given::from),
+    )?
+    else {
+        return Err(ApiError::invalid("credentials", "are required"));
+    };
+    let (identity, vault) = api.verify(&credentials).await?;
+    let after = api
+        .commands
+        .reconnect(&account, &identity, (&credentials, vault))
         .await?;
-    Ok(api::account_of(&account.state))
+    tracing::info!(account = %id, "account reconnected");
+    Ok(api::account_of(&after.state))
+}
+
+/// The request's credentials for an account on `network`, checked for shape.
+fn credentials_of(
+    network: Network,
+    profile: &NewAccount,
+    given: Option<Given>,
+) -> ApiResult<Option<Credentials>> {
+    let Some(given) = given else { return Ok(None) };
+    match given.bluesky() {
+        Some(bluesky) => {
+            if network != Network::Bluesky {
+                return Err(ApiError::invalid(
+                    "bluesky",
+                    format!("are credentials for Bluesky; the account is on {network}"),
+                ));
+            }
+            let service = match bluesky.service.trim() {
+                "" => DEFAULT_BLUESKY_SERVICE,
+                service => service,
+            };
+            Credentials::bluesky(
+                service,
+                profile.handle.as_str(),
+                SecretString::from(bluesky.app_password.clone()),
+            )
+            .map(Some)
+            .map_err(|e| ApiError::invalid(format!("bluesky.{}", e.field), e.reason))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The PDS most Bluesky accounts live on.
+pub const DEFAULT_BLUESKY_SERVICE: &str = "https://bsky.social";
+
+/// The credentials oneof of connect and reconnect requests.
+enum Given {
+    Bluesky(v1::BlueskyCredentials),
+}
+
+impl Given {
+    fn bluesky(&self) -> Option<&v1::BlueskyCredentials> {
+        match self {
+            Given::Bluesky(b) => Some(b),
+        }
+    }
+}
+
+impl From<&v1::connect_account_request::Credentials> for Given {
+    fn from(c: &v1::connect_account_request::Credentials) -> Self {
+        match c {
+            v1::connect_account_request::Credentials::Bluesky(b) => Given::Bluesky(b.clone()),
+        }
+    }
+}
+
+impl From<&v1::reconnect_account_request::Credentials> for Given {
+    fn from(c: &v1::reconnect_account_request::Credentials) -> Self {
+        match c {
+            v1::reconnect_account_request::Credentials::Bluesky(b) => Given::Bluesky(b.clone()),
+        }
+    }
 }
 
 /// `ListAccounts`: one brand's accounts (`NOT_FOUND` when the tenant has no such brand), or,

@@ -5,13 +5,18 @@
 mod brands;
 mod posts;
 
-use tagar_kernel::reply;
+use std::sync::Arc;
+
+use tagar_kernel::{ApiError, ApiResult, Refusal, reply};
+use tagar_networks::{Credentials, Identity, NetworkError};
 use tagar_proto::v1::{self, scheduling_service_server::SchedulingService};
 use tagar_runtime::auth::Role;
+use tagar_runtime::vault::Vault;
 use tagar_store::Store;
 use tonic::{Request, Response, Status};
 
 use crate::commands::Commands;
+use crate::network::Networks;
 
 /// Who may write brands' content, accounts and posts.
 const EDITORS: &[Role] = &[Role::Admin, Role::Manager];
@@ -21,15 +26,46 @@ const EDITORS: &[Role] = &[Role::Admin, Role::Manager];
 pub struct SchedulingApi {
     store: Store,
     commands: Commands,
+    networks: Networks,
+    vault: Option<Arc<Vault>>,
 }
 
 impl SchedulingApi {
-    /// The API over `store`.
-    pub fn new(store: Store) -> Self {
+    /// The API over `store`, checking credentials with `networks` and sealing them with
+    /// `vault` (without one, accounts can only be connected to the loopback network).
+    pub fn new(store: Store, networks: Networks, vault: Option<Arc<Vault>>) -> Self {
         Self {
             commands: Commands::new(store.clone()),
             store,
+            networks,
+            vault,
         }
+    }
+
+    /// Checks `credentials` with their network: whose they are, and the vault to seal them.
+    async fn verify(&self, credentials: &Credentials) -> ApiResult<(Identity, &Vault)> {
+        let vault = self.vault.as_deref().ok_or_else(|| {
+            ApiError::Refused(Refusal::Precondition(
+                "credentials cannot be stored: no vault master key is configured (vault.master_keys, \
+                 TAGAR__VAULT__MASTER_KEYS; `tagar vault new-key` makes one)"
+                    .into(),
+            ))
+        })?;
+        let network = credentials.network();
+        let connector = self.networks.get(network).ok_or_else(|| {
+            ApiError::Refused(Refusal::Precondition(format!(
+                "Tagar cannot connect {network} accounts with credentials yet"
+            )))
+        })?;
+        let identity = connector.verify(credentials).await.map_err(|e| match e {
+            NetworkError::Unauthorized { .. } => {
+                ApiError::invalid("credentials", format!("were refused: {e}"))
+            }
+            NetworkError::Refused { .. } => ApiError::invalid("credentials", e.to_string()),
+            NetworkError::RateLimited { .. } => ApiError::Exhausted(e.to_string()),
+            NetworkError::Unavailable { .. } => ApiError::Unavailable(e.to_string()),
+        })?;
+        Ok((identity, vault))
     }
 }
 
@@ -53,6 +89,13 @@ impl SchedulingService for SchedulingApi {
         request: Request<v1::ConnectAccountRequest>,
     ) -> Reply<v1::SocialAccount> {
         reply(brands::connect(self, request).await)
+    }
+
+    async fn reconnect_account(
+        &self,
+        request: Request<v1::ReconnectAccountRequest>,
+    ) -> Reply<v1::SocialAccount> {
+        reply(brands::reconnect(self, request).await)
     }
 
     async fn list_accounts(

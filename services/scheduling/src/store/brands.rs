@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use tagar_kernel::{Change, CommandError, Projection, Refusal};
 use tagar_store::StoreTx;
 
-use crate::domain::{AccountEvent, Brand, BrandEvent, SocialAccount};
+use crate::domain::{AccountEvent, Brand, BrandEvent, Link, SocialAccount};
 
 /// Writes `scheduling_brands` as brands are created.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,31 +48,65 @@ impl Projection<SocialAccount> for AccountRows {
         tx: &mut StoreTx,
         change: &Change<'_, SocialAccount>,
     ) -> Result<(), CommandError> {
+        let tenant = change.after.tenant.to_string();
+        let account_id = change.after.id.to_string();
         for event in change.events {
-            let AccountEvent::Connected {
-                account,
-                brand,
-                profile,
-            } = event;
-            let done = sqlx::query(
-                "INSERT INTO scheduling_accounts (tenant_id, account_id, brand_id, network, handle, handle_key, connected_at_us) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            )
-            .bind(change.after.tenant.to_string())
-            .bind(account.to_string())
-            .bind(brand.to_string())
-            .bind(profile.network.as_str())
-            .bind(profile.handle.as_str())
-            .bind(profile.handle.canonical())
-            .bind(tagar_store::now_us())
-            .execute(tx.conn())
-            .await
-            .map_err(tagar_store::StoreError::from)?;
-            if done.rows_affected() != 1 {
-                return Err(CommandError::Refused(Refusal::Duplicate(format!(
-                    "handle: the brand already has {} on {}",
-                    profile.handle, profile.network
-                ))));
+            match event {
+                AccountEvent::Connected {
+                    account,
+                    brand,
+                    profile,
+                    link,
+                } => {
+                    let native_id = match link {
+                        Link::Loopback => "",
+                        Link::Network { native_id } => native_id.as_str(),
+                    };
+                    let done = sqlx::query(
+                        "INSERT INTO scheduling_accounts (tenant_id, account_id, brand_id, network, handle, handle_key, \
+                         connected_at_us, native_account_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&tenant)
+                    .bind(account.to_string())
+                    .bind(brand.to_string())
+                    .bind(profile.network.as_str())
+                    .bind(profile.handle.as_str())
+                    .bind(profile.handle.canonical())
+                    .bind(tagar_store::now_us())
+                    .bind(native_id)
+                    .execute(tx.conn())
+                    .await
+                    .map_err(tagar_store::StoreError::from)?;
+                    if done.rows_affected() != 1 {
+                        return Err(CommandError::Refused(Refusal::Duplicate(format!(
+                            "handle: the brand already has {} on {}",
+                            profile.handle, profile.network
+                        ))));
+                    }
+                }
+                AccountEvent::NeedsReconnect { reason } => {
+                    sqlx::query(
+                        "UPDATE scheduling_accounts SET needs_reconnect = $3 WHERE tenant_id = $1 AND account_id = $2",
+                    )
+                    .bind(&tenant)
+                    .bind(&account_id)
+                    .bind(reason)
+                    .execute(tx.conn())
+                    .await
+                    .map_err(tagar_store::StoreError::from)?;
+                }
+                AccountEvent::Reconnected { native_id } => {
+                    sqlx::query(
+                        "UPDATE scheduling_accounts SET needs_reconnect = '', native_account_id = $3 \
+                         WHERE tenant_id = $1 AND account_id = $2",
+                    )
+                    .bind(&tenant)
+                    .bind(&account_id)
+                    .bind(native_id)
+                    .execute(tx.conn())
+                    .await
+                    .map_err(tagar_store::StoreError::from)?;
+                }
             }
         }
         Ok(())

@@ -10,6 +10,7 @@ use tagar_store::{Store, StoreError};
 use uuid::Uuid;
 
 mod brands;
+pub mod credentials;
 mod posts;
 
 pub use brands::{AccountRows, BrandRows};
@@ -37,6 +38,10 @@ pub struct AccountRow {
     pub network: Network,
     /// Its handle.
     pub handle: String,
+    /// The network's id of it when linked to its network; empty on the loopback network.
+    pub native_account_id: String,
+    /// Why its credentials were refused; empty while they work.
+    pub needs_reconnect: String,
 }
 
 /// A scheduled post whose time has come, claimed by a dispatcher.
@@ -106,6 +111,8 @@ fn account_row(row: &AnyRow) -> Result<AccountRow, StoreError> {
             .parse()
             .map_err(|e| corrupt("scheduling_accounts.network", e))?,
         handle: row.try_get("handle")?,
+        native_account_id: row.try_get("native_account_id")?,
+        needs_reconnect: row.try_get("needs_reconnect")?,
     })
 }
 
@@ -117,13 +124,13 @@ pub async fn list_accounts(
 ) -> Result<Vec<AccountRow>, StoreError> {
     let rows = match brand {
         Some(brand) => sqlx::query(
-            "SELECT account_id, brand_id, network, handle FROM scheduling_accounts \
+            "SELECT account_id, brand_id, network, handle, native_account_id, needs_reconnect FROM scheduling_accounts \
              WHERE tenant_id = $1 AND brand_id = $2 ORDER BY connected_at_us, account_id",
         )
         .bind(tenant.to_string())
         .bind(brand.to_string()),
         None => sqlx::query(
-            "SELECT account_id, brand_id, network, handle FROM scheduling_accounts \
+            "SELECT account_id, brand_id, network, handle, native_account_id, needs_reconnect FROM scheduling_accounts \
              WHERE tenant_id = $1 ORDER BY brand_id, connected_at_us, account_id",
         )
         .bind(tenant.to_string()),
@@ -140,7 +147,7 @@ pub async fn get_account(
     account: AccountId,
 ) -> Result<Option<AccountRow>, StoreError> {
     let row = sqlx::query(
-        "SELECT account_id, brand_id, network, handle FROM scheduling_accounts WHERE tenant_id = $1 AND account_id = $2",
+        "SELECT account_id, brand_id, network, handle, native_account_id, needs_reconnect FROM scheduling_accounts WHERE tenant_id = $1 AND account_id = $2",
     )
     .bind(tenant.to_string())
     .bind(account.to_string())

@@ -37,9 +37,10 @@ async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(),
     let slot = post.slot.as_ref();
     sqlx::query(
         "INSERT INTO scheduling_posts (tenant_id, post_id, brand_id, account_id, text, media, state, publish_at_us, \
-         local_time, time_zone, native_id, reason, version, updated_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         local_time, time_zone, native_id, reason, version, updated_at_us, due_at_us, attempts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
          ON CONFLICT (tenant_id, post_id) DO UPDATE SET state = excluded.state, publish_at_us = excluded.publish_at_us, \
+         due_at_us = excluded.due_at_us, attempts = excluded.attempts, \
          local_time = excluded.local_time, time_zone = excluded.time_zone, native_id = excluded.native_id, \
          reason = excluded.reason, version = excluded.version, updated_at_us = excluded.updated_at_us",
     )
@@ -57,6 +58,8 @@ async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(),
     .bind(&post.reason)
     .bind(view.version as i64)
     .bind(tagar_store::now_us())
+    .bind(post.due_at.map(|at| at.timestamp_micros()))
+    .bind(i64::from(post.attempts))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -89,6 +92,7 @@ fn post_row(tenant: TenantId, row: &AnyRow) -> Result<Loaded<ScheduledPost>, Sto
         slot,
         native_id: row.try_get("native_id")?,
         reason: row.try_get("reason")?,
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
         ..ScheduledPost::default()
     };
     Ok(Loaded {
@@ -108,7 +112,7 @@ pub async fn list_posts(
 ) -> Result<Vec<Loaded<ScheduledPost>>, StoreError> {
     let mut sql = String::from(
         "SELECT post_id, brand_id, account_id, text, media, state, publish_at_us, local_time, time_zone, native_id, \
-         reason, version FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2",
+         reason, version, attempts FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2",
     );
     if stage.is_some() {
         sql.push_str(" AND state = $3");
@@ -128,9 +132,10 @@ pub async fn list_posts(
 /// idle dispatcher never takes SQLite's write lock.
 pub async fn any_due(store: &Store, now: DateTime<Utc>) -> Result<bool, StoreError> {
     let row = sqlx::query(
-        "SELECT post_id FROM scheduling_posts WHERE state = $1 AND publish_at_us <= $2 LIMIT 1",
+        "SELECT post_id FROM scheduling_posts WHERE state IN ($1, $2) AND due_at_us <= $3 LIMIT 1",
     )
     .bind(Stage::Scheduled.as_str())
+    .bind(Stage::Publishing.as_str())
     .bind(now.timestamp_micros())
     .fetch_optional(store.pool())
     .await?;
@@ -158,11 +163,12 @@ pub async fn claim_due(
         }
     };
     let sql = format!(
-        "SELECT tenant_id, post_id, version FROM scheduling_posts WHERE state = $1 AND publish_at_us <= $2 \
-         ORDER BY publish_at_us LIMIT $3{lock}"
+        "SELECT tenant_id, post_id, version FROM scheduling_posts WHERE state IN ($1, $2) AND due_at_us <= $3 \
+         ORDER BY due_at_us LIMIT $4{lock}"
     );
     let rows = sqlx::query(&sql)
         .bind(Stage::Scheduled.as_str())
+        .bind(Stage::Publishing.as_str())
         .bind(now.timestamp_micros())
         .bind(i64::from(limit))
         .fetch_all(tx.conn())

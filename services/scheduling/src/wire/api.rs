@@ -5,7 +5,7 @@ use tagar_proto::convert::{media_to_wire, network_to_wire, time_to_wire};
 use tagar_proto::v1;
 
 use crate::domain::post::{ScheduledPost, Stage};
-use crate::domain::{Brand, SocialAccount};
+use crate::domain::{Brand, Link, SocialAccount};
 use crate::store::{AccountRow, BrandRow};
 
 /// The wire brand.
@@ -44,6 +44,15 @@ pub fn account_of(account: &SocialAccount) -> v1::SocialAccount {
         handle: profile
             .map(|p| p.handle.as_str().to_owned())
             .unwrap_or_default(),
+        link: match account.link {
+            Link::Loopback => v1::AccountLink::Loopback,
+            Link::Network { .. } => v1::AccountLink::Network,
+        } as i32,
+        native_account_id: match &account.link {
+            Link::Loopback => String::new(),
+            Link::Network { native_id } => native_id.clone(),
+        },
+        needs_reconnect: account.needs_reconnect.clone().unwrap_or_default(),
     }
 }
 
@@ -54,6 +63,13 @@ pub fn account(row: AccountRow) -> v1::SocialAccount {
         brand_id: row.brand_id.to_string(),
         network: network_to_wire(row.network) as i32,
         handle: row.handle,
+        link: if row.native_account_id.is_empty() {
+            v1::AccountLink::Loopback
+        } else {
+            v1::AccountLink::Network
+        } as i32,
+        native_account_id: row.native_account_id,
+        needs_reconnect: row.needs_reconnect,
     }
 }
 
@@ -65,6 +81,7 @@ pub fn state(stage: Stage) -> v1::PostState {
         Stage::Approved => v1::PostState::Approved,
         Stage::Rejected => v1::PostState::Rejected,
         Stage::Scheduled => v1::PostState::Scheduled,
+        Stage::Publishing => v1::PostState::Publishing,
         Stage::Published => v1::PostState::Published,
         Stage::Failed => v1::PostState::Failed,
     }
@@ -78,6 +95,7 @@ pub fn stage_filter(value: i32) -> Result<Option<Stage>, ApiError> {
         Ok(v1::PostState::Approved) => Some(Stage::Approved),
         Ok(v1::PostState::Rejected) => Some(Stage::Rejected),
         Ok(v1::PostState::Scheduled) => Some(Stage::Scheduled),
+        Ok(v1::PostState::Publishing) => Some(Stage::Publishing),
         Ok(v1::PostState::Published) => Some(Stage::Published),
         Ok(v1::PostState::Failed) => Some(Stage::Failed),
         Err(_) => return Err(ApiError::invalid("state", format!("unknown state {value}"))),
@@ -102,6 +120,7 @@ pub fn post(view: Loaded<ScheduledPost>) -> v1::ScheduledPost {
         version: view.version,
         reason: p.reason,
         published_at: p.published_at.map(time_to_wire),
+        publish_attempts: p.attempts,
         text: p.text,
     }
 }

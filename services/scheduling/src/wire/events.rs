@@ -10,7 +10,7 @@ use tagar_proto::convert::{
 use tagar_proto::v1::{self, Envelope, envelope::Event};
 
 use crate::domain::post::{PostEvent, Slot};
-use crate::domain::{AccountEvent, BrandEvent, NewAccount, NewBrand};
+use crate::domain::{AccountEvent, BrandEvent, Link, NewAccount, NewBrand};
 
 /// The wire event of a post event.
 pub fn post_event(event: &PostEvent) -> Event {
@@ -48,9 +48,21 @@ pub fn post_event(event: &PostEvent) -> Event {
             native_id: native_id.clone(),
             published_at: Some(time_to_wire(*published_at)),
         }),
-        PostEvent::PublishFailed { reason, retryable } => Event::PublishFailed(v1::PublishFailed {
+        PostEvent::PublishStarted {
+            attempt,
+            lease_until,
+        } => Event::PublishStarted(v1::PublishStarted {
+            attempt: *attempt,
+            lease_until: Some(time_to_wire(*lease_until)),
+        }),
+        PostEvent::PublishFailed {
+            reason,
+            retryable,
+            retry_at,
+        } => Event::PublishFailed(v1::PublishFailed {
             reason: reason.clone(),
             retryable: *retryable,
+            retry_at: retry_at.map(time_to_wire),
         }),
     }
 }
@@ -95,9 +107,22 @@ pub fn post_event_from(envelope: &Envelope) -> Result<PostEvent, String> {
                 .ok_or_else(|| corrupt("PostPublished.published_at is missing"))
                 .and_then(|t| time_from_wire(t, "published_at").map_err(corrupt))?,
         },
+        Some(Event::PublishStarted(p)) => PostEvent::PublishStarted {
+            attempt: p.attempt,
+            lease_until: p
+                .lease_until
+                .as_ref()
+                .ok_or_else(|| corrupt("PublishStarted.lease_until is missing"))
+                .and_then(|t| time_from_wire(t, "lease_until").map_err(corrupt))?,
+        },
         Some(Event::PublishFailed(f)) => PostEvent::PublishFailed {
             reason: f.reason.clone(),
             retryable: f.retryable,
+            retry_at: f
+                .retry_at
+                .as_ref()
+                .map(|t| time_from_wire(t, "retry_at").map_err(corrupt))
+                .transpose()?,
         },
         other => {
             return Err(format!(
@@ -140,12 +165,29 @@ pub fn brand_event_from(envelope: &Envelope) -> Result<BrandEvent, String> {
 pub fn account_event(event: &AccountEvent) -> Event {
     match event {
         AccountEvent::Connected {
-            account, profile, ..
+            account,
+            profile,
+            link,
+            ..
         } => Event::SocialAccountConnected(v1::SocialAccountConnected {
             account_id: account.to_string(),
             network: network_to_wire(profile.network) as i32,
             handle: profile.handle.as_str().to_owned(),
+            native_account_id: match link {
+                Link::Loopback => String::new(),
+                Link::Network { native_id } => native_id.clone(),
+            },
         }),
+        AccountEvent::NeedsReconnect { reason } => {
+            Event::SocialAccountNeedsReconnect(v1::SocialAccountNeedsReconnect {
+                reason: reason.clone(),
+            })
+        }
+        AccountEvent::Reconnected { native_id } => {
+            Event::SocialAccountReconnected(v1::SocialAccountReconnected {
+                native_account_id: native_id.clone(),
+            })
+        }
     }
 }
 
@@ -160,6 +202,19 @@ pub fn account_event_from(envelope: &Envelope) -> Result<AccountEvent, String> {
                 network: network_from_wire(c.network, "network").map_err(corrupt)?,
                 handle: Handle::parse(&c.handle).map_err(corrupt)?,
             },
+            link: if c.native_account_id.is_empty() {
+                Link::Loopback
+            } else {
+                Link::Network {
+                    native_id: c.native_account_id.clone(),
+                }
+            },
+        }),
+        Some(Event::SocialAccountNeedsReconnect(n)) => Ok(AccountEvent::NeedsReconnect {
+            reason: n.reason.clone(),
+        }),
+        Some(Event::SocialAccountReconnected(r)) => Ok(AccountEvent::Reconnected {
+            native_id: r.native_account_id.clone(),
         }),
         other => Err(format!(
             "not an account event: {:?}",
@@ -210,9 +265,19 @@ mod tests {
                 native_id: "loopback-1".into(),
                 published_at: at,
             },
+            PostEvent::PublishStarted {
+                attempt: 2,
+                lease_until: at,
+            },
             PostEvent::PublishFailed {
                 reason: "down".into(),
                 retryable: true,
+                retry_at: Some(at),
+            },
+            PostEvent::PublishFailed {
+                reason: "refused".into(),
+                retryable: false,
+                retry_at: None,
             },
         ];
         for event in events {
@@ -238,11 +303,33 @@ mod tests {
             account: AccountId::new(),
             brand,
             profile: NewAccount::parse(Network::Mastodon, "batik").unwrap(),
+            link: Link::Loopback,
         };
         let envelope = EnvelopeBuilder::new(TenantId::new(), account_event(&connected))
             .brand(brand)
             .build();
         assert_eq!(account_event_from(&envelope).unwrap(), connected);
+        for event in [
+            AccountEvent::Connected {
+                account: AccountId::new(),
+                brand,
+                profile: NewAccount::parse(Network::Bluesky, "batik.bsky.social").unwrap(),
+                link: Link::Network {
+                    native_id: "did:plc:batik".into(),
+                },
+            },
+            AccountEvent::NeedsReconnect {
+                reason: "revoked".into(),
+            },
+            AccountEvent::Reconnected {
+                native_id: "did:plc:batik".into(),
+            },
+        ] {
+            let envelope = EnvelopeBuilder::new(TenantId::new(), account_event(&event))
+                .brand(brand)
+                .build();
+            assert_eq!(account_event_from(&envelope).unwrap(), event);
+        }
         assert!(post_event_from(&envelope).is_err());
     }
 }

@@ -65,6 +65,7 @@ impl Agent {
                 brand_id: brand.brand_id.clone(),
                 network: network as i32,
                 handle: handle.into(),
+                credentials: None,
             }))
             .await
             .expect("connect the account")

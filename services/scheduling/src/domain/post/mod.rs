@@ -106,12 +106,25 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
                 time_zone: time_zone.as_str().to_owned(),
             })])
         }
+        PostCommand::StartPublish { now, lease_until } => {
+            let due = state.due_at.is_some_and(|at| at <= now);
+            if !matches!(state.stage, Stage::Scheduled | Stage::Publishing) || !due {
+                return refuse(state, "start publishing it (it is not due)");
+            }
+            if lease_until <= now {
+                return Err(Refusal::invalid("lease_until", "must be after now"));
+            }
+            Ok(vec![PostEvent::PublishStarted {
+                attempt: state.attempts + 1,
+                lease_until,
+            }])
+        }
         PostCommand::Publish {
             network,
             native_id,
             published_at,
         } => {
-            if state.stage != Stage::Scheduled {
+            if !matches!(state.stage, Stage::Scheduled | Stage::Publishing) {
                 return refuse(state, "publish it (only scheduled posts are published)");
             }
             Ok(vec![PostEvent::Published {
@@ -120,14 +133,22 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
                 published_at,
             }])
         }
-        PostCommand::FailPublish { reason, retryable } => {
-            if state.stage != Stage::Scheduled {
+        PostCommand::FailPublish {
+            reason,
+            retryable,
+            retry_at,
+        } => {
+            if !matches!(state.stage, Stage::Scheduled | Stage::Publishing) {
                 return refuse(
                     state,
                     "record a failed publish (only scheduled posts are published)",
                 );
             }
-            Ok(vec![PostEvent::PublishFailed { reason, retryable }])
+            Ok(vec![PostEvent::PublishFailed {
+                reason,
+                retryable,
+                retry_at: retry_at.filter(|_| retryable),
+            }])
         }
     }
 }
@@ -190,6 +211,15 @@ fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
         PostEvent::Scheduled(slot) => {
             state.stage = Stage::Scheduled;
             state.slot = Some(slot.clone());
+            state.due_at = Some(slot.publish_at);
+        }
+        PostEvent::PublishStarted {
+            attempt,
+            lease_until,
+        } => {
+            state.stage = Stage::Publishing;
+            state.attempts = *attempt;
+            state.due_at = Some(*lease_until);
         }
         PostEvent::Published {
             native_id,
@@ -199,13 +229,20 @@ fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
             state.stage = Stage::Published;
             state.native_id.clone_from(native_id);
             state.published_at = Some(*published_at);
+            state.due_at = None;
         }
-        PostEvent::PublishFailed { reason, retryable } => {
-            state.stage = if *retryable {
-                Stage::Scheduled
+        PostEvent::PublishFailed {
+            reason,
+            retryable,
+            retry_at,
+        } => {
+            if *retryable {
+                state.stage = Stage::Scheduled;
+                state.due_at = retry_at.or(state.slot.as_ref().map(|s| s.publish_at));
             } else {
-                Stage::Failed
-            };
+                state.stage = Stage::Failed;
+                state.due_at = None;
+            }
             state.reason.clone_from(reason);
         }
     }

@@ -17,6 +17,8 @@ pub enum Stage {
     Rejected,
     /// Approved and due at a time.
     Scheduled,
+    /// The dispatcher is calling the network; the answer is not recorded yet.
+    Publishing,
     /// Out on its network; final.
     Published,
     /// Publishing failed for good; final.
@@ -32,6 +34,7 @@ impl Stage {
             Stage::Approved => "approved",
             Stage::Rejected => "rejected",
             Stage::Scheduled => "scheduled",
+            Stage::Publishing => "publishing",
             Stage::Published => "published",
             Stage::Failed => "failed",
         }
@@ -45,6 +48,7 @@ impl Stage {
             Stage::Approved,
             Stage::Rejected,
             Stage::Scheduled,
+            Stage::Publishing,
             Stage::Published,
             Stage::Failed,
         ]
@@ -89,6 +93,11 @@ pub struct ScheduledPost {
     pub native_id: String,
     /// When it was published.
     pub published_at: Option<DateTime<Utc>>,
+    /// When the dispatcher next looks at it: its time, a retry after a failure, or the end
+    /// of a publishing attempt's lease.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Attempts at publishing so far.
+    pub attempts: u32,
 }
 
 /// What may be asked of a post.
@@ -130,6 +139,13 @@ pub enum PostCommand {
         /// The time now, so the past can be refused.
         now: DateTime<Utc>,
     },
+    /// The dispatcher is about to call the network: hold the post until `lease_until`.
+    StartPublish {
+        /// The time now; the post must be due.
+        now: DateTime<Utc>,
+        /// Until when no other dispatcher takes it.
+        lease_until: DateTime<Utc>,
+    },
     /// Record that the network took the post.
     Publish {
         /// The network.
@@ -145,6 +161,8 @@ pub enum PostCommand {
         reason: String,
         /// Whether the dispatcher will try again (the post stays scheduled).
         retryable: bool,
+        /// When it tries again (retryable only; `None`: at the next look).
+        retry_at: Option<DateTime<Utc>>,
     },
 }
 
@@ -178,6 +196,13 @@ pub enum PostEvent {
     },
     /// The post was given a time.
     Scheduled(Slot),
+    /// The dispatcher started attempt `attempt` at publishing it.
+    PublishStarted {
+        /// 1 for the first attempt.
+        attempt: u32,
+        /// Until when no other dispatcher takes it.
+        lease_until: DateTime<Utc>,
+    },
     /// The network took it.
     Published {
         /// The network.
@@ -193,5 +218,7 @@ pub enum PostEvent {
         reason: String,
         /// Whether it will be tried again.
         retryable: bool,
+        /// When (retryable only).
+        retry_at: Option<DateTime<Utc>>,
     },
 }
