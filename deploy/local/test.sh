@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs Tagar's whole test suite: sets up what the tests need (PostgreSQL, the Tansu broker),
-# checks formatting and lints, then runs every test of the workspace. The tests start their
-# own broker on a free port and create their own databases; nothing else needs to run.
+# Runs Tagar's whole test suite: sets up what the tests need (PostgreSQL, the Tansu broker,
+# a Bluesky PDS), checks formatting and lints, then runs every test of the workspace. The
+# tests start their own broker and PDS on free ports and create their own databases; nothing
+# else needs to run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,6 +14,10 @@ step "Tansu broker"
 TANSU_BIN=$(deploy/local/ensure-tansu.sh | tail -n 1)
 export TANSU_BIN
 echo "tansu: $TANSU_BIN"
+step "Bluesky PDS (Node 22 and @atproto/dev-env, for the Bluesky tests)"
+TAGAR_PDS_HOME=$(deploy/local/ensure-pds.sh | tail -n 1)
+export TAGAR_PDS_HOME
+echo "pds: $TAGAR_PDS_HOME"
 step "grpcurl"
 GRPCURL_BIN=$(deploy/local/ensure-grpcurl.sh | tail -n 1)
 export GRPCURL_BIN

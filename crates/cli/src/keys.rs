@@ -26,6 +26,18 @@ pub struct StoreArgs {
     data_dir: Option<PathBuf>,
 }
 
+impl StoreArgs {
+    /// Whether a PostgreSQL URL was given.
+    pub fn is_distributed(&self) -> bool {
+        self.database_url.is_some()
+    }
+
+    /// The standalone data directory given, if any.
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.data_dir.clone()
+    }
+}
+
 /// API key commands.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -67,7 +79,7 @@ pub enum KeysCommand {
     },
 }
 
-async fn open(config: Option<&Path>, args: &StoreArgs) -> anyhow::Result<Store> {
+pub(crate) async fn open(config: Option<&Path>, args: &StoreArgs) -> anyhow::Result<Store> {
     let settings = tagar_kernel::load_settings(config)?;
     let database = match (&args.database_url, &args.data_dir) {
         (Some(url), _) => DatabaseConfig::new(url.clone()),

@@ -7,6 +7,7 @@ mod dlq;
 mod r#gen;
 mod keys;
 mod run;
+mod vault;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +36,10 @@ enum Command {
     /// Creates, lists and revokes API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Master keys of the vault that protects stored network credentials: new-key, rotate,
+    /// status.
+    #[command(subcommand)]
+    Vault(vault::VaultCommand),
     /// Lists, shows and replays dead letters: records a consumer could not handle.
     #[command(subcommand)]
     Dlq(dlq::DlqCommand),
@@ -66,6 +71,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => run::serve(cli.config.as_deref(), args).await,
         Command::Keys(command) => keys::run(cli.config.as_deref(), command).await,
         Command::Dlq(command) => dlq::run(cli.config.as_deref(), command).await,
+        Command::Vault(command) => vault::run(cli.config.as_deref(), command).await,
         Command::Brand(args) => client::brand::run(cli.config.as_deref(), args).await,
         Command::Account(args) => client::account::run(cli.config.as_deref(), args).await,
         Command::Rule(args) => client::rule::run(cli.config.as_deref(), args).await,

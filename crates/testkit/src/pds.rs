@@ -15,18 +15,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// Starts the network and prints its addresses as one JSON line. It stops when its stdin
+/// Starts the network and prints its addresses as one JSON line; it stops when its stdin
 /// closes (the test process ended) and, besides, dies with the process (`PR_SET_PDEATHSIG`).
-const START: &str = r#"
-import { TestNetworkNoAppView } from '@atproto/dev-env'
-const net = await TestNetworkNoAppView.create({
-  pds: { port: Number(process.env.PDS_PORT) },
-  plc: { port: Number(process.env.PLC_PORT) },
-})
-console.log(JSON.stringify({ pds: net.pds.url, plc: net.plc.url }))
-process.stdin.on('end', async () => { await net.close(); process.exit(0) })
-process.stdin.resume()
-"#;
+const START: &str = include_str!("../../../deploy/local/pds/start.mjs");
 
 /// The running PDS.
 #[derive(Debug)]

@@ -208,3 +208,20 @@ pub async fn rotate(
         progress(done);
     }
 }
+
+/// How many tenants' data keys each master key wraps, by key id.
+pub async fn keys_in_use(store: &Store) -> Result<Vec<(String, u64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT master_key_id, COUNT(*) AS n FROM scheduling_tenant_keys GROUP BY master_key_id ORDER BY master_key_id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("master_key_id")?,
+                row.try_get::<i64, _>("n")? as u64,
+            ))
+        })
+        .collect()
+}
