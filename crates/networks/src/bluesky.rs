@@ -19,6 +19,8 @@
 //!   costing 3 (docs.bsky.app, "Rate Limits"); a 429 carries `ratelimit-reset` (Unix seconds),
 //!   which becomes [`NetworkError::RateLimited`].
 
+pub mod firehose;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -331,6 +333,29 @@ impl Bluesky {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The handle of the account `did`, as its PDS (`service`) describes its repository.
+    pub async fn handle_of(&self, service: &Url, did: &str) -> Result<String, NetworkError> {
+        let answer = self
+            .call(
+                Method::GET,
+                service,
+                "com.atproto.repo.describeRepo",
+                None,
+                &[("repo", did)],
+                None,
+            )
+            .await
+            .map_err(Xrpc::into_network_error)?;
+        answer
+            .get("handle")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| NetworkError::Unavailable {
+                network: Network::Bluesky,
+                reason: format!("describeRepo of {did} has no handle"),
+            })
     }
 
     /// The strong reference (`uri`, `cid`) of the post at `uri`, and its thread's root.

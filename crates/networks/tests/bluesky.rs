@@ -188,3 +188,81 @@ async fn an_unreachable_pds_is_unavailable_not_refused() {
     let err = Bluesky::new().verify(&credentials).await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
 }
+
+#[tokio::test]
+async fn the_firehose_carries_a_reply_with_its_thread_and_mentions_and_resumes_from_a_cursor() {
+    use tagar_networks::bluesky::firehose::{Event, Firehose};
+    let (brand, brand_credentials) = account("fhbrand").await;
+    let (customer, customer_credentials) = account("fhcustomer").await;
+    let bluesky = Bluesky::new();
+    let as_brand = Account {
+        id: Uuid::new_v4(),
+        credentials: &brand_credentials,
+    };
+    let as_customer = Account {
+        id: Uuid::new_v4(),
+        credentials: &customer_credentials,
+    };
+    let firehose = Firehose::new(&pds().url).unwrap();
+    let mut live = firehose.subscribe(None).await.unwrap();
+    let original = bluesky
+        .publish(
+            &as_brand,
+            &post(Uuid::now_v7(), "Menu baru minggu ini #KopiKita"),
+        )
+        .await
+        .unwrap();
+    let reply_text = format!("@{} enak sekali! kapan buka?", brand.handle);
+    let reply = Publication {
+        reply_to: Some(&original.native_id),
+        ..post(Uuid::now_v7(), &reply_text)
+    };
+    let reply = bluesky.publish(&as_customer, &reply).await.unwrap();
+
+    let mut heard = Vec::new();
+    let mut seqs = Vec::new();
+    // Other tests write to the same PDS: read until this test's reply went by.
+    while !heard
+        .iter()
+        .any(|p: &tagar_networks::bluesky::firehose::HeardPost| p.uri == reply.native_id)
+    {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(20), live.next())
+            .await
+            .expect("the firehose carries the posts within 20 s")
+            .expect("the stream stays open")
+            .unwrap();
+        seqs.extend(event.seq());
+        if let Event::Commit(commit) = event {
+            heard.extend(commit.posts);
+        }
+    }
+    let got = heard.iter().find(|p| p.uri == reply.native_id).unwrap();
+    assert_eq!(got.author, customer.did);
+    assert_eq!(got.text, reply_text);
+    assert_eq!(
+        got.reply_parent.as_deref(),
+        Some(original.native_id.as_str())
+    );
+    assert_eq!(got.reply_root.as_deref(), Some(original.native_id.as_str()));
+    assert_eq!(got.mentions, [brand.did.clone()]);
+    assert!(got.addressed_to().any(|did| did == brand.did));
+    assert!(got.created_at.is_some());
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+
+    // From a cursor: the events after it are replayed, in order, and nothing before it.
+    let first = seqs[0];
+    let mut resumed = firehose.subscribe(Some(first)).await.unwrap();
+    let next = tokio::time::timeout(std::time::Duration::from_secs(20), resumed.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.seq(), Some(seqs[1]));
+    assert_eq!(
+        bluesky
+            .handle_of(&pds().url.parse().unwrap(), &customer.did)
+            .await
+            .unwrap(),
+        customer.handle
+    );
+}
