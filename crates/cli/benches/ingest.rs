@@ -361,6 +361,7 @@ fn envelopes(
         &BrandScope::All,
         &posts,
         &ids,
+        &[],
         tagar_ingest::Source::Push,
     )
     .0

@@ -37,8 +37,8 @@ pub use aggregate::{Aggregate, Expected, Loaded};
 pub use api_error::{ApiError, ApiResult, CommandError, Refusal, reply};
 pub use consumer::Subscription;
 pub use process::{
-    LimitLayer, LimitsConfig, Mode, Platform, Running, ServiceModule, Settings, StandaloneConfig,
-    load_settings, main_for, run, serve, start,
+    LimitLayer, LimitsConfig, Mode, NetworksConfig, Platform, Running, ServiceModule, Settings,
+    StandaloneConfig, load_settings, main_for, run, serve, start,
 };
 pub use repository::{Cause, Change, Decided, NoReadModel, Projection, Repository, decide};
 pub use request::Caller;

@@ -244,7 +244,7 @@ async fn the_firehose_carries_a_reply_with_its_thread_and_mentions_and_resumes_f
         Some(original.native_id.as_str())
     );
     assert_eq!(got.reply_root.as_deref(), Some(original.native_id.as_str()));
-    assert_eq!(got.mentions, [brand.did.clone()]);
+    assert_eq!(got.mentions, std::slice::from_ref(&brand.did));
     assert!(got.addressed_to().any(|did| did == brand.did));
     assert!(got.created_at.is_some());
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");

@@ -24,7 +24,9 @@ pub const BRANDS: Subscription =
     Subscription::new("tagar-ingest-brands", &[topics::SCHEDULING_EVENTS]);
 
 /// Learns of each brand scheduling creates, so a listening rule can be checked to name a
-/// brand of its tenant that exists. Idempotent: a brand is inserted once, whatever redelivers.
+/// brand of its tenant that exists, and of each account linked to its network, so what the
+/// network says to it reaches its tenant. Idempotent: whatever redelivers, a brand is
+/// inserted once and an account's link is set to what it is.
 pub struct BrandDirectory {
     store: tagar_store::Store,
 }
@@ -40,15 +42,45 @@ impl BrandDirectory {
 impl RecordHandler for BrandDirectory {
     async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
         let (meta, envelope) = tagar_kernel::events::decode(record)?;
-        if !matches!(envelope.event, Some(Event::BrandCreated(_))) {
-            return Ok(());
-        }
+        let retry = |e: tagar_store::StoreError| HandleError::Retry(e.to_string());
+        let linked = match &envelope.event {
+            Some(Event::BrandCreated(_)) => None,
+            Some(Event::SocialAccountConnected(c)) if !c.native_account_id.is_empty() => {
+                let network = tagar_proto::convert::network_from_wire(c.network, "network")
+                    .map_err(|e| HandleError::Poison(e.to_string()))?;
+                Some((c.account_id.clone(), network, c.native_account_id.clone()))
+            }
+            Some(Event::SocialAccountReconnected(r)) => {
+                // The account and its network are known from when it was connected.
+                return crate::store::relink_account(
+                    &self.store,
+                    meta.tenant,
+                    &envelope.aggregate_id,
+                    &r.native_account_id,
+                )
+                .await
+                .map_err(retry);
+            }
+            _ => return Ok(()),
+        };
         let brand = meta
             .brand
-            .ok_or_else(|| HandleError::Poison("BrandCreated has no brand_id".into()))?;
-        crate::store::remember_brand(&self.store, meta.tenant, brand)
+            .ok_or_else(|| HandleError::Poison("the event has no brand_id".into()))?;
+        match linked {
+            None => crate::store::remember_brand(&self.store, meta.tenant, brand)
+                .await
+                .map_err(retry),
+            Some((account, network, native_id)) => crate::store::remember_linked_account(
+                &self.store,
+                meta.tenant,
+                &account,
+                brand,
+                network,
+                &native_id,
+            )
             .await
-            .map_err(|e| HandleError::Retry(e.to_string()))
+            .map_err(retry),
+        }
     }
 }
 

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tagar_eventlog::{Acked, EventLog, LogError, OutgoingRecord};
-use tagar_model::{Post, TenantId};
+use tagar_model::{BrandId, Post, TenantId};
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
@@ -45,6 +45,8 @@ pub enum Source {
     Push,
     /// Delivered by the loopback network.
     Loopback,
+    /// Heard on the Bluesky firehose.
+    Bluesky,
 }
 
 impl Source {
@@ -53,6 +55,7 @@ impl Source {
         match self {
             Source::Push => "push",
             Source::Loopback => "loopback",
+            Source::Bluesky => "bluesky",
         }
     }
 }
@@ -159,16 +162,51 @@ impl Ingestor {
         posts: Vec<Post>,
         source: Source,
     ) -> Result<Prepared, IngestError> {
+        self.prepare_addressed(tenant, scope, posts, Vec::new(), source)
+            .await
+    }
+
+    /// Like [`ingest`](Self::ingest), for posts a network addressed to brands' accounts:
+    /// `addressed[i]` are the brands post `i` replies to, quotes or mentions, which it is
+    /// matched to whether or not a listening rule matches it.
+    pub async fn ingest_addressed(
+        &self,
+        tenant: TenantId,
+        posts: Vec<Post>,
+        addressed: Vec<Vec<BrandId>>,
+        source: Source,
+    ) -> Result<BatchOutcome, IngestError> {
+        let prepared = self
+            .prepare_addressed(tenant, &BrandScope::All, posts, addressed, source)
+            .await?;
+        let in_flight = self.enqueue(prepared).await?;
+        self.settle(in_flight).await
+    }
+
+    async fn prepare_addressed(
+        &self,
+        tenant: TenantId,
+        scope: &BrandScope,
+        posts: Vec<Post>,
+        mut addressed: Vec<Vec<BrandId>>,
+        source: Source,
+    ) -> Result<Prepared, IngestError> {
+        addressed.resize(posts.len(), Vec::new());
         let total = posts.len() as u64;
         let started = Instant::now();
         let ids = event_ids(tenant, &posts);
         let published = self.seen.published(&ids);
         let mut in_batch: HashSet<Uuid> = HashSet::with_capacity(posts.len());
         let (mut fresh, mut fresh_ids) = (Vec::with_capacity(posts.len()), Vec::new());
-        for ((post, id), before) in posts.into_iter().zip(ids).zip(published) {
+        let mut fresh_addressed = Vec::new();
+        for (((post, id), before), to) in posts.into_iter().zip(ids).zip(published).zip(addressed) {
             if !before && in_batch.insert(id) {
                 fresh.push(post);
                 fresh_ids.push(id);
+                if !to.is_empty() {
+                    fresh_addressed.resize(fresh.len() - 1, Vec::new());
+                    fresh_addressed.push(to);
+                }
             }
         }
         self.timed(Stage::Dedup, started.elapsed());
@@ -189,7 +227,15 @@ impl Ingestor {
         let (records, timing, ids) = tokio::task::spawn_blocking({
             let scope = scope.clone();
             move || {
-                let (built, timing) = records(&matcher, tenant, &scope, &fresh, &fresh_ids, source);
+                let (built, timing) = records(
+                    &matcher,
+                    tenant,
+                    &scope,
+                    &fresh,
+                    &fresh_ids,
+                    &fresh_addressed,
+                    source,
+                );
                 (built, timing, fresh_ids)
             }
         })
@@ -257,6 +303,7 @@ pub fn records(
     scope: &BrandScope,
     posts: &[Post],
     ids: &[Uuid],
+    addressed: &[Vec<BrandId>],
     source: Source,
 ) -> (Vec<OutgoingRecord>, Timing) {
     let mut scratch = Scratch::default();
@@ -264,12 +311,13 @@ pub fn records(
     let records = posts
         .iter()
         .zip(ids)
-        .map(|(post, id)| {
+        .enumerate()
+        .map(|(i, (post, id))| {
             let started = Instant::now();
             let found = matcher.match_post(post, &mut scratch);
             let matched = Instant::now();
             timing.matching += matched - started;
-            let matches = found
+            let mut matches: Vec<v1::BrandMatch> = found
                 .by_brand()
                 .into_iter()
                 .filter(|(brand, _)| scope.allows(*brand.as_uuid()))
@@ -284,6 +332,16 @@ pub fn records(
                         .collect(),
                 })
                 .collect();
+            // Addressed to a brand's account: that brand's, with no rule named.
+            for brand in addressed.get(i).into_iter().flatten() {
+                let id = brand.to_string();
+                if scope.allows(*brand.as_uuid()) && !matches.iter().any(|m| m.brand_id == id) {
+                    matches.push(v1::BrandMatch {
+                        brand_id: id,
+                        ..v1::BrandMatch::default()
+                    });
+                }
+            }
             let event = Event::PostIngested(v1::PostIngested {
                 post: Some(v1::Post::from(post)),
                 matches,

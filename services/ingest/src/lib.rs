@@ -20,6 +20,7 @@ pub mod consumers;
 pub mod domain;
 pub mod grpc;
 pub mod ingestor;
+pub mod listen;
 pub mod metrics;
 pub mod rule_cache;
 pub mod seen;
@@ -102,15 +103,28 @@ impl ServiceModule for Ingest {
     }
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
-        let (_, ingestor) = parts(platform, &platform.background)?;
+        let (rules, ingestor) = parts(platform, &platform.background)?;
         platform.consume(
             consumers::LOOPBACK,
-            consumers::LoopbackHandler::new(ingestor),
+            consumers::LoopbackHandler::new(Arc::clone(&ingestor)),
         );
         platform.consume(
             consumers::BRANDS,
             consumers::BrandDirectory::new(platform.background.clone()),
         );
+        if let Some(firehose) = &platform.networks.bluesky_firehose {
+            let listener = listen::BlueskyListener::new(
+                firehose,
+                platform.networks.bluesky_resolver.as_deref(),
+                platform.background.clone(),
+                ingestor,
+                rules,
+            )?;
+            let token = platform.shutdown.token();
+            platform
+                .shutdown
+                .spawn("ingest-bluesky-firehose", listener.run(token));
+        }
         Ok(())
     }
 }

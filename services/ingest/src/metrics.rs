@@ -55,7 +55,7 @@ pub struct IngestMetrics {
 
 impl IngestMetrics {
     /// `tagar_posts_ingested_total{source, outcome}`: posts taken in, by how they came
-    /// (`push`, `loopback`) and what became of them (`accepted`, `duplicate`, `rejected`);
+    /// (`push`, `loopback`, `bluesky`) and what became of them (`accepted`, `duplicate`, `rejected`);
     /// `tagar_ingest_stage_seconds{stage}`: the time one batch spent in each [`Stage`].
     pub fn new(metrics: &Metrics) -> anyhow::Result<Self> {
         Ok(Self {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sqlx::{AnyConnection, Row};
 use tagar_kernel::{Change, CommandError, Projection, Refusal};
-use tagar_model::{BrandId, TenantId};
+use tagar_model::{BrandId, Network, TenantId};
 use tagar_store::{MigrationSet, Store, StoreError, StoreTx};
 use uuid::Uuid;
 
@@ -205,4 +205,131 @@ pub async fn rule_count(store: &Store, tenant: TenantId) -> Result<i64, StoreErr
         .fetch_one(store.pool())
         .await?,
     )
+}
+
+/// Remembers that `account` of `brand` is linked to its network as `native_id` (a new
+/// link replaces the old one: a reconnect to the same account).
+pub async fn remember_linked_account(
+    store: &Store,
+    tenant: TenantId,
+    account: &str,
+    brand: BrandId,
+    network: Network,
+    native_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ingest_linked_accounts (tenant_id, account_id, brand_id, network, native_account_id, linked_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, account_id) \
+         DO UPDATE SET native_account_id = excluded.native_account_id",
+    )
+    .bind(tenant.to_string())
+    .bind(account)
+    .bind(brand.to_string())
+    .bind(network.as_str())
+    .bind(native_id)
+    .bind(tagar_store::now_us())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// Points a linked account at `native_id` (it was reconnected).
+pub async fn relink_account(
+    store: &Store,
+    tenant: TenantId,
+    account: &str,
+    native_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE ingest_linked_accounts SET native_account_id = $3 WHERE tenant_id = $1 AND account_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(account)
+    .bind(native_id)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// Every account linked to `network`: its tenant, its network id and its brand.
+pub async fn linked_accounts(
+    store: &Store,
+    network: Network,
+) -> Result<Vec<(TenantId, String, BrandId)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT tenant_id, native_account_id, brand_id FROM ingest_linked_accounts WHERE network = $1",
+    )
+    .bind(network.as_str())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let tenant: String = row.try_get("tenant_id")?;
+            let tenant = TenantId::parse(&tenant).map_err(|e| StoreError::Corrupt {
+                field: "ingest_linked_accounts.tenant_id",
+                reason: e.to_string(),
+            })?;
+            let brand: String = row.try_get("brand_id")?;
+            let brand = BrandId::parse(&brand).map_err(|e| StoreError::Corrupt {
+                field: "ingest_linked_accounts.brand_id",
+                reason: e.to_string(),
+            })?;
+            Ok((tenant, row.try_get("native_account_id")?, brand))
+        })
+        .collect()
+}
+
+/// Takes or renews the lease on reading `firehose` for `owner` until `until_us`: the stored
+/// cursor (`Some(None)` before the first) when the lease is `owner`'s, `None` while another
+/// replica holds it.
+pub async fn lease_firehose(
+    store: &Store,
+    firehose: &str,
+    owner: &str,
+    until_us: i64,
+) -> Result<Option<Option<i64>>, StoreError> {
+    let now = tagar_store::now_us();
+    sqlx::query(
+        "INSERT INTO ingest_firehose_cursors (firehose, seq, owner, lease_until_us, updated_at_us) \
+         VALUES ($1, NULL, $2, $3, $4) ON CONFLICT (firehose) DO UPDATE \
+         SET owner = excluded.owner, lease_until_us = excluded.lease_until_us \
+         WHERE ingest_firehose_cursors.owner = excluded.owner OR ingest_firehose_cursors.lease_until_us < $4",
+    )
+    .bind(firehose)
+    .bind(owner)
+    .bind(until_us)
+    .bind(now)
+    .execute(store.pool())
+    .await?;
+    let row = sqlx::query("SELECT seq, owner FROM ingest_firehose_cursors WHERE firehose = $1")
+        .bind(firehose)
+        .fetch_one(store.pool())
+        .await?;
+    let holder: String = row.try_get("owner")?;
+    Ok((holder == owner)
+        .then(|| row.try_get::<Option<i64>, _>("seq"))
+        .transpose()?)
+}
+
+/// Stores how far `owner` has taken `firehose` in, and renews its lease; `false` when the
+/// lease was lost to another replica (then it stops reading).
+pub async fn save_firehose_cursor(
+    store: &Store,
+    firehose: &str,
+    owner: &str,
+    seq: i64,
+    until_us: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE ingest_firehose_cursors SET seq = $3, lease_until_us = $4, updated_at_us = $5 \
+         WHERE firehose = $1 AND owner = $2",
+    )
+    .bind(firehose)
+    .bind(owner)
+    .bind(seq)
+    .bind(until_us)
+    .bind(tagar_store::now_us())
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -16,7 +16,7 @@ pub use limits::{LimitLayer, LimitsConfig};
 pub use module::ServiceModule;
 pub use platform::{Mode, Platform};
 pub use server::{Running, serve};
-pub use settings::{Settings, StandaloneConfig};
+pub use settings::{NetworksConfig, Settings, StandaloneConfig};
 
 /// Loads settings: defaults, then `file` (or `TAGAR_CONFIG`), then `TAGAR__…` variables.
 pub fn load_settings(file: Option<&Path>) -> anyhow::Result<Settings> {

@@ -49,6 +49,8 @@ pub struct Platform {
     /// Seals and opens stored secrets (network credentials); `None` when the distributed
     /// mode was given no master key, and then no credential can be stored.
     pub vault: Option<Arc<Vault>>,
+    /// Where the services listen to the networks.
+    pub networks: super::settings::NetworksConfig,
 }
 
 impl Platform {
@@ -122,6 +124,7 @@ impl Platform {
         };
         Ok(Self {
             vault: vault.map(Arc::new),
+            networks: settings.networks.clone(),
             mode,
             store,
             background,

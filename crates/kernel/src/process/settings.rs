@@ -34,6 +34,21 @@ pub struct Settings {
     pub retention: tagar_store::RetentionConfig,
     /// `[vault]`: the master keys that protect stored network credentials.
     pub vault: tagar_runtime::vault::VaultConfig,
+    /// `[networks]`: where Tagar listens to the networks.
+    pub networks: NetworksConfig,
+}
+
+/// Where Tagar listens (`TAGAR__NETWORKS__…`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetworksConfig {
+    /// The Bluesky firehose ingest listens to: a relay (`https://bsky.network` carries the
+    /// whole network) or one PDS (`http://localhost:2583`). Unset: ingest does not listen to
+    /// Bluesky.
+    pub bluesky_firehose: Option<String>,
+    /// Where a post author's DID is resolved to a handle (`com.atproto.repo.describeRepo`);
+    /// unset: the firehose's host.
+    pub bluesky_resolver: Option<String>,
 }
 
 /// Settings of the standalone mode (`TAGAR__STANDALONE__…`).

@@ -131,14 +131,14 @@ impl HeardPost {
     /// Every DID the post is addressed to: the authors of what it replies to or quotes, and
     /// those it mentions.
     pub fn addressed_to(&self) -> impl Iterator<Item = &str> + '_ {
-        fn repo_of(uri: &String) -> Option<&str> {
+        fn repo_of(uri: &str) -> Option<&str> {
             super::parse_at_uri(uri).map(|(repo, _, _)| repo)
         }
         self.reply_parent
             .iter()
             .chain(&self.reply_root)
             .chain(&self.quote)
-            .filter_map(repo_of)
+            .filter_map(|uri| repo_of(uri))
             .chain(self.mentions.iter().map(String::as_str))
     }
 }
