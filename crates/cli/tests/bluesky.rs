@@ -138,15 +138,10 @@ async fn a_reply_on_bluesky_reaches_ingest_moderation_and_analytics(mode: Mode) 
 
     // The network answers: a customer replies (no hashtag), a fan uses the brand's tag, and
     // a stranger says something that concerns no brand.
-    let (_, customer) = someone("customer").await;
+    let (customer_account, customer) = someone("customer").await;
     let (_, fan) = someone("fan").await;
     let (_, stranger) = someone("stranger").await;
-    let reply = say(
-        &customer,
-        "kopinya basi, pelayanan buruk sekali",
-        Some(&published),
-    )
-    .await;
+    let reply = say(&customer, "kopi kalian basi, dasar bodoh", Some(&published)).await;
     let fan_post = say(&fan, &format!("pagi ini mampir, enak! #{tag}"), None).await;
     let unrelated = say(&stranger, "hujan lagi di Bandung", None).await;
 
@@ -214,6 +209,52 @@ async fn a_reply_on_bluesky_reaches_ingest_moderation_and_analytics(mode: Mode) 
             matches!(&e.event, Some(Event::PostClassified(c)) if c.native_id == reply).then_some(())
         })
         .await;
+    // A moderator blocks the abusive customer: the block is a record on the brand's repo.
+    let mut moderation_api = session.moderation();
+    let case = eventually(
+        Duration::from_secs(60),
+        "a review case for the reply",
+        || {
+            let (mut api, brand, reply) = (moderation_api.clone(), brand.clone(), reply.clone());
+            async move {
+                api.list_review_cases(v1::ListReviewCasesRequest {
+                    brand_id: brand,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .cases
+                .into_iter()
+                .find(|c| c.native_id == reply)
+            }
+        },
+    )
+    .await;
+    assert_eq!(case.author_id, customer_account.did);
+    moderation_api
+        .decide_case(v1::DecideCaseRequest {
+            brand_id: brand.clone(),
+            case_id: case.case_id.clone(),
+            decision: v1::Decision::BlockAuthor as i32,
+            note: "abusive".into(),
+            expected_version: 0,
+        })
+        .await
+        .unwrap();
+    let blocks = eventually(Duration::from_secs(60), "the block on the PDS", || async {
+        let blocks = pds()
+            .list_records(
+                &brand_account.did,
+                tagar_networks::bluesky::BLOCK_COLLECTION,
+            )
+            .await;
+        (!blocks.is_empty()).then_some(blocks)
+    })
+    .await;
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(blocks[0]["value"]["subject"], customer_account.did.as_str());
+
     let analytics = session.analytics();
     eventually(
         Duration::from_secs(60),

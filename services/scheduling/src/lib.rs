@@ -14,6 +14,7 @@
 //! - [`dispatcher`]: the background task that publishes due posts, exactly once.
 
 pub mod commands;
+pub mod consumers;
 pub mod dispatcher;
 pub mod domain;
 pub mod grpc;
@@ -49,7 +50,11 @@ impl ServiceModule for Scheduling {
     }
 
     fn topics(&self) -> &'static [&'static str] {
-        &[topics::SCHEDULING_EVENTS, topics::LOOPBACK_NETWORK]
+        &[
+            topics::SCHEDULING_EVENTS,
+            topics::LOOPBACK_NETWORK,
+            topics::MODERATION_EVENTS,
+        ]
     }
 
     fn migrations(&self) -> Option<&'static MigrationSet> {
@@ -81,6 +86,15 @@ impl ServiceModule for Scheduling {
         platform
             .shutdown
             .spawn("scheduling-dispatcher", dispatcher.run(token));
+        platform.consume(
+            consumers::DECISIONS,
+            consumers::Blocker::new(
+                platform.background.clone(),
+                Networks::real(),
+                platform.vault.clone(),
+                &platform.metrics,
+            )?,
+        );
         Ok(())
     }
 }

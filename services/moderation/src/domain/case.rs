@@ -157,11 +157,15 @@ fn handle(case: &ReviewCase, command: CaseCommand) -> Result<Vec<CaseEvent>, Ref
             }
             bounds::chars(&note, bounds::NOTE_CHARS)
                 .map_err(|why| Refusal::invalid("note", why))?;
+            let opened = case.opened.as_ref();
             Ok(vec![CaseEvent::Decided(ReviewCaseDecided {
                 case_id,
                 decision: decision as i32,
                 moderator,
                 note,
+                network: opened.map_or(0, |o| o.network),
+                native_id: opened.map(|o| o.native_id.clone()).unwrap_or_default(),
+                author_id: opened.map(|o| o.author_id.clone()).unwrap_or_default(),
             })])
         }
     }

@@ -81,11 +81,17 @@ fn an_open_case_is_assigned_and_reassigned() {
 
 #[test]
 fn a_case_is_decided_once() {
+    let CaseEvent::Opened { opened: about, .. } = opened() else {
+        unreachable!()
+    };
     let decided = CaseEvent::Decided(ReviewCaseDecided {
         case_id: "c1".into(),
         decision: Decision::BlockAuthor as i32,
         moderator: "mia".into(),
         note: "rude".into(),
+        network: about.network,
+        native_id: about.native_id,
+        author_id: about.author_id,
     });
     let case = given::<ReviewCase>(&[opened(), assigned("ana")])
         .when(decide(Decision::BlockAuthor))

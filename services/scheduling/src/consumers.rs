@@ -1,0 +1,143 @@
+//! Acting on moderators' decisions on the networks: a review case decided "block the author"
+//! blocks that author from each of the brand's accounts linked to the post's network
+//! (scheduling holds the accounts and their credentials; the connector does the call).
+//!
+//! At least once, and idempotent on the network: a redelivered decision blocks again, and the
+//! connector makes one block per blocked account (Bluesky: one `app.bsky.graph.block`
+//! record, its key derived from the blocked DID). A network that is down is retried (the
+//! consumer waits, as for a store outage); a refusal is logged and the decision goes on; a
+//! refused credential marks the account "needs reconnect".
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use prometheus::IntCounter;
+use tagar_eventlog::{HandleError, Record, RecordHandler};
+use tagar_kernel::{Expected, Subscription};
+use tagar_model::{AccountId, TenantId};
+use tagar_networks::{Account, NetworkError};
+use tagar_proto::convert::network_from_wire;
+use tagar_proto::topics;
+use tagar_proto::v1::{Decision, envelope::Event};
+use tagar_runtime::Metrics;
+use tagar_runtime::vault::Vault;
+use tagar_store::Store;
+
+use crate::commands::Commands;
+use crate::domain::AccountCommand;
+use crate::network::Networks;
+use crate::store::{self as sql, credentials};
+
+/// The consumer group of moderators' decisions, and what it reads.
+pub const DECISIONS: Subscription =
+    Subscription::new("tagar-scheduling-decisions", &[topics::MODERATION_EVENTS]);
+
+/// Blocks the authors moderators decided to block, from the brand's linked accounts.
+pub struct Blocker {
+    store: Store,
+    commands: Commands,
+    networks: Networks,
+    vault: Option<Arc<Vault>>,
+    blocked: IntCounter,
+}
+
+impl Blocker {
+    /// A blocker over `store`, acting through `networks` with credentials `vault` opens.
+    pub fn new(
+        store: Store,
+        networks: Networks,
+        vault: Option<Arc<Vault>>,
+        metrics: &Metrics,
+    ) -> anyhow::Result<Self> {
+        let blocked = metrics.counter(
+            "authors_blocked_total",
+            "Authors blocked on a network from a brand's account, by a moderator's decision.",
+        )?;
+        Ok(Self {
+            commands: Commands::new(store.clone()),
+            store,
+            networks,
+            vault,
+            blocked,
+        })
+    }
+
+    async fn needs_reconnect(&self, tenant: TenantId, account: AccountId, reason: String) {
+        let Ok(Some(view)) = self
+            .commands
+            .accounts
+            .load(tenant, *account.as_uuid())
+            .await
+        else {
+            return;
+        };
+        let command = AccountCommand::MarkNeedsReconnect { reason };
+        if let Err(e) = self
+            .commands
+            .accounts
+            .execute(&view, Expected::Exactly(view.version), command)
+            .await
+        {
+            tracing::warn!(%account, error = %e, "could not mark the account for reconnecting");
+        }
+    }
+}
+
+#[async_trait]
+impl RecordHandler for Blocker {
+    async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
+        let (meta, envelope) = tagar_kernel::events::decode(record)?;
+        let Some(Event::ReviewCaseDecided(decided)) = &envelope.event else {
+            return Ok(());
+        };
+        if decided.decision != Decision::BlockAuthor as i32 || decided.author_id.is_empty() {
+            return Ok(());
+        }
+        let (Some(brand), Ok(network)) =
+            (meta.brand, network_from_wire(decided.network, "network"))
+        else {
+            return Ok(());
+        };
+        let Some(connector) = self.networks.get(network) else {
+            // A network Tagar cannot act on (or the loopback network): the block stays Tagar's.
+            return Ok(());
+        };
+        let Some(vault) = self.vault.clone() else {
+            tracing::warn!(case = %decided.case_id, "no vault key: cannot open the accounts' credentials to block");
+            return Ok(());
+        };
+        let retry = |e: tagar_store::StoreError| HandleError::Retry(e.to_string());
+        let accounts = sql::list_accounts(&self.store, meta.tenant, Some(brand))
+            .await
+            .map_err(retry)?;
+        for account in accounts.into_iter().filter(|a| {
+            a.network == network && !a.native_account_id.is_empty() && a.needs_reconnect.is_empty()
+        }) {
+            let mut tx = self.store.begin().await.map_err(retry)?;
+            let opened = credentials::load(&mut tx, &vault, meta.tenant, account.account_id).await;
+            tx.rollback().await.map_err(retry)?;
+            let Some(credentials) = opened.map_err(retry)? else {
+                continue;
+            };
+            let acting = Account {
+                id: *account.account_id.as_uuid(),
+                credentials: &credentials,
+            };
+            match connector.block(&acting, &decided.author_id).await {
+                Ok(block) => {
+                    self.blocked.inc();
+                    tracing::info!(case = %decided.case_id, account = %account.account_id, %block, "author blocked on the network");
+                }
+                Err(e) if e.is_retryable() => return Err(HandleError::Retry(e.to_string())),
+                Err(NetworkError::Unauthorized { reason, .. }) => {
+                    self.needs_reconnect(meta.tenant, account.account_id, reason)
+                        .await;
+                }
+                Err(e) => {
+                    tracing::warn!(case = %decided.case_id, account = %account.account_id, error = %e, "the network refused the block");
+                }
+            }
+        }
+        Ok(())
+    }
+}
