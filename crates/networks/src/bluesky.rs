@@ -335,9 +335,17 @@ impl Bluesky {
         }
     }
 
-    /// The handle of the account `did`, as its PDS (`service`) describes its repository.
+    /// The handle of the account `did`: as a PDS describes its repository
+    /// (`com.atproto.repo.describeRepo`), or, from an AppView (which does not serve that),
+    /// as its profile says (`app.bsky.actor.getProfile`).
     pub async fn handle_of(&self, service: &Url, did: &str) -> Result<String, NetworkError> {
-        let answer = self
+        let handle = |answer: &Value| {
+            answer
+                .get("handle")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let described = self
             .call(
                 Method::GET,
                 service,
@@ -346,16 +354,33 @@ impl Bluesky {
                 &[("repo", did)],
                 None,
             )
-            .await
-            .map_err(Xrpc::into_network_error)?;
-        answer
-            .get("handle")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| NetworkError::Unavailable {
+            .await;
+        if let Some(found) = described.as_ref().ok().and_then(handle) {
+            return Ok(found);
+        }
+        let profile = self
+            .call(
+                Method::GET,
+                service,
+                "app.bsky.actor.getProfile",
+                None,
+                &[("actor", did)],
+                None,
+            )
+            .await;
+        match profile {
+            Ok(answer) => handle(&answer).ok_or_else(|| NetworkError::Unavailable {
                 network: Network::Bluesky,
-                reason: format!("describeRepo of {did} has no handle"),
-            })
+                reason: format!("neither describeRepo nor getProfile of {did} gives a handle"),
+            }),
+            // The first answer says more when both failed (a PDS without the DID).
+            Err(_) => Err(described.err().map(Xrpc::into_network_error).unwrap_or(
+                NetworkError::Unavailable {
+                    network: Network::Bluesky,
+                    reason: format!("describeRepo of {did} gives no handle"),
+                },
+            )),
+        }
     }
 
     /// The strong reference (`uri`, `cid`) of the post at `uri`, and its thread's root.

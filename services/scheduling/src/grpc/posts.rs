@@ -8,6 +8,7 @@ use tonic::Request;
 
 use super::{EDITORS, SchedulingApi};
 use crate::domain::post::{PostCommand, ScheduledPost};
+use crate::domain::{Link, limits, local_time};
 use crate::store as sql;
 use crate::wire::api;
 
@@ -128,10 +129,16 @@ pub async fn schedule(
         .ok_or_else(|| ApiError::not_found("brand"))?
         .time_zone;
     let post = brand_post(api, &caller, brand, &body.post_id).await?;
+    let now = chrono::Utc::now();
+    // The slot is checked against the account's network limits first; a slot that does not
+    // parse is left to the command, which names what is wrong with it.
+    if let Ok(at) = local_time::instant(&body.local_time, time_zone.tz(), now) {
+        within_limits(api, &caller, &post, at).await?;
+    }
     let command = PostCommand::Schedule {
         local_time: body.local_time.clone(),
         time_zone,
-        now: chrono::Utc::now(),
+        now,
     };
     let after = api
         .commands
@@ -139,6 +146,46 @@ pub async fn schedule(
         .execute(&post, Expected::from_wire(body.expected_version), command)
         .await?;
     Ok(api::post(after))
+}
+
+/// Refuses a slot that would put the post's account over its network's limits (accounts on
+/// the loopback network have none).
+async fn within_limits(
+    api: &SchedulingApi,
+    caller: &Caller,
+    post: &Loaded<ScheduledPost>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    let Some(account_id) = post.state.account else {
+        return Ok(());
+    };
+    let Some(account) = api
+        .commands
+        .accounts
+        .load(caller.tenant(), *account_id.as_uuid())
+        .await?
+    else {
+        return Ok(());
+    };
+    let (Link::Network { .. }, Some(profile)) = (&account.state.link, &account.state.profile)
+    else {
+        return Ok(());
+    };
+    let Some(connector) = api.networks.get(profile.network) else {
+        return Ok(());
+    };
+    let (hour, day) = (chrono::Duration::hours(1), chrono::Duration::days(1));
+    let count = |window| {
+        sql::posts_of_account_between(&api.store, caller.tenant(), account_id, post.id, window)
+    };
+    let around = limits::Around {
+        hour_before: count((at - hour, at)).await?,
+        hour_after: count((at, at + hour)).await?,
+        day_before: count((at - day, at)).await?,
+        day_after: count((at, at + day)).await?,
+    };
+    limits::check(profile.network, connector.limits(), around)?;
+    Ok(())
 }
 
 /// `GetScheduledPost`: the post as its events leave it.

@@ -8,6 +8,8 @@ use tagar_kernel::{Change, CommandError, Loaded, Projection};
 use tagar_model::{AccountId, BrandId, Media, TenantId};
 use tagar_store::{Dialect, Store, StoreError, StoreTx};
 
+use ::uuid::Uuid;
+
 use super::{Due, corrupt, uuid};
 use crate::domain::post::{ScheduledPost, Slot, Stage};
 
@@ -182,4 +184,30 @@ pub async fn claim_due(
             })
         })
         .collect()
+}
+
+/// How many of `account`'s posts (other than `except`) are scheduled, being published or
+/// published with a time in `(after, until]`: what a network's per-account limit counts.
+pub async fn posts_of_account_between(
+    store: &Store,
+    tenant: TenantId,
+    account: AccountId,
+    except: Uuid,
+    (after, until): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<u64, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM scheduling_posts WHERE tenant_id = $1 AND account_id = $2 AND post_id <> $3 \
+         AND state IN ($4, $5, $6) AND publish_at_us > $7 AND publish_at_us <= $8",
+    )
+    .bind(tenant.to_string())
+    .bind(account.to_string())
+    .bind(except.to_string())
+    .bind(Stage::Scheduled.as_str())
+    .bind(Stage::Publishing.as_str())
+    .bind(Stage::Published.as_str())
+    .bind(after.timestamp_micros())
+    .bind(until.timestamp_micros())
+    .fetch_one(store.pool())
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? as u64)
 }
