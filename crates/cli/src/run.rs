@@ -86,6 +86,11 @@ pub struct StandaloneArgs {
     /// The demo generator's seed.
     #[arg(long, value_name = "SEED", default_value_t = 42, requires = "demo")]
     demo_seed: u64,
+    /// The demo also publishes to and listens on this Bluesky PDS (one that makes accounts
+    /// without an invite, such as `deploy/local/run-pds.sh` runs on http://localhost:2583);
+    /// sets `networks.bluesky_firehose` to it unless that is set.
+    #[arg(long, value_name = "URL", requires = "demo")]
+    demo_bluesky: Option<String>,
 }
 
 /// Arguments of `tagar serve`.
@@ -105,6 +110,11 @@ pub async fn standalone(config: Option<&Path>, args: StandaloneArgs) -> anyhow::
         settings.standalone.data_dir = dir;
     }
     args.listen.apply(&mut settings);
+    if let Some(pds) = &args.demo_bluesky
+        && settings.networks.bluesky_firehose.is_none()
+    {
+        settings.networks.bluesky_firehose = Some(pds.clone());
+    }
     if args.demo && std::env::var_os("TAGAR__TELEMETRY__FILTER").is_none() {
         // The demo's report is the output to read: only warnings and errors besides it.
         settings.telemetry.filter = "warn".to_owned();
@@ -141,6 +151,7 @@ pub async fn standalone(config: Option<&Path>, args: StandaloneArgs) -> anyhow::
         let options = crate::demo::DemoOptions {
             posts: args.demo_posts,
             seed: args.demo_seed,
+            bluesky: args.demo_bluesky.clone(),
         };
         let store = running.platform.store.clone();
         crate::demo::run(

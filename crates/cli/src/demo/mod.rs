@@ -6,6 +6,7 @@
 //! analytics catch up and the scheduled posts go out; and prints a short report. Everything
 //! goes through the public API, so what it shows is what a user gets.
 
+mod bluesky;
 mod report;
 mod setup;
 
@@ -30,6 +31,8 @@ pub struct DemoOptions {
     pub posts: u64,
     /// The generator's seed.
     pub seed: u64,
+    /// A Bluesky PDS to publish to and listen on, besides the loopback network.
+    pub bluesky: Option<String>,
 }
 
 /// Runs the demo against the process serving on `grpc`.
@@ -63,6 +66,11 @@ pub async fn run(
     let replay = replay(&session, options).await?;
     let settled = report::wait_until_settled(&session, &brands, &scheduled).await?;
     report::print(&session, &brands, &replay, &settled).await?;
+    if let Some(pds) = &options.bluesky {
+        bluesky::run(&session, pds, &brands[0])
+            .await
+            .context("the demo on Bluesky")?;
+    }
 
     println!(
         "\nThe demo agency's admin key is in {} — try:",
