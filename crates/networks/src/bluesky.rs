@@ -239,7 +239,13 @@ impl Bluesky {
             service,
             identifier,
             app_password,
-        } = credentials;
+        } = credentials
+        else {
+            return Err(NetworkError::Refused {
+                network: Network::Bluesky,
+                reason: format!("{} credentials are not Bluesky's", credentials.network()),
+            });
+        };
         let body = json!({ "identifier": identifier, "password": app_password.expose_secret() });
         let answer = self
             .call(

@@ -40,6 +40,14 @@ pub enum Credentials {
         /// The app password.
         app_password: SecretString,
     },
+    /// A Mastodon account: its server and an OAuth access token with the `read` and `write`
+    /// scopes (Preferences → Development → New application, or the OAuth flow).
+    Mastodon {
+        /// The account's server (`https://mastodon.social`).
+        instance: Url,
+        /// The access token.
+        access_token: SecretString,
+    },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -55,6 +63,11 @@ impl std::fmt::Debug for Credentials {
                 .field("identifier", identifier)
                 .field("app_password", &"[hidden]")
                 .finish(),
+            Credentials::Mastodon { instance, .. } => f
+                .debug_struct("Mastodon")
+                .field("instance", &instance.as_str())
+                .field("access_token", &"[hidden]")
+                .finish(),
         }
     }
 }
@@ -67,6 +80,10 @@ enum Stored {
         service: String,
         identifier: String,
         app_password: String,
+    },
+    Mastodon {
+        instance: String,
+        access_token: String,
     },
 }
 
@@ -110,10 +127,39 @@ impl Credentials {
         })
     }
 
+    /// Mastodon credentials, checked for shape: `instance` an `http(s)` URL, `access_token`
+    /// present and not too long.
+    pub fn mastodon(instance: &str, access_token: SecretString) -> Result<Self, CredentialsError> {
+        let instance = Url::parse(instance.trim())
+            .map_err(|e| invalid("instance", format!("is not a URL ({e})")))?;
+        if !matches!(instance.scheme(), "http" | "https") || instance.host().is_none() {
+            return Err(invalid(
+                "instance",
+                "must be an http(s) URL of a Mastodon server",
+            ));
+        }
+        let token = access_token.expose_secret();
+        if token.trim().is_empty() {
+            return Err(invalid("access_token", "is required"));
+        }
+        if token.chars().count() > MAX_SECRET_CHARS || !token.chars().all(|c| c.is_ascii_graphic())
+        {
+            return Err(invalid(
+                "access_token",
+                format!("must be at most {MAX_SECRET_CHARS} visible ASCII characters"),
+            ));
+        }
+        Ok(Credentials::Mastodon {
+            instance,
+            access_token,
+        })
+    }
+
     /// The network they are for.
     pub fn network(&self) -> Network {
         match self {
             Credentials::Bluesky { .. } => Network::Bluesky,
+            Credentials::Mastodon { .. } => Network::Mastodon,
         }
     }
 
@@ -129,6 +175,13 @@ impl Credentials {
                 identifier: identifier.clone(),
                 app_password: app_password.expose_secret().to_owned(),
             },
+            Credentials::Mastodon {
+                instance,
+                access_token,
+            } => Stored::Mastodon {
+                instance: instance.as_str().to_owned(),
+                access_token: access_token.expose_secret().to_owned(),
+            },
         };
         serde_json::to_vec(&stored).expect("credentials serialize")
     }
@@ -143,6 +196,10 @@ impl Credentials {
                 identifier,
                 app_password,
             } => Credentials::bluesky(&service, &identifier, SecretString::from(app_password)),
+            Stored::Mastodon {
+                instance,
+                access_token,
+            } => Credentials::mastodon(&instance, SecretString::from(access_token)),
         }
     }
 }
@@ -163,8 +220,18 @@ mod tests {
         assert!(!debug.contains("abcd-efgh"), "{debug}");
         assert!(debug.contains("kopi.bsky.social"), "{debug}");
         let back = Credentials::from_sealed(&creds.to_sealable()).unwrap();
-        let Credentials::Bluesky { app_password, .. } = back;
+        let Credentials::Bluesky { app_password, .. } = back else {
+            panic!("{back:?}")
+        };
         assert_eq!(app_password.expose_secret(), "abcd-efgh-ijkl-mnop");
+        let token = Credentials::mastodon("https://mastodon.social", SecretString::from("tok-123"))
+            .unwrap();
+        assert!(!format!("{token:?}").contains("tok-123"));
+        let back = Credentials::from_sealed(&token.to_sealable()).unwrap();
+        assert_eq!(back.network(), Network::Mastodon);
+        let err =
+            Credentials::mastodon("https://m.example", SecretString::from("a b")).unwrap_err();
+        assert_eq!(err.field, "access_token");
     }
 
     #[test]

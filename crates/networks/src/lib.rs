@@ -18,6 +18,7 @@
 
 pub mod bluesky;
 mod credentials;
+pub mod mastodon;
 pub mod tid;
 
 pub use credentials::{Credentials, CredentialsError};

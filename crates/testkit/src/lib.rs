@@ -8,11 +8,13 @@
 //! - [`unique`]: names (topics, groups) no other test uses.
 //! - [`bench`]: what every benchmark prints the same way (sizes, counts, the machine).
 //! - [`pds`]: a real Bluesky PDS and PLC directory, one per test process.
+//! - [`mastodon`]: a Mastodon server of the documented endpoints Tagar uses.
 //! - [`faults`]: a PostgreSQL cluster and a broker of a test's own, to restart under it.
 
 pub mod bench;
 mod broker;
 pub mod faults;
+pub mod mastodon;
 pub mod pds;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -360,6 +360,7 @@ impl Dispatcher {
             tx.rollback().await?;
             return Ok(());
         };
+        let mut refused_credentials = None;
         let command = match answer {
             Ok(delivered) => {
                 if delivered.already {
@@ -377,8 +378,7 @@ impl Dispatcher {
                 tracing::warn!(post = %call.post_id, attempt = call.attempt, error = %e, "publishing failed");
                 match e {
                     NetworkError::Unauthorized { ref reason, .. } => {
-                        self.needs_reconnect(&mut tx, call.tenant, call.account, reason)
-                            .await?;
+                        refused_credentials = Some(reason.clone());
                         fail(format!("the account needs reconnecting: {e}"), None)
                     }
                     NetworkError::RateLimited { retry_at, .. } => {
@@ -397,34 +397,47 @@ impl Dispatcher {
             self.published.inc();
             tracing::info!(post = %call.post_id, attempt = call.attempt, "published");
         }
+        if let Some(reason) = refused_credentials {
+            self.needs_reconnect(call.tenant, call.account, &reason)
+                .await;
+        }
         Ok(())
     }
 
-    /// Marks the account "needs reconnect" (once; the event says why).
-    async fn needs_reconnect(
-        &self,
-        tx: &mut StoreTx,
-        tenant: TenantId,
-        account: AccountId,
-        reason: &str,
-    ) -> Result<(), StoreError> {
-        let Some(view) = self
-            .commands
-            .accounts
-            .load_in(tx, tenant, *account.as_uuid())
-            .await?
-        else {
-            return Ok(());
-        };
-        let command = AccountCommand::MarkNeedsReconnect {
-            reason: reason.to_owned(),
-        };
-        self.commands
-            .accounts
-            .execute_in(tx, &view, Expected::Exactly(view.version), command, None)
-            .await
-            .map(|_| ())
-            .map_err(store_error(account.to_string()))
+    /// Marks the account "needs reconnect" (once; the event says why), in a transaction of
+    /// its own: several calls of one round may find the same credentials refused at once, and
+    /// the one that loses the race reloads and finds the account marked already.
+    async fn needs_reconnect(&self, tenant: TenantId, account: AccountId, reason: &str) {
+        for _ in 0..3 {
+            let outcome = async {
+                let Some(view) = self
+                    .commands
+                    .accounts
+                    .load(tenant, *account.as_uuid())
+                    .await?
+                else {
+                    return Ok(());
+                };
+                let command = AccountCommand::MarkNeedsReconnect {
+                    reason: reason.to_owned(),
+                };
+                self.commands
+                    .accounts
+                    .execute(&view, Expected::Exactly(view.version), command)
+                    .await
+                    .map(|_| ())
+                    .map_err(store_error(account.to_string()))
+            }
+            .await;
+            match outcome {
+                Ok(()) => return,
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => {
+                    tracing::warn!(%account, error = %e, "could not mark the account for reconnecting");
+                    return;
+                }
+            }
+        }
     }
 
     /// Records the outcome of a loopback publish (or of a post that cannot go out) in `tx`;

@@ -13,6 +13,7 @@ use prost::Message as _;
 use tagar_model::{AccountId, Author, BrandId, Media, NativePostId, Network, Post, TenantId};
 use tagar_networks::Connector;
 use tagar_networks::bluesky::Bluesky;
+use tagar_networks::mastodon::Mastodon;
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
@@ -157,9 +158,11 @@ impl std::fmt::Debug for Networks {
 }
 
 impl Networks {
-    /// Every network Tagar can talk to: Bluesky.
+    /// Every network Tagar can talk to: Bluesky and Mastodon.
     pub fn real() -> Self {
-        Self::default().with(Arc::new(Bluesky::new()))
+        Self::default()
+            .with(Arc::new(Bluesky::new()))
+            .with(Arc::new(Mastodon::new()))
     }
 
     /// The same, with `connector` for its network (replacing one there was).

@@ -20,8 +20,10 @@ fn bluesky(password: &str) -> Credentials {
 }
 
 fn password(credentials: &Credentials) -> String {
-    let Credentials::Bluesky { app_password, .. } = credentials;
-    app_password.expose_secret().to_owned()
+    match credentials {
+        Credentials::Bluesky { app_password, .. } => app_password.expose_secret().to_owned(),
+        other => panic!("{other:?}"),
+    }
 }
 
 async fn a_rotation_rewraps_every_tenant_key_and_the_old_master_key_can_go(mode: Mode) {

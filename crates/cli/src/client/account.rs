@@ -61,44 +61,90 @@ pub enum AccountCommand {
 pub struct CredentialArgs {
     /// Bluesky: read the account's app password from this environment variable (Bluesky
     /// settings → Privacy and security → App passwords; never the main password).
-    #[arg(long, value_name = "VAR", conflicts_with = "app_password_stdin")]
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["app_password_stdin", "access_token_env", "access_token_stdin"])]
     app_password_env: Option<String>,
     /// Bluesky: read the app password from the first line of standard input.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["access_token_env", "access_token_stdin"])]
     app_password_stdin: bool,
     /// Bluesky: the PDS the account lives on.
     #[arg(long, value_name = "URL", default_value = "https://bsky.social")]
     service: String,
+    /// Mastodon: read the account's OAuth access token (scopes read and write) from this
+    /// environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "access_token_stdin")]
+    access_token_env: Option<String>,
+    /// Mastodon: read the access token from the first line of standard input.
+    #[arg(long)]
+    access_token_stdin: bool,
+    /// Mastodon: the account's server (required with an access token).
+    #[arg(long, value_name = "URL")]
+    instance: Option<String>,
+}
+
+/// Credentials as the CLI read them.
+enum Given {
+    Bluesky(v1::BlueskyCredentials),
+    Mastodon(v1::MastodonCredentials),
+}
+
+fn secret(env: Option<&String>, stdin: bool, flag: &str) -> anyhow::Result<Option<String>> {
+    if let Some(var) = env {
+        let value = std::env::var(var)
+            .map_err(|_| anyhow::anyhow!("--{flag}-env: the variable {var} is not set"))?;
+        return Ok(Some(value));
+    }
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        anyhow::ensure!(!line.is_empty(), "--{flag}-stdin: standard input was empty");
+        return Ok(Some(line));
+    }
+    Ok(None)
 }
 
 impl CredentialArgs {
-    fn app_password(&self) -> anyhow::Result<Option<String>> {
-        if let Some(var) = &self.app_password_env {
-            let value = std::env::var(var).map_err(|_| {
-                anyhow::anyhow!("--app-password-env: the variable {var} is not set")
-            })?;
-            return Ok(Some(value));
+    fn given(&self) -> anyhow::Result<Option<Given>> {
+        if let Some(app_password) = secret(
+            self.app_password_env.as_ref(),
+            self.app_password_stdin,
+            "app-password",
+        )? {
+            return Ok(Some(Given::Bluesky(v1::BlueskyCredentials {
+                service: self.service.clone(),
+                app_password,
+            })));
         }
-        if self.app_password_stdin {
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line)?;
-            let line = line.trim_end_matches(['\r', '\n']).to_owned();
-            anyhow::ensure!(
-                !line.is_empty(),
-                "--app-password-stdin: standard input was empty"
-            );
-            return Ok(Some(line));
+        if let Some(access_token) = secret(
+            self.access_token_env.as_ref(),
+            self.access_token_stdin,
+            "access-token",
+        )? {
+            let Some(instance) = self.instance.clone() else {
+                anyhow::bail!("--instance: the Mastodon server is required with an access token");
+            };
+            return Ok(Some(Given::Mastodon(v1::MastodonCredentials {
+                instance,
+                access_token,
+            })));
         }
         Ok(None)
     }
 
-    fn bluesky(&self) -> anyhow::Result<Option<v1::BlueskyCredentials>> {
-        Ok(self
-            .app_password()?
-            .map(|app_password| v1::BlueskyCredentials {
-                service: self.service.clone(),
-                app_password,
-            }))
+    fn for_connect(&self) -> anyhow::Result<Option<v1::connect_account_request::Credentials>> {
+        use v1::connect_account_request::Credentials as C;
+        Ok(self.given()?.map(|g| match g {
+            Given::Bluesky(b) => C::Bluesky(b),
+            Given::Mastodon(m) => C::Mastodon(m),
+        }))
+    }
+
+    fn for_reconnect(&self) -> anyhow::Result<Option<v1::reconnect_account_request::Credentials>> {
+        use v1::reconnect_account_request::Credentials as C;
+        Ok(self.given()?.map(|g| match g {
+            Given::Bluesky(b) => C::Bluesky(b),
+            Given::Mastodon(m) => C::Mastodon(m),
+        }))
     }
 }
 
@@ -168,9 +214,7 @@ pub async fn run(config: Option<&Path>, args: AccountArgs) -> anyhow::Result<()>
             handle,
             credentials,
         } => {
-            let credentials = credentials
-                .bluesky()?
-                .map(v1::connect_account_request::Credentials::Bluesky);
+            let credentials = credentials.for_connect()?;
             let a = session
                 .scheduling()
                 .connect_account(unary(v1::ConnectAccountRequest {
@@ -187,16 +231,16 @@ pub async fn run(config: Option<&Path>, args: AccountArgs) -> anyhow::Result<()>
             account,
             credentials,
         } => {
-            let Some(bluesky) = credentials.bluesky()? else {
+            let Some(given) = credentials.for_reconnect()? else {
                 anyhow::bail!(
-                    "give the new credentials: --app-password-env VAR or --app-password-stdin"
+                    "give the new credentials: --app-password-env VAR or --app-password-stdin (Bluesky), --access-token-env VAR or --access-token-stdin with --instance URL (Mastodon)"
                 );
             };
             let a = session
                 .scheduling()
                 .reconnect_account(unary(v1::ReconnectAccountRequest {
                     account_id: account,
-                    credentials: Some(v1::reconnect_account_request::Credentials::Bluesky(bluesky)),
+                    credentials: Some(given),
                 }))
                 .await
                 .or_status()?;

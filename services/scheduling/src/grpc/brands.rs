@@ -133,14 +133,22 @@ fn credentials_of(
     given: Option<Given>,
 ) -> ApiResult<Option<Credentials>> {
     let Some(given) = given else { return Ok(None) };
-    match given.bluesky() {
-        Some(bluesky) => {
-            if network != Network::Bluesky {
-                return Err(ApiError::invalid(
-                    "bluesky",
-                    format!("are credentials for Bluesky; the account is on {network}"),
-                ));
-            }
+    let expected = match &given {
+        Given::Bluesky(_) => Network::Bluesky,
+        Given::Mastodon(_) => Network::Mastodon,
+    };
+    if network != expected {
+        let field = match expected {
+            Network::Bluesky => "bluesky",
+            _ => "mastodon",
+        };
+        return Err(ApiError::invalid(
+            field,
+            format!("are credentials for {expected}; the account is on {network}"),
+        ));
+    }
+    let checked = match given {
+        Given::Bluesky(bluesky) => {
             let service = match bluesky.service.trim() {
                 "" => DEFAULT_BLUESKY_SERVICE,
                 service => service,
@@ -148,13 +156,17 @@ fn credentials_of(
             Credentials::bluesky(
                 service,
                 profile.handle.as_str(),
-                SecretString::from(bluesky.app_password.clone()),
+                SecretString::from(bluesky.app_password),
             )
-            .map(Some)
-            .map_err(|e| ApiError::invalid(format!("bluesky.{}", e.field), e.reason))
+            .map_err(|e| ApiError::invalid(format!("bluesky.{}", e.field), e.reason))?
         }
-        None => Ok(None),
-    }
+        Given::Mastodon(mastodon) => Credentials::mastodon(
+            &mastodon.instance,
+            SecretString::from(mastodon.access_token),
+        )
+        .map_err(|e| ApiError::invalid(format!("mastodon.{}", e.field), e.reason))?,
+    };
+    Ok(Some(checked))
 }
 
 /// The PDS most Bluesky accounts live on.
@@ -163,28 +175,25 @@ pub const DEFAULT_BLUESKY_SERVICE: &str = "https://bsky.social";
 /// The credentials oneof of connect and reconnect requests.
 enum Given {
     Bluesky(v1::BlueskyCredentials),
-}
-
-impl Given {
-    fn bluesky(&self) -> Option<&v1::BlueskyCredentials> {
-        match self {
-            Given::Bluesky(b) => Some(b),
-        }
-    }
+    Mastodon(v1::MastodonCredentials),
 }
 
 impl From<&v1::connect_account_request::Credentials> for Given {
     fn from(c: &v1::connect_account_request::Credentials) -> Self {
+        use v1::connect_account_request::Credentials as C;
         match c {
-            v1::connect_account_request::Credentials::Bluesky(b) => Given::Bluesky(b.clone()),
+            C::Bluesky(b) => Given::Bluesky(b.clone()),
+            C::Mastodon(m) => Given::Mastodon(m.clone()),
         }
     }
 }
 
 impl From<&v1::reconnect_account_request::Credentials> for Given {
     fn from(c: &v1::reconnect_account_request::Credentials) -> Self {
+        use v1::reconnect_account_request::Credentials as C;
         match c {
-            v1::reconnect_account_request::Credentials::Bluesky(b) => Given::Bluesky(b.clone()),
+            C::Bluesky(b) => Given::Bluesky(b.clone()),
+            C::Mastodon(m) => Given::Mastodon(m.clone()),
         }
     }
 }

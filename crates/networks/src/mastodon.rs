@@ -1,0 +1,259 @@
+//! Mastodon, over its REST API with the account's OAuth access token (docs.joinmastodon.org).
+//!
+//! - **Who:** `GET /api/v1/accounts/verify_credentials` ("Verify account credentials"): the
+//!   account's `id` (its native id on that server) and `acct`.
+//! - **Publishing once:** `POST /api/v1/statuses` with `Idempotency-Key` set to the scheduled
+//!   post's id ("Post a new status": "Provide this header with any arbitrary string to prevent
+//!   duplicate submissions of the same status ... Idempotency keys are stored for up to 1
+//!   hour"): a retry with the same key is answered with the status the first call created.
+//!   Replies are `in_reply_to_id`; quotes `quoted_status_id` (Mastodon 4.4's quote posts).
+//! - **Errors** ("Rate limits", "Error entity"): `422` is a validation refusal (text too long,
+//!   a duplicate), `401` a revoked or wrong token (`{"error": "The access token was
+//!   revoked"}`), `429` a spent rate limit whose `X-RateLimit-Reset` header is an ISO 8601
+//!   time, `5xx` the server's trouble.
+//! - **Limits:** 300 requests per 5 minutes per account for the whole API ("Rate limits"),
+//!   one request a post: 3,600 posts an hour, 86,400 a day at most (servers may set less).
+//! - **Delete:** `DELETE /api/v1/statuses/:id` (a `404` means it is gone already). **Block:**
+//!   `POST /api/v1/accounts/:id/block` ("Block account"), idempotent on the server.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use tagar_model::Network;
+use url::Url;
+
+use crate::{
+    Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication,
+};
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The Mastodon connector.
+#[derive(Debug, Clone)]
+pub struct Mastodon {
+    http: reqwest::Client,
+}
+
+impl Default for Mastodon {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn network_error(status: StatusCode, body: &Value, reset: Option<DateTime<Utc>>) -> NetworkError {
+    let network = Network::Mastodon;
+    let reason = format!(
+        "{status}: {}",
+        body.get("error").and_then(Value::as_str).unwrap_or("")
+    );
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => NetworkError::RateLimited {
+            network,
+            retry_at: reset.unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(5)),
+        },
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            NetworkError::Unauthorized { network, reason }
+        }
+        s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
+            NetworkError::Unavailable { network, reason }
+        }
+        _ => NetworkError::Refused { network, reason },
+    }
+}
+
+impl Mastodon {
+    /// A connector with its own HTTP client (rustls; calls time out after 15 s).
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(CALL_TIMEOUT)
+            .user_agent(concat!("tagar/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds");
+        Self { http }
+    }
+
+    /// One authenticated call; `Ok(None)` for a 404.
+    async fn call(
+        &self,
+        credentials: &Credentials,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Option<Value>, NetworkError> {
+        let Credentials::Mastodon {
+            instance,
+            access_token,
+        } = credentials
+        else {
+            return Err(NetworkError::Refused {
+                network: Network::Mastodon,
+                reason: format!("{} credentials are not Mastodon's", credentials.network()),
+            });
+        };
+        let url: Url = instance.join(path).map_err(|e| NetworkError::Refused {
+            network: Network::Mastodon,
+            reason: format!("bad server address: {e}"),
+        })?;
+        let mut request = self
+            .http
+            .request(method, url)
+            .bearer_auth(access_token.expose_secret());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| NetworkError::Unavailable {
+                network: Network::Mastodon,
+                reason: e.without_url().to_string(),
+            })?;
+        let status = response.status();
+        let reset = response
+            .headers()
+            .get("x-ratelimit-reset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| NetworkError::Unavailable {
+                network: Network::Mastodon,
+                reason: e.without_url().to_string(),
+            })?;
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(network_error(status, &body, reset));
+        }
+        Ok(Some(body))
+    }
+}
+
+fn id_of(value: &Value, what: &str) -> Result<String, NetworkError> {
+    value
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| NetworkError::Unavailable {
+            network: Network::Mastodon,
+            reason: format!("the answer to {what} has no id"),
+        })
+}
+
+#[async_trait]
+impl Connector for Mastodon {
+    fn network(&self) -> Network {
+        Network::Mastodon
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            posts_per_hour: 300 * 12,
+            posts_per_day: 300 * 12 * 24,
+        }
+    }
+
+    async fn verify(&self, credentials: &Credentials) -> Result<Identity, NetworkError> {
+        let me = self
+            .call(
+                credentials,
+                Method::GET,
+                "/api/v1/accounts/verify_credentials",
+                None,
+                None,
+            )
+            .await?
+            .ok_or_else(|| NetworkError::Refused {
+                network: Network::Mastodon,
+                reason: "verify_credentials is not served: is this a Mastodon server?".into(),
+            })?;
+        Ok(Identity {
+            native_id: id_of(&me, "verify_credentials")?,
+            handle: me
+                .get("acct")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
+
+    async fn publish(
+        &self,
+        account: &Account<'_>,
+        post: &Publication<'_>,
+    ) -> Result<Delivered, NetworkError> {
+        let mut body = json!({ "status": post.text });
+        if let Some(id) = post.reply_to {
+            body["in_reply_to_id"] = json!(id);
+        }
+        if let Some(id) = post.quote {
+            body["quoted_status_id"] = json!(id);
+        }
+        let key = post.key.to_string();
+        let status = self
+            .call(
+                account.credentials,
+                Method::POST,
+                "/api/v1/statuses",
+                Some(&body),
+                Some(&key),
+            )
+            .await?
+            .ok_or_else(|| NetworkError::Refused {
+                network: Network::Mastodon,
+                reason: "POST /api/v1/statuses is not served".into(),
+            })?;
+        Ok(Delivered {
+            native_id: id_of(&status, "POST /api/v1/statuses")?,
+            version: status.get("uri").and_then(Value::as_str).map(str::to_owned),
+            // The server answers a repeated key with the first status and does not say so.
+            already: false,
+        })
+    }
+
+    async fn delete(&self, account: &Account<'_>, native_id: &str) -> Result<(), NetworkError> {
+        let path = format!("/api/v1/statuses/{}", path_segment(native_id)?);
+        self.call(account.credentials, Method::DELETE, &path, None, None)
+            .await
+            .map(|_| ())
+    }
+
+    async fn block(
+        &self,
+        account: &Account<'_>,
+        author_native_id: &str,
+    ) -> Result<String, NetworkError> {
+        let path = format!("/api/v1/accounts/{}/block", path_segment(author_native_id)?);
+        self.call(account.credentials, Method::POST, &path, None, None)
+            .await?
+            .ok_or_else(|| NetworkError::Refused {
+                network: Network::Mastodon,
+                reason: format!("no account {author_native_id} on the server"),
+            })?;
+        Ok(author_native_id.to_owned())
+    }
+}
+
+/// A Mastodon id as one path segment: digits and letters only (ids are numeric strings).
+fn path_segment(id: &str) -> Result<&str, NetworkError> {
+    if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(id)
+    } else {
+        Err(NetworkError::Refused {
+            network: Network::Mastodon,
+            reason: format!("{id:?} is not a Mastodon id"),
+        })
+    }
+}

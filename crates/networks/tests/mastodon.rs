@@ -1,0 +1,113 @@
+//! The Mastodon connector against `tagar_testkit::mastodon`, a server of the documented
+//! endpoints and semantics it uses.
+
+use chrono::Utc;
+use secrecy::SecretString;
+use tagar_networks::mastodon::Mastodon;
+use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication};
+use tagar_testkit::mastodon::MastodonServer;
+use uuid::Uuid;
+
+fn post(key: Uuid, text: &str) -> Publication<'_> {
+    Publication {
+        key,
+        text,
+        reply_to: None,
+        quote: None,
+        created_at: Utc::now(),
+    }
+}
+
+async fn connected(server: &MastodonServer, name: &str) -> (String, String, Credentials) {
+    let (id, token) = server.create_account(name);
+    let credentials =
+        Credentials::mastodon(&server.url, SecretString::from(token.clone())).unwrap();
+    (id, token, credentials)
+}
+
+#[tokio::test]
+async fn a_status_is_posted_once_per_idempotency_key() {
+    let server = MastodonServer::start().await;
+    let (id, _, credentials) = connected(&server, "kopikita").await;
+    let mastodon = Mastodon::new();
+    let who = mastodon.verify(&credentials).await.unwrap();
+    assert_eq!(
+        (who.native_id.as_str(), who.handle.as_str()),
+        (id.as_str(), "kopikita")
+    );
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let key = Uuid::now_v7();
+    let first = mastodon
+        .publish(&account, &post(key, "Selamat pagi #KopiKita"))
+        .await
+        .unwrap();
+    let again = mastodon
+        .publish(&account, &post(key, "Selamat pagi #KopiKita"))
+        .await
+        .unwrap();
+    assert_eq!(
+        first.native_id, again.native_id,
+        "the same key is the same status"
+    );
+    assert_eq!(server.statuses_of(&id), ["Selamat pagi #KopiKita"]);
+    let reply = Publication {
+        reply_to: Some(&first.native_id),
+        ..post(Uuid::now_v7(), "dan sore juga")
+    };
+    mastodon.publish(&account, &reply).await.unwrap();
+    assert_eq!(server.statuses_of(&id).len(), 2);
+
+    mastodon.delete(&account, &first.native_id).await.unwrap();
+    mastodon.delete(&account, &first.native_id).await.unwrap();
+    assert_eq!(server.statuses_of(&id), ["dan sore juga"]);
+    let err = mastodon.delete(&account, "../admin").await.unwrap_err();
+    assert!(matches!(err, NetworkError::Refused { .. }), "{err}");
+
+    let (troll, _, _) = connected(&server, "troll").await;
+    assert_eq!(mastodon.block(&account, &troll).await.unwrap(), troll);
+    assert_eq!(server.blocks_of(&id), [troll]);
+}
+
+#[tokio::test]
+async fn refusals_rate_limits_and_revoked_tokens_say_what_to_do_next() {
+    let server = MastodonServer::start().await;
+    let (id, token, credentials) = connected(&server, "batikayu").await;
+    let mastodon = Mastodon::new();
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let long = "a".repeat(501);
+    let err = mastodon
+        .publish(&account, &post(Uuid::now_v7(), &long))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetworkError::Refused { .. }), "{err}");
+    assert!(err.to_string().contains("character limit"), "{err}");
+
+    server.spend_rate_limit(&id);
+    let err = mastodon
+        .publish(&account, &post(Uuid::now_v7(), "hi"))
+        .await
+        .unwrap_err();
+    let NetworkError::RateLimited { retry_at, .. } = err else {
+        panic!("{err}")
+    };
+    let reset = server.rate_limit_reset().unwrap();
+    assert!(
+        (retry_at - reset).num_milliseconds().abs() < 5,
+        "{retry_at} vs {reset}"
+    );
+
+    server.revoke(&token);
+    let err = mastodon.verify(&credentials).await.unwrap_err();
+    assert!(matches!(err, NetworkError::Unauthorized { .. }), "{err}");
+    assert!(err.to_string().contains("revoked"), "{err}");
+    assert!(!err.to_string().contains(&token));
+
+    let down = Credentials::mastodon("http://127.0.0.1:9", SecretString::from("t")).unwrap();
+    assert!(mastodon.verify(&down).await.unwrap_err().is_retryable());
+}

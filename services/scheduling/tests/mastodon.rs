@@ -1,0 +1,271 @@
+//! Publishing to Mastodon through the dispatcher, against `tagar_testkit::mastodon` (the
+//! documented endpoints and semantics the connector uses): once per post through a crash
+//! between the call and the commit (the `Idempotency-Key`), a rate limit retried at the
+//! server's reset time, a revoked token marking the account for reconnecting.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use tagar_client::unary;
+use tagar_kernel::testing::TestApp;
+use tagar_kernel::{Mode, both_modes};
+use tagar_networks::mastodon::Mastodon;
+use tagar_networks::{
+    Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication,
+};
+use tagar_proto::v1;
+use tagar_runtime::auth::{BrandScope, Role};
+use tagar_scheduling::dispatcher::{Dispatcher, DispatcherConfig};
+use tagar_scheduling::network::{Loopback, Networks};
+use tagar_testkit::mastodon::MastodonServer;
+
+/// Mastodon, and then the process dies after the call got through, before the commit.
+struct DiesAfterTheCall {
+    called: AtomicBool,
+}
+
+#[async_trait]
+impl Connector for DiesAfterTheCall {
+    fn network(&self) -> tagar_model::Network {
+        tagar_model::Network::Mastodon
+    }
+    fn limits(&self) -> Limits {
+        Mastodon::new().limits()
+    }
+    async fn verify(&self, credentials: &Credentials) -> Result<Identity, NetworkError> {
+        Mastodon::new().verify(credentials).await
+    }
+    async fn publish(
+        &self,
+        account: &Account<'_>,
+        post: &Publication<'_>,
+    ) -> Result<Delivered, NetworkError> {
+        Mastodon::new().publish(account, post).await?;
+        self.called.store(true, Ordering::SeqCst);
+        std::future::pending().await
+    }
+    async fn delete(&self, account: &Account<'_>, id: &str) -> Result<(), NetworkError> {
+        Mastodon::new().delete(account, id).await
+    }
+    async fn block(&self, account: &Account<'_>, author: &str) -> Result<String, NetworkError> {
+        Mastodon::new().block(account, author).await
+    }
+}
+
+fn dispatcher(system: &TestApp, connector: Arc<dyn Connector>) -> Dispatcher {
+    let platform = system.platform();
+    let config = DispatcherConfig {
+        lease: Duration::from_secs(30),
+        ..DispatcherConfig::default()
+    };
+    Dispatcher::new(
+        platform.store.clone(),
+        Arc::new(Loopback),
+        &platform.metrics,
+        config,
+    )
+    .unwrap()
+    .with_networks(Networks::default().with(connector), platform.vault.clone())
+}
+
+async fn schedule(
+    admin: &mut support::Agent,
+    brand: &str,
+    account: &str,
+    text: &str,
+    ahead: chrono::Duration,
+) -> String {
+    let draft = admin
+        .create_draft(unary(v1::CreateDraftRequest {
+            brand_id: brand.into(),
+            account_id: account.into(),
+            text: text.into(),
+            media: vec![],
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    admin
+        .approve_post(unary(v1::ApprovePostRequest {
+            brand_id: brand.into(),
+            post_id: draft.post_id.clone(),
+            expected_version: 0,
+        }))
+        .await
+        .unwrap();
+    let at = (Utc::now() + ahead).with_timezone(&chrono_tz::Asia::Jakarta);
+    admin
+        .schedule_post(unary(v1::SchedulePostRequest {
+            brand_id: brand.into(),
+            post_id: draft.post_id.clone(),
+            local_time: at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            expected_version: 0,
+        }))
+        .await
+        .unwrap();
+    draft.post_id
+}
+
+async fn get(admin: &mut support::Agent, brand: &str, post: &str) -> v1::ScheduledPost {
+    admin
+        .get_scheduled_post(unary(v1::GetScheduledPostRequest {
+            brand_id: brand.into(),
+            post_id: post.into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn a_mastodon_post_goes_out_once_through_crashes_rate_limits_and_revocation(mode: Mode) {
+    let server = MastodonServer::start().await;
+    let (account_id, token) = server.create_account("kopikita");
+    let system = support::start(mode, 1).await;
+    let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
+    let brand = admin
+        .create_brand(unary(v1::CreateBrandRequest {
+            name: "Kopi Kita".into(),
+            time_zone: "Asia/Jakarta".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .brand_id;
+    let connect = |token: String| v1::ConnectAccountRequest {
+        brand_id: brand.clone(),
+        network: v1::Network::Mastodon as i32,
+        handle: "kopikita".into(),
+        credentials: Some(v1::connect_account_request::Credentials::Mastodon(
+            v1::MastodonCredentials {
+                instance: server.url.clone(),
+                access_token: token,
+            },
+        )),
+    };
+    let refused = admin
+        .connect_account(unary(connect("not-a-token".into())))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message().starts_with("credentials: were refused"),
+        "{refused:?}"
+    );
+    let account = admin
+        .connect_account(unary(connect(token.clone())))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(account.native_account_id, account_id);
+
+    // Published by the system's own dispatcher, at its time.
+    let post = schedule(
+        &mut admin,
+        &brand,
+        &account.account_id,
+        "Selamat pagi #KopiKita",
+        chrono::Duration::seconds(2),
+    )
+    .await;
+    let published = tagar_kernel::testing::eventually(Duration::from_secs(30), "published", || {
+        let mut api: tagar_client::SchedulingClient = (*admin).clone();
+        let (brand, post) = (brand.clone(), post.clone());
+        async move {
+            let p = api
+                .get_scheduled_post(unary(v1::GetScheduledPostRequest {
+                    brand_id: brand,
+                    post_id: post,
+                }))
+                .await
+                .ok()?
+                .into_inner();
+            (p.state() == v1::PostState::Published).then_some(p)
+        }
+    })
+    .await;
+    assert_eq!(server.statuses_of(&account_id), ["Selamat pagi #KopiKita"]);
+
+    // A dispatcher dies after its call went through; the next attempt's call carries the
+    // same Idempotency-Key, and the server answers with the first status.
+    let post = schedule(
+        &mut admin,
+        &brand,
+        &account.account_id,
+        "Besok #KopiKita",
+        chrono::Duration::days(1),
+    )
+    .await;
+    let then = Utc::now() + chrono::Duration::days(2);
+    let dying = Arc::new(DiesAfterTheCall {
+        called: AtomicBool::new(false),
+    });
+    let first = dispatcher(&system, dying.clone());
+    let round = tokio::spawn(async move { first.dispatch_once(then).await });
+    tagar_kernel::testing::eventually(Duration::from_secs(20), "the call", || {
+        let called = dying.called.load(Ordering::SeqCst);
+        async move { called.then_some(()) }
+    })
+    .await;
+    round.abort();
+    let _ = round.await;
+    let next = dispatcher(&system, Arc::new(Mastodon::new()));
+    assert_eq!(
+        next.dispatch_once(then + chrono::Duration::seconds(31))
+            .await
+            .unwrap(),
+        1
+    );
+    let done = get(&mut admin, &brand, &post).await;
+    assert_eq!(
+        (done.state(), done.publish_attempts),
+        (v1::PostState::Published, 2)
+    );
+    assert_eq!(
+        server.statuses_of(&account_id).len(),
+        2,
+        "one status for the post"
+    );
+    assert_ne!(done.published_native_id, published.published_native_id);
+
+    // A spent rate limit: retried at the server's reset time, not before.
+    let post = schedule(
+        &mut admin,
+        &brand,
+        &account.account_id,
+        "Sore #KopiKita",
+        chrono::Duration::days(1),
+    )
+    .await;
+    server.spend_rate_limit(&account_id);
+    assert_eq!(next.dispatch_once(then).await.unwrap(), 1);
+    let limited = get(&mut admin, &brand, &post).await;
+    assert_eq!(limited.state(), v1::PostState::Scheduled);
+    assert!(limited.reason.contains("rate limit"), "{}", limited.reason);
+
+    // A revoked token: the account needs reconnecting, its post fails and is not retried.
+    server.revoke(&token);
+    let post = schedule(
+        &mut admin,
+        &brand,
+        &account.account_id,
+        "Malam #KopiKita",
+        chrono::Duration::days(1),
+    )
+    .await;
+    let later = server.rate_limit_reset().unwrap() + chrono::Duration::days(3);
+    next.dispatch_once(later).await.unwrap();
+    let failed = get(&mut admin, &brand, &post).await;
+    assert_eq!(failed.state(), v1::PostState::Failed, "{}", failed.reason);
+    assert!(
+        failed.reason.contains("needs reconnecting"),
+        "{}",
+        failed.reason
+    );
+    system.stop().await;
+}
+
+both_modes!(a_mastodon_post_goes_out_once_through_crashes_rate_limits_and_revocation);
