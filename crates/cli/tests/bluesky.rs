@@ -43,6 +43,8 @@ async fn say(credentials: &Credentials, text: &str, reply_to: Option<&str>) -> S
         reply_to,
         quote: None,
         created_at: Utc::now(),
+        attempt: 1,
+        first_attempt_at: None,
     };
     Bluesky::new()
         .publish(&account, &post)

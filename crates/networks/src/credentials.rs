@@ -48,6 +48,20 @@ pub enum Credentials {
         /// The access token.
         access_token: SecretString,
     },
+    /// An X account: an OAuth 2.0 user token pair for the app `client_id` (scopes
+    /// `tweet.read tweet.write users.read offline.access`).
+    X {
+        /// The API's address (`https://api.x.com`).
+        api: Url,
+        /// The app's OAuth 2.0 client id.
+        client_id: String,
+        /// The access token.
+        access_token: SecretString,
+        /// The refresh token (rotated at every refresh).
+        refresh_token: SecretString,
+        /// When the access token expires, if known.
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -68,6 +82,19 @@ impl std::fmt::Debug for Credentials {
                 .field("instance", &instance.as_str())
                 .field("access_token", &"[hidden]")
                 .finish(),
+            Credentials::X {
+                api,
+                client_id,
+                expires_at,
+                ..
+            } => f
+                .debug_struct("X")
+                .field("api", &api.as_str())
+                .field("client_id", client_id)
+                .field("access_token", &"[hidden]")
+                .field("refresh_token", &"[hidden]")
+                .field("expires_at", expires_at)
+                .finish(),
         }
     }
 }
@@ -84,6 +111,13 @@ enum Stored {
     Mastodon {
         instance: String,
         access_token: String,
+    },
+    X {
+        api: String,
+        client_id: String,
+        access_token: String,
+        refresh_token: String,
+        expires_at: Option<i64>,
     },
 }
 
@@ -155,11 +189,59 @@ impl Credentials {
         })
     }
 
+    /// X credentials, checked for shape: `api` an `http(s)` URL (`https://api.x.com`), a
+    /// client id, and the two tokens present.
+    pub fn x(
+        api: &str,
+        client_id: &str,
+        access_token: SecretString,
+        refresh_token: SecretString,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Self, CredentialsError> {
+        let api =
+            Url::parse(api.trim()).map_err(|e| invalid("api", format!("is not a URL ({e})")))?;
+        if !matches!(api.scheme(), "http" | "https") || api.host().is_none() {
+            return Err(invalid("api", "must be an http(s) URL"));
+        }
+        let client_id = client_id.trim();
+        if client_id.is_empty() || client_id.len() > MAX_IDENTIFIER_CHARS {
+            return Err(invalid(
+                "client_id",
+                "is required (the app's OAuth 2.0 client id)",
+            ));
+        }
+        for (field, token) in [
+            ("access_token", &access_token),
+            ("refresh_token", &refresh_token),
+        ] {
+            let token = token.expose_secret();
+            if token.trim().is_empty() {
+                return Err(invalid(field, "is required"));
+            }
+            if token.chars().count() > MAX_SECRET_CHARS
+                || !token.chars().all(|c| c.is_ascii_graphic())
+            {
+                return Err(invalid(
+                    field,
+                    format!("must be at most {MAX_SECRET_CHARS} visible ASCII characters"),
+                ));
+            }
+        }
+        Ok(Credentials::X {
+            api,
+            client_id: client_id.to_owned(),
+            access_token,
+            refresh_token,
+            expires_at,
+        })
+    }
+
     /// The network they are for.
     pub fn network(&self) -> Network {
         match self {
             Credentials::Bluesky { .. } => Network::Bluesky,
             Credentials::Mastodon { .. } => Network::Mastodon,
+            Credentials::X { .. } => Network::X,
         }
     }
 
@@ -182,6 +264,19 @@ impl Credentials {
                 instance: instance.as_str().to_owned(),
                 access_token: access_token.expose_secret().to_owned(),
             },
+            Credentials::X {
+                api,
+                client_id,
+                access_token,
+                refresh_token,
+                expires_at,
+            } => Stored::X {
+                api: api.as_str().to_owned(),
+                client_id: client_id.clone(),
+                access_token: access_token.expose_secret().to_owned(),
+                refresh_token: refresh_token.expose_secret().to_owned(),
+                expires_at: expires_at.map(|t| t.timestamp()),
+            },
         };
         serde_json::to_vec(&stored).expect("credentials serialize")
     }
@@ -200,6 +295,19 @@ impl Credentials {
                 instance,
                 access_token,
             } => Credentials::mastodon(&instance, SecretString::from(access_token)),
+            Stored::X {
+                api,
+                client_id,
+                access_token,
+                refresh_token,
+                expires_at,
+            } => Credentials::x(
+                &api,
+                &client_id,
+                SecretString::from(access_token),
+                SecretString::from(refresh_token),
+                expires_at.and_then(|s| chrono::DateTime::from_timestamp(s, 0)),
+            ),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod bluesky;
 mod credentials;
 pub mod mastodon;
 pub mod tid;
+pub mod x;
 
 pub use credentials::{Credentials, CredentialsError};
 
@@ -41,6 +42,11 @@ pub struct Publication<'a> {
     pub quote: Option<&'a str>,
     /// The time the post says it was written.
     pub created_at: DateTime<Utc>,
+    /// Which attempt at publishing this post this is (1 for the first).
+    pub attempt: u32,
+    /// When the first attempt started, if this is a later one: a network without an
+    /// idempotency key (X) looks for the post among the account's posts since then.
+    pub first_attempt_at: Option<DateTime<Utc>>,
 }
 
 /// What the network answered to a publish.
@@ -159,4 +165,10 @@ pub trait Connector: Send + Sync {
         account: &Account<'_>,
         author_native_id: &str,
     ) -> Result<String, NetworkError>;
+
+    /// The account's credentials if a call changed them (X rotates refresh tokens), once:
+    /// the caller seals and stores them, or the next process signs in with spent ones.
+    fn refreshed(&self, _account: Uuid) -> Option<Credentials> {
+        None
+    }
 }

@@ -15,6 +15,8 @@ fn post(key: Uuid, text: &str) -> Publication<'_> {
         reply_to: None,
         quote: None,
         created_at: Utc::now(),
+        attempt: 1,
+        first_attempt_at: None,
     }
 }
 

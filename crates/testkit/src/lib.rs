@@ -9,6 +9,7 @@
 //! - [`bench`]: what every benchmark prints the same way (sizes, counts, the machine).
 //! - [`pds`]: a real Bluesky PDS and PLC directory, one per test process.
 //! - [`mastodon`]: a Mastodon server of the documented endpoints Tagar uses.
+//! - [`x`]: an X API v2 server of the documented endpoints Tagar uses.
 //! - [`faults`]: a PostgreSQL cluster and a broker of a test's own, to restart under it.
 
 pub mod bench;
@@ -16,6 +17,7 @@ mod broker;
 pub mod faults;
 pub mod mastodon;
 pub mod pds;
+pub mod x;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -123,7 +123,15 @@ impl RecordHandler for Blocker {
                 id: *account.account_id.as_uuid(),
                 credentials: &credentials,
             };
-            match connector.block(&acting, &decided.author_id).await {
+            let outcome = connector.block(&acting, &decided.author_id).await;
+            if let Some(renewed) = connector.refreshed(*account.account_id.as_uuid()) {
+                let mut tx = self.store.begin().await.map_err(retry)?;
+                credentials::save(&mut tx, &vault, meta.tenant, account.account_id, &renewed)
+                    .await
+                    .map_err(retry)?;
+                tx.commit().await.map_err(retry)?;
+            }
+            match outcome {
                 Ok(block) => {
                     self.blocked.inc();
                     tracing::info!(case = %decided.case_id, account = %account.account_id, %block, "author blocked on the network");

@@ -106,6 +106,7 @@ struct Call {
     credentials: Credentials,
     text: String,
     written_at: DateTime<Utc>,
+    first_attempt_at: Option<DateTime<Utc>>,
     /// The round's time, and when (on this machine's clock) the round began.
     round: (DateTime<Utc>, std::time::Instant),
 }
@@ -316,6 +317,7 @@ impl Dispatcher {
             credentials,
             text: post.text.clone(),
             written_at: uuid_time(due.post_id).unwrap_or(now),
+            first_attempt_at: started.state.first_attempt_at,
             round: (now, std::time::Instant::now()),
         })))
     }
@@ -332,6 +334,8 @@ impl Dispatcher {
             reply_to: None,
             quote: None,
             created_at: call.written_at,
+            attempt: call.attempt,
+            first_attempt_at: call.first_attempt_at,
         };
         let answer = match tokio::time::timeout(
             self.config.call_timeout,
@@ -392,6 +396,14 @@ impl Dispatcher {
             }
         };
         let after = self.execute(&mut tx, &view, command).await?;
+        // Credentials the call refreshed (X rotates its refresh tokens) are stored with the
+        // answer; without them the next process would sign in with spent ones.
+        if let (Some(vault), Some(renewed)) = (
+            &self.vault,
+            call.connector.refreshed(*call.account.as_uuid()),
+        ) {
+            credentials::save(&mut tx, vault, call.tenant, call.account, &renewed).await?;
+        }
         tx.commit().await?;
         if after.state.stage == Stage::Published {
             self.published.inc();

@@ -14,6 +14,7 @@ use tagar_model::{AccountId, Author, BrandId, Media, NativePostId, Network, Post
 use tagar_networks::Connector;
 use tagar_networks::bluesky::Bluesky;
 use tagar_networks::mastodon::Mastodon;
+use tagar_networks::x::X;
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
@@ -158,11 +159,12 @@ impl std::fmt::Debug for Networks {
 }
 
 impl Networks {
-    /// Every network Tagar can talk to: Bluesky and Mastodon.
+    /// Every network Tagar can talk to: Bluesky, Mastodon and X.
     pub fn real() -> Self {
         Self::default()
             .with(Arc::new(Bluesky::new()))
             .with(Arc::new(Mastodon::new()))
+            .with(Arc::new(X::new()))
     }
 
     /// The same, with `connector` for its network (replacing one there was).

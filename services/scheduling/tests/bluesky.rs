@@ -21,8 +21,7 @@ use tagar_networks::{
 };
 use tagar_proto::v1;
 use tagar_runtime::auth::{BrandScope, Role};
-use tagar_scheduling::dispatcher::{Dispatcher, DispatcherConfig};
-use tagar_scheduling::network::{Loopback, Networks};
+use tagar_scheduling::dispatcher::Dispatcher;
 use tagar_testkit::pds::{PdsAccount, pds};
 use tonic::Code;
 use uuid::Uuid;
@@ -218,41 +217,6 @@ async fn a_brands_bluesky_post_is_published_to_the_pds_once(mode: Mode) {
 
 both_modes!(a_brands_bluesky_post_is_published_to_the_pds_once);
 
-/// The real connector, and then the process dies: the call got through, the commit never
-/// happens (the dispatcher's task is dropped mid-await, as a SIGKILL would leave it).
-struct DiesAfterTheCall {
-    inner: Bluesky,
-    called: AtomicBool,
-}
-
-#[async_trait]
-impl Connector for DiesAfterTheCall {
-    fn network(&self) -> tagar_model::Network {
-        self.inner.network()
-    }
-    fn limits(&self) -> Limits {
-        self.inner.limits()
-    }
-    async fn verify(&self, credentials: &Credentials) -> Result<Identity, NetworkError> {
-        self.inner.verify(credentials).await
-    }
-    async fn publish(
-        &self,
-        account: &Account<'_>,
-        post: &Publication<'_>,
-    ) -> Result<Delivered, NetworkError> {
-        self.inner.publish(account, post).await?;
-        self.called.store(true, Ordering::SeqCst);
-        std::future::pending().await
-    }
-    async fn delete(&self, account: &Account<'_>, native_id: &str) -> Result<(), NetworkError> {
-        self.inner.delete(account, native_id).await
-    }
-    async fn block(&self, account: &Account<'_>, author: &str) -> Result<String, NetworkError> {
-        self.inner.block(account, author).await
-    }
-}
-
 /// The first call fails as a network that is down does.
 struct DownOnce {
     inner: Bluesky,
@@ -292,20 +256,7 @@ impl Connector for DownOnce {
 }
 
 fn dispatcher(system: &TestApp, connector: Arc<dyn Connector>) -> Dispatcher {
-    let platform = system.platform();
-    let config = DispatcherConfig {
-        lease: Duration::from_secs(30),
-        backoff: Duration::from_secs(10),
-        ..DispatcherConfig::default()
-    };
-    Dispatcher::new(
-        platform.store.clone(),
-        Arc::new(Loopback),
-        &platform.metrics,
-        config,
-    )
-    .unwrap()
-    .with_networks(Networks::default().with(connector), platform.vault.clone())
+    support::dispatcher(system, connector, Duration::from_secs(10))
 }
 
 async fn a_crash_between_the_call_and_the_commit_leaves_one_post_on_the_pds(mode: Mode) {
@@ -324,17 +275,10 @@ async fn a_crash_between_the_call_and_the_commit_leaves_one_post_on_the_pds(mode
     .await;
     let then: DateTime<Utc> = Utc::now() + chrono::Duration::days(2);
 
-    let dying = Arc::new(DiesAfterTheCall {
-        inner: Bluesky::new(),
-        called: AtomicBool::new(false),
-    });
+    let dying = support::DiesAfterTheCall::new(Arc::new(Bluesky::new()));
     let first = dispatcher(&system, dying.clone());
     let round = tokio::spawn(async move { first.dispatch_once(then).await });
-    tagar_kernel::testing::eventually(Duration::from_secs(20), "the first call", || {
-        let called = dying.called.load(Ordering::SeqCst);
-        async move { called.then_some(()) }
-    })
-    .await;
+    dying.until_called().await;
     round.abort();
     let _ = round.await;
     let held = get(&mut admin, &brand, &post).await;

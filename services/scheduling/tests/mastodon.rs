@@ -6,71 +6,21 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::Utc;
 use tagar_client::unary;
 use tagar_kernel::testing::TestApp;
 use tagar_kernel::{Mode, both_modes};
+use tagar_networks::Connector;
 use tagar_networks::mastodon::Mastodon;
-use tagar_networks::{
-    Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication,
-};
 use tagar_proto::v1;
 use tagar_runtime::auth::{BrandScope, Role};
-use tagar_scheduling::dispatcher::{Dispatcher, DispatcherConfig};
-use tagar_scheduling::network::{Loopback, Networks};
+use tagar_scheduling::dispatcher::Dispatcher;
 use tagar_testkit::mastodon::MastodonServer;
 
-/// Mastodon, and then the process dies after the call got through, before the commit.
-struct DiesAfterTheCall {
-    called: AtomicBool,
-}
-
-#[async_trait]
-impl Connector for DiesAfterTheCall {
-    fn network(&self) -> tagar_model::Network {
-        tagar_model::Network::Mastodon
-    }
-    fn limits(&self) -> Limits {
-        Mastodon::new().limits()
-    }
-    async fn verify(&self, credentials: &Credentials) -> Result<Identity, NetworkError> {
-        Mastodon::new().verify(credentials).await
-    }
-    async fn publish(
-        &self,
-        account: &Account<'_>,
-        post: &Publication<'_>,
-    ) -> Result<Delivered, NetworkError> {
-        Mastodon::new().publish(account, post).await?;
-        self.called.store(true, Ordering::SeqCst);
-        std::future::pending().await
-    }
-    async fn delete(&self, account: &Account<'_>, id: &str) -> Result<(), NetworkError> {
-        Mastodon::new().delete(account, id).await
-    }
-    async fn block(&self, account: &Account<'_>, author: &str) -> Result<String, NetworkError> {
-        Mastodon::new().block(account, author).await
-    }
-}
-
 fn dispatcher(system: &TestApp, connector: Arc<dyn Connector>) -> Dispatcher {
-    let platform = system.platform();
-    let config = DispatcherConfig {
-        lease: Duration::from_secs(30),
-        ..DispatcherConfig::default()
-    };
-    Dispatcher::new(
-        platform.store.clone(),
-        Arc::new(Loopback),
-        &platform.metrics,
-        config,
-    )
-    .unwrap()
-    .with_networks(Networks::default().with(connector), platform.vault.clone())
+    support::dispatcher(system, connector, Duration::from_secs(5))
 }
 
 async fn schedule(
@@ -80,46 +30,11 @@ async fn schedule(
     text: &str,
     ahead: chrono::Duration,
 ) -> String {
-    let draft = admin
-        .create_draft(unary(v1::CreateDraftRequest {
-            brand_id: brand.into(),
-            account_id: account.into(),
-            text: text.into(),
-            media: vec![],
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    admin
-        .approve_post(unary(v1::ApprovePostRequest {
-            brand_id: brand.into(),
-            post_id: draft.post_id.clone(),
-            expected_version: 0,
-        }))
-        .await
-        .unwrap();
-    let at = (Utc::now() + ahead).with_timezone(&chrono_tz::Asia::Jakarta);
-    admin
-        .schedule_post(unary(v1::SchedulePostRequest {
-            brand_id: brand.into(),
-            post_id: draft.post_id.clone(),
-            local_time: at.format("%Y-%m-%dT%H:%M:%S").to_string(),
-            expected_version: 0,
-        }))
-        .await
-        .unwrap();
-    draft.post_id
+    support::schedule(admin, brand, account, text, ahead).await
 }
 
 async fn get(admin: &mut support::Agent, brand: &str, post: &str) -> v1::ScheduledPost {
-    admin
-        .get_scheduled_post(unary(v1::GetScheduledPostRequest {
-            brand_id: brand.into(),
-            post_id: post.into(),
-        }))
-        .await
-        .unwrap()
-        .into_inner()
+    support::get(admin, brand, post).await
 }
 
 async fn a_mastodon_post_goes_out_once_through_crashes_rate_limits_and_revocation(mode: Mode) {
@@ -200,16 +115,10 @@ async fn a_mastodon_post_goes_out_once_through_crashes_rate_limits_and_revocatio
     )
     .await;
     let then = Utc::now() + chrono::Duration::days(2);
-    let dying = Arc::new(DiesAfterTheCall {
-        called: AtomicBool::new(false),
-    });
+    let dying = support::DiesAfterTheCall::new(Arc::new(Mastodon::new()));
     let first = dispatcher(&system, dying.clone());
     let round = tokio::spawn(async move { first.dispatch_once(then).await });
-    tagar_kernel::testing::eventually(Duration::from_secs(20), "the call", || {
-        let called = dying.called.load(Ordering::SeqCst);
-        async move { called.then_some(()) }
-    })
-    .await;
+    dying.until_called().await;
     round.abort();
     let _ = round.await;
     let next = dispatcher(&system, Arc::new(Mastodon::new()));

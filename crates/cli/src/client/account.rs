@@ -69,22 +69,36 @@ pub struct CredentialArgs {
     /// Bluesky: the PDS the account lives on.
     #[arg(long, value_name = "URL", default_value = "https://bsky.social")]
     service: String,
-    /// Mastodon: read the account's OAuth access token (scopes read and write) from this
-    /// environment variable.
+    /// Mastodon or X: read the account's OAuth access token from this environment variable
+    /// (Mastodon: scopes read and write).
     #[arg(long, value_name = "VAR", conflicts_with = "access_token_stdin")]
     access_token_env: Option<String>,
     /// Mastodon: read the access token from the first line of standard input.
     #[arg(long)]
     access_token_stdin: bool,
     /// Mastodon: the account's server (required with an access token).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "refresh_token_env")]
     instance: Option<String>,
+    /// X: read the OAuth 2.0 refresh token from this environment variable (with
+    /// --access-token-env for the access token, and --client-id).
+    #[arg(long, value_name = "VAR", requires_all = ["client_id", "access_token_env"])]
+    refresh_token_env: Option<String>,
+    /// X: your app's OAuth 2.0 client id.
+    #[arg(long, value_name = "ID", requires = "refresh_token_env")]
+    client_id: Option<String>,
+    /// X: seconds until the access token expires, as the token endpoint said (0: unknown).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    expires_in: u32,
+    /// X: the API's address.
+    #[arg(long, value_name = "URL", default_value = "https://api.x.com")]
+    x_api: String,
 }
 
 /// Credentials as the CLI read them.
 enum Given {
     Bluesky(v1::BlueskyCredentials),
     Mastodon(v1::MastodonCredentials),
+    X(v1::XCredentials),
 }
 
 fn secret(env: Option<&String>, stdin: bool, flag: &str) -> anyhow::Result<Option<String>> {
@@ -115,6 +129,21 @@ impl CredentialArgs {
                 app_password,
             })));
         }
+        if let Some(refresh_token) =
+            secret(self.refresh_token_env.as_ref(), false, "refresh-token")?
+        {
+            let access_token = secret(self.access_token_env.as_ref(), false, "access-token")?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("--access-token-env: required with --refresh-token-env")
+                })?;
+            return Ok(Some(Given::X(v1::XCredentials {
+                client_id: self.client_id.clone().unwrap_or_default(),
+                access_token,
+                refresh_token,
+                expires_in_seconds: self.expires_in,
+                api: self.x_api.clone(),
+            })));
+        }
         if let Some(access_token) = secret(
             self.access_token_env.as_ref(),
             self.access_token_stdin,
@@ -136,6 +165,7 @@ impl CredentialArgs {
         Ok(self.given()?.map(|g| match g {
             Given::Bluesky(b) => C::Bluesky(b),
             Given::Mastodon(m) => C::Mastodon(m),
+            Given::X(x) => C::X(x),
         }))
     }
 
@@ -144,6 +174,7 @@ impl CredentialArgs {
         Ok(self.given()?.map(|g| match g {
             Given::Bluesky(b) => C::Bluesky(b),
             Given::Mastodon(m) => C::Mastodon(m),
+            Given::X(x) => C::X(x),
         }))
     }
 }

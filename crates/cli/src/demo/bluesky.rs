@@ -204,6 +204,8 @@ pub async fn run(session: &Session, pds: &str, brand: &DemoBrand) -> anyhow::Res
                 reply_to: Some(&published.published_native_id),
                 quote: None,
                 created_at: Utc::now(),
+                attempt: 1,
+                first_attempt_at: None,
             },
         )
         .await

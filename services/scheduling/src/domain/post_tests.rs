@@ -283,7 +283,8 @@ fn a_publishing_attempt_holds_the_post_until_its_lease_ends() {
         started,
         [PostEvent::PublishStarted {
             attempt: 1,
-            lease_until
+            lease_until,
+            at: due
         }]
     );
     let mut publishing = history.clone();

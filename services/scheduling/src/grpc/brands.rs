@@ -136,10 +136,12 @@ fn credentials_of(
     let expected = match &given {
         Given::Bluesky(_) => Network::Bluesky,
         Given::Mastodon(_) => Network::Mastodon,
+        Given::X(_) => Network::X,
     };
     if network != expected {
         let field = match expected {
             Network::Bluesky => "bluesky",
+            Network::X => "x",
             _ => "mastodon",
         };
         return Err(ApiError::invalid(
@@ -165,9 +167,29 @@ fn credentials_of(
             SecretString::from(mastodon.access_token),
         )
         .map_err(|e| ApiError::invalid(format!("mastodon.{}", e.field), e.reason))?,
+        Given::X(x) => {
+            let api = match x.api.trim() {
+                "" => DEFAULT_X_API,
+                api => api,
+            };
+            let expires_at = (x.expires_in_seconds > 0).then(|| {
+                chrono::Utc::now() + chrono::Duration::seconds(i64::from(x.expires_in_seconds))
+            });
+            Credentials::x(
+                api,
+                &x.client_id,
+                SecretString::from(x.access_token),
+                SecretString::from(x.refresh_token),
+                expires_at,
+            )
+            .map_err(|e| ApiError::invalid(format!("x.{}", e.field), e.reason))?
+        }
     };
     Ok(Some(checked))
 }
+
+/// X API v2's address.
+pub const DEFAULT_X_API: &str = "https://api.x.com";
 
 /// The PDS most Bluesky accounts live on.
 pub const DEFAULT_BLUESKY_SERVICE: &str = "https://bsky.social";
@@ -176,6 +198,7 @@ pub const DEFAULT_BLUESKY_SERVICE: &str = "https://bsky.social";
 enum Given {
     Bluesky(v1::BlueskyCredentials),
     Mastodon(v1::MastodonCredentials),
+    X(v1::XCredentials),
 }
 
 impl From<&v1::connect_account_request::Credentials> for Given {
@@ -184,6 +207,7 @@ impl From<&v1::connect_account_request::Credentials> for Given {
         match c {
             C::Bluesky(b) => Given::Bluesky(b.clone()),
             C::Mastodon(m) => Given::Mastodon(m.clone()),
+            C::X(x) => Given::X(x.clone()),
         }
     }
 }
@@ -194,6 +218,7 @@ impl From<&v1::reconnect_account_request::Credentials> for Given {
         match c {
             C::Bluesky(b) => Given::Bluesky(b.clone()),
             C::Mastodon(m) => Given::Mastodon(m.clone()),
+            C::X(x) => Given::X(x.clone()),
         }
     }
 }

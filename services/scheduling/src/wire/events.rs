@@ -51,9 +51,11 @@ pub fn post_event(event: &PostEvent) -> Event {
         PostEvent::PublishStarted {
             attempt,
             lease_until,
+            at,
         } => Event::PublishStarted(v1::PublishStarted {
             attempt: *attempt,
             lease_until: Some(time_to_wire(*lease_until)),
+            started_at: Some(time_to_wire(*at)),
         }),
         PostEvent::PublishFailed {
             reason,
@@ -107,14 +109,22 @@ pub fn post_event_from(envelope: &Envelope) -> Result<PostEvent, String> {
                 .ok_or_else(|| corrupt("PostPublished.published_at is missing"))
                 .and_then(|t| time_from_wire(t, "published_at").map_err(corrupt))?,
         },
-        Some(Event::PublishStarted(p)) => PostEvent::PublishStarted {
-            attempt: p.attempt,
-            lease_until: p
+        Some(Event::PublishStarted(p)) => {
+            let lease_until = p
                 .lease_until
                 .as_ref()
                 .ok_or_else(|| corrupt("PublishStarted.lease_until is missing"))
-                .and_then(|t| time_from_wire(t, "lease_until").map_err(corrupt))?,
-        },
+                .and_then(|t| time_from_wire(t, "lease_until").map_err(corrupt))?;
+            PostEvent::PublishStarted {
+                attempt: p.attempt,
+                lease_until,
+                // Written before `started_at` existed: leases were at most ten minutes.
+                at: match &p.started_at {
+                    Some(t) => time_from_wire(t, "started_at").map_err(corrupt)?,
+                    None => lease_until - chrono::Duration::minutes(10),
+                },
+            }
+        }
         Some(Event::PublishFailed(f)) => PostEvent::PublishFailed {
             reason: f.reason.clone(),
             retryable: f.retryable,
@@ -268,6 +278,7 @@ mod tests {
             PostEvent::PublishStarted {
                 attempt: 2,
                 lease_until: at,
+                at,
             },
             PostEvent::PublishFailed {
                 reason: "down".into(),

@@ -117,3 +117,181 @@ pub async fn caused_by(
     reader.close().await;
     found
 }
+
+/// A connector that makes its network call, and then the process dies: the call got
+/// through, the commit never happens (the dispatcher's task is dropped mid-await, the state
+/// a SIGKILL at that point leaves in the database and on the network).
+pub struct DiesAfterTheCall {
+    inner: Arc<dyn tagar_networks::Connector>,
+    /// Set once the call got through.
+    pub called: std::sync::atomic::AtomicBool,
+}
+
+impl DiesAfterTheCall {
+    /// Wraps `inner`.
+    pub fn new(inner: Arc<dyn tagar_networks::Connector>) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            called: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// Waits until the call got through.
+    pub async fn until_called(&self) {
+        tagar_kernel::testing::eventually(std::time::Duration::from_secs(20), "the call", || {
+            let called = self.called.load(std::sync::atomic::Ordering::SeqCst);
+            async move { called.then_some(()) }
+        })
+        .await;
+    }
+}
+
+#[async_trait::async_trait]
+impl tagar_networks::Connector for DiesAfterTheCall {
+    fn network(&self) -> tagar_model::Network {
+        self.inner.network()
+    }
+    fn limits(&self) -> tagar_networks::Limits {
+        self.inner.limits()
+    }
+    async fn verify(
+        &self,
+        credentials: &tagar_networks::Credentials,
+    ) -> Result<tagar_networks::Identity, tagar_networks::NetworkError> {
+        self.inner.verify(credentials).await
+    }
+    async fn publish(
+        &self,
+        account: &tagar_networks::Account<'_>,
+        post: &tagar_networks::Publication<'_>,
+    ) -> Result<tagar_networks::Delivered, tagar_networks::NetworkError> {
+        self.inner.publish(account, post).await?;
+        self.called.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::future::pending().await
+    }
+    async fn delete(
+        &self,
+        account: &tagar_networks::Account<'_>,
+        native_id: &str,
+    ) -> Result<(), tagar_networks::NetworkError> {
+        self.inner.delete(account, native_id).await
+    }
+    async fn block(
+        &self,
+        account: &tagar_networks::Account<'_>,
+        author: &str,
+    ) -> Result<String, tagar_networks::NetworkError> {
+        self.inner.block(account, author).await
+    }
+    fn refreshed(&self, account: uuid::Uuid) -> Option<tagar_networks::Credentials> {
+        self.inner.refreshed(account)
+    }
+}
+
+/// A dispatcher of the system's store publishing through `connector` alone, with a 30 s
+/// lease and `backoff` before the first retry.
+pub fn dispatcher(
+    system: &TestApp,
+    connector: Arc<dyn tagar_networks::Connector>,
+    backoff: std::time::Duration,
+) -> tagar_scheduling::dispatcher::Dispatcher {
+    let platform = system.platform();
+    let config = tagar_scheduling::dispatcher::DispatcherConfig {
+        lease: std::time::Duration::from_secs(30),
+        backoff,
+        ..Default::default()
+    };
+    tagar_scheduling::dispatcher::Dispatcher::new(
+        platform.store.clone(),
+        Arc::new(tagar_scheduling::network::Loopback),
+        &platform.metrics,
+        config,
+    )
+    .expect("a dispatcher")
+    .with_networks(
+        tagar_scheduling::network::Networks::default().with(connector),
+        platform.vault.clone(),
+    )
+}
+
+/// Drafts, approves and schedules `text` for `account` `ahead` of now (Jakarta wall clock);
+/// the post's id.
+pub async fn schedule(
+    admin: &mut Agent,
+    brand: &str,
+    account: &str,
+    text: &str,
+    ahead: chrono::Duration,
+) -> String {
+    use tagar_client::unary;
+    use tagar_proto::v1;
+    let draft = admin
+        .create_draft(unary(v1::CreateDraftRequest {
+            brand_id: brand.into(),
+            account_id: account.into(),
+            text: text.into(),
+            media: vec![],
+        }))
+        .await
+        .expect("draft")
+        .into_inner();
+    admin
+        .approve_post(unary(v1::ApprovePostRequest {
+            brand_id: brand.into(),
+            post_id: draft.post_id.clone(),
+            expected_version: draft.version,
+        }))
+        .await
+        .expect("approve");
+    let at = (chrono::Utc::now() + ahead).with_timezone(&chrono_tz::Asia::Jakarta);
+    admin
+        .schedule_post(unary(v1::SchedulePostRequest {
+            brand_id: brand.into(),
+            post_id: draft.post_id.clone(),
+            local_time: at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            expected_version: 0,
+        }))
+        .await
+        .expect("schedule");
+    draft.post_id
+}
+
+/// The post as the API shows it.
+pub async fn get(admin: &mut Agent, brand: &str, post: &str) -> tagar_proto::v1::ScheduledPost {
+    admin
+        .get_scheduled_post(tagar_client::unary(
+            tagar_proto::v1::GetScheduledPostRequest {
+                brand_id: brand.into(),
+                post_id: post.into(),
+            },
+        ))
+        .await
+        .expect("get the post")
+        .into_inner()
+}
+
+/// Waits until the system's own dispatcher has published `post`.
+pub async fn published(admin: &Agent, brand: &str, post: &str) -> tagar_proto::v1::ScheduledPost {
+    tagar_kernel::testing::eventually(
+        std::time::Duration::from_secs(30),
+        "the post published",
+        || {
+            let mut api: SchedulingClient = (**admin).clone();
+            let (brand, post) = (brand.to_owned(), post.to_owned());
+            async move {
+                let now = api
+                    .get_scheduled_post(tagar_client::unary(
+                        tagar_proto::v1::GetScheduledPostRequest {
+                            brand_id: brand,
+                            post_id: post,
+                        },
+                    ))
+                    .await
+                    .ok()?
+                    .into_inner();
+                (now.state() == tagar_proto::v1::PostState::Published).then_some(now)
+            }
+        },
+    )
+    .await
+}

@@ -117,6 +117,7 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
             Ok(vec![PostEvent::PublishStarted {
                 attempt: state.attempts + 1,
                 lease_until,
+                at: now,
             }])
         }
         PostCommand::Publish {
@@ -216,10 +217,14 @@ fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
         PostEvent::PublishStarted {
             attempt,
             lease_until,
+            at,
         } => {
             state.stage = Stage::Publishing;
             state.attempts = *attempt;
             state.due_at = Some(*lease_until);
+            if *attempt == 1 {
+                state.first_attempt_at = Some(*at);
+            }
         }
         PostEvent::Published {
             native_id,

@@ -98,6 +98,8 @@ pub struct ScheduledPost {
     pub due_at: Option<DateTime<Utc>>,
     /// Attempts at publishing so far.
     pub attempts: u32,
+    /// When the first attempt started.
+    pub first_attempt_at: Option<DateTime<Utc>>,
 }
 
 /// What may be asked of a post.
@@ -202,6 +204,8 @@ pub enum PostEvent {
         attempt: u32,
         /// Until when no other dispatcher takes it.
         lease_until: DateTime<Utc>,
+        /// When the attempt started.
+        at: DateTime<Utc>,
     },
     /// The network took it.
     Published {

@@ -1,0 +1,488 @@
+//! X, over API v2 with an OAuth 2.0 user token (docs.x.com).
+//!
+//! - **Tokens:** a user access token (2 hours) and a refresh token ("OAuth 2.0 Authorization
+//!   Code Flow with PKCE": `POST /2/oauth2/token` with `grant_type=refresh_token`). Refresh
+//!   tokens rotate: each refresh returns a new one and the old one stops working, so the new
+//!   pair must be stored at once. The connector refreshes five minutes before expiry and once
+//!   on a 401, keeps the newest pair per account, and hands it out through
+//!   [`Connector::refreshed`] for the caller to seal. A refused refresh is `Unauthorized`.
+//! - **Who:** `GET /2/users/me`.
+//! - **Publishing once without an idempotency key:** X API v2 has none. The dispatcher
+//!   records the intent (`PublishStarted`) before the call; on a later attempt
+//!   ([`Publication::attempt`] > 1) the connector first looks for the post among the account's
+//!   posts since the first attempt (`GET /2/users/:id/tweets`, same text) and answers with it
+//!   if it is there. `POST /2/tweets` that X refuses as duplicate content (403 "You are not
+//!   allowed to create a Tweet with duplicate content.") is looked up the same way.
+//! - **Errors** ("Rate limits", "Response codes"): 429 with `x-rate-limit-reset` (Unix
+//!   seconds); 401 (after one refresh) `Unauthorized`; 5xx `Unavailable`; other 4xx `Refused`.
+//! - **Limits** (X Help, "X's limits"): 2,400 posts a day per account, counted in half-hour
+//!   windows (50 each): 100 an hour.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use tagar_model::Network;
+use uuid::Uuid;
+
+use crate::{
+    Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication,
+};
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+const REFRESH_MARGIN_SECONDS: i64 = 300;
+
+/// The X connector.
+pub struct X {
+    http: reqwest::Client,
+    /// The newest credentials per account (refresh tokens rotate), and whether the caller
+    /// has yet to store them.
+    tokens: Mutex<HashMap<Uuid, (Credentials, bool)>>,
+}
+
+impl std::fmt::Debug for X {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("X").finish_non_exhaustive()
+    }
+}
+
+impl Default for X {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn unavailable(reason: impl Into<String>) -> NetworkError {
+    NetworkError::Unavailable {
+        network: Network::X,
+        reason: reason.into(),
+    }
+}
+
+fn refused(reason: impl Into<String>) -> NetworkError {
+    NetworkError::Refused {
+        network: Network::X,
+        reason: reason.into(),
+    }
+}
+
+/// A failed call, before it is read as a [`NetworkError`].
+struct Failure {
+    status: StatusCode,
+    detail: String,
+    reset: Option<DateTime<Utc>>,
+}
+
+impl Failure {
+    fn into_error(self) -> NetworkError {
+        let network = Network::X;
+        let reason = format!("{}: {}", self.status, self.detail);
+        match self.status {
+            StatusCode::TOO_MANY_REQUESTS => NetworkError::RateLimited {
+                network,
+                retry_at: self
+                    .reset
+                    .unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(15)),
+            },
+            StatusCode::UNAUTHORIZED => NetworkError::Unauthorized { network, reason },
+            s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
+                NetworkError::Unavailable { network, reason }
+            }
+            _ => NetworkError::Refused { network, reason },
+        }
+    }
+
+    fn is_duplicate(&self) -> bool {
+        self.status == StatusCode::FORBIDDEN && self.detail.contains("duplicate content")
+    }
+}
+
+impl X {
+    /// A connector with its own HTTP client (rustls; calls time out after 15 s).
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(CALL_TIMEOUT)
+            .user_agent(concat!("tagar/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds");
+        Self {
+            http,
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The newest credentials known for `account`: the ones refreshed here, else `given`.
+    fn current(&self, account: Uuid, given: &Credentials) -> Credentials {
+        self.tokens
+            .lock()
+            .expect("tokens")
+            .get(&account)
+            .map(|(c, _)| c.clone())
+            .unwrap_or_else(|| given.clone())
+    }
+
+    async fn refresh(
+        &self,
+        account: Uuid,
+        credentials: &Credentials,
+    ) -> Result<Credentials, NetworkError> {
+        let Credentials::X {
+            api,
+            client_id,
+            refresh_token,
+            ..
+        } = credentials
+        else {
+            return Err(refused(format!(
+                "{} credentials are not X's",
+                credentials.network()
+            )));
+        };
+        let url = api
+            .join("/2/oauth2/token")
+            .map_err(|e| refused(format!("bad API address: {e}")))?;
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose_secret()),
+            ("client_id", client_id.as_str()),
+        ];
+        let response = self
+            .http
+            .post(url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| unavailable(e.without_url().to_string()))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_server_error() {
+            return Err(unavailable(format!("the token endpoint answered {status}")));
+        }
+        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+        let (Some(access), Some(refresh)) = (text("access_token"), text("refresh_token")) else {
+            // 400 invalid_request / invalid_grant: the refresh token was revoked or used.
+            return Err(NetworkError::Unauthorized {
+                network: Network::X,
+                reason: format!(
+                    "the token refresh was refused: {}",
+                    text("error_description")
+                        .or_else(|| text("error"))
+                        .unwrap_or_default()
+                ),
+            });
+        };
+        let expires_in = body
+            .get("expires_in")
+            .and_then(Value::as_i64)
+            .unwrap_or(7200);
+        let refreshed = Credentials::X {
+            api: api.clone(),
+            client_id: client_id.clone(),
+            access_token: SecretString::from(access),
+            refresh_token: SecretString::from(refresh),
+            expires_at: Some(Utc::now() + chrono::Duration::seconds(expires_in)),
+        };
+        self.tokens
+            .lock()
+            .expect("tokens")
+            .insert(account, (refreshed.clone(), true));
+        Ok(refreshed)
+    }
+
+    /// One call with the account's token, refreshed first when close to expiry and once
+    /// more after a 401; `account` `None` never refreshes (checking credentials at connect
+    /// time must not spend their refresh token).
+    async fn call(
+        &self,
+        account: Option<Uuid>,
+        given: &Credentials,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, Failure> {
+        let mut credentials = match account {
+            Some(id) => self.current(id, given),
+            None => given.clone(),
+        };
+        if let (
+            Some(id),
+            Credentials::X {
+                expires_at: Some(at),
+                ..
+            },
+        ) = (account, &credentials)
+            && *at - Utc::now() < chrono::Duration::seconds(REFRESH_MARGIN_SECONDS)
+        {
+            credentials = self.refresh(id, &credentials).await.map_err(as_failure)?;
+        }
+        for fresh in [false, true] {
+            let Credentials::X {
+                api, access_token, ..
+            } = &credentials
+            else {
+                return Err(as_failure(refused("not X credentials")));
+            };
+            let url = api
+                .join(path)
+                .map_err(|e| as_failure(refused(format!("bad API address: {e}"))))?;
+            let mut request = self
+                .http
+                .request(method.clone(), url)
+                .bearer_auth(access_token.expose_secret())
+                .query(query);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| as_failure(unavailable(e.without_url().to_string())))?;
+            let status = response.status();
+            let reset = response
+                .headers()
+                .get("x-rate-limit-reset")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+                .and_then(|secs| DateTime::from_timestamp(secs, 0));
+            let answer: Value = response.json().await.unwrap_or(Value::Null);
+            if status.is_success() {
+                return Ok(answer);
+            }
+            if let (StatusCode::UNAUTHORIZED, false, Some(id)) = (status, fresh, account) {
+                credentials = self.refresh(id, &credentials).await.map_err(as_failure)?;
+                continue;
+            }
+            let detail = answer
+                .get("detail")
+                .or_else(|| answer.get("title"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            return Err(Failure {
+                status,
+                detail,
+                reset,
+            });
+        }
+        unreachable!("the second attempt returns")
+    }
+
+    /// The account's own id.
+    async fn me(
+        &self,
+        account: Option<Uuid>,
+        credentials: &Credentials,
+    ) -> Result<Identity, NetworkError> {
+        let me = self
+            .call(account, credentials, Method::GET, "/2/users/me", &[], None)
+            .await
+            .map_err(Failure::into_error)?;
+        let data = &me["data"];
+        let id = data["id"]
+            .as_str()
+            .ok_or_else(|| unavailable("users/me has no id"))?;
+        Ok(Identity {
+            native_id: id.to_owned(),
+            handle: data["username"].as_str().unwrap_or_default().to_owned(),
+        })
+    }
+
+    /// A post of the account's since `since` with exactly `text`, if there is one.
+    async fn find_posted(
+        &self,
+        account: &Account<'_>,
+        text: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<String>, NetworkError> {
+        let me = self.me(Some(account.id), account.credentials).await?;
+        let query = [
+            (
+                "start_time",
+                (since - chrono::Duration::minutes(1)).to_rfc3339_opts(SecondsFormat::Secs, true),
+            ),
+            ("max_results", "100".to_owned()),
+        ];
+        let path = format!("/2/users/{}/tweets", me.native_id);
+        let posts = self
+            .call(
+                Some(account.id),
+                account.credentials,
+                Method::GET,
+                &path,
+                &query,
+                None,
+            )
+            .await
+            .map_err(Failure::into_error)?;
+        Ok(posts["data"].as_array().and_then(|posts| {
+            posts
+                .iter()
+                .find(|p| p["text"].as_str() == Some(text))
+                .and_then(|p| p["id"].as_str().map(str::to_owned))
+        }))
+    }
+}
+
+fn as_failure(e: NetworkError) -> Failure {
+    let status = match &e {
+        NetworkError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+        NetworkError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        NetworkError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        NetworkError::Refused { .. } => StatusCode::BAD_REQUEST,
+    };
+    let reset = match &e {
+        NetworkError::RateLimited { retry_at, .. } => Some(*retry_at),
+        _ => None,
+    };
+    let detail = match e {
+        NetworkError::Unauthorized { reason, .. }
+        | NetworkError::Unavailable { reason, .. }
+        | NetworkError::Refused { reason, .. } => reason,
+        NetworkError::RateLimited { .. } => String::new(),
+    };
+    Failure {
+        status,
+        detail,
+        reset,
+    }
+}
+
+/// An X id as one path segment (ids are decimal strings).
+fn path_segment(id: &str) -> Result<&str, NetworkError> {
+    if !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(id)
+    } else {
+        Err(refused(format!("{id:?} is not an X id")))
+    }
+}
+
+#[async_trait]
+impl Connector for X {
+    fn network(&self) -> Network {
+        Network::X
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            posts_per_hour: 100,
+            posts_per_day: 2_400,
+        }
+    }
+
+    async fn verify(&self, credentials: &Credentials) -> Result<Identity, NetworkError> {
+        // With the access token as given: refreshing here would spend the refresh token the
+        // caller is about to store.
+        self.me(None, credentials).await
+    }
+
+    async fn publish(
+        &self,
+        account: &Account<'_>,
+        post: &Publication<'_>,
+    ) -> Result<Delivered, NetworkError> {
+        // Looked for from the earlier of the first attempt and the post's writing: clocks of
+        // the dispatcher and X may disagree.
+        let since = post
+            .first_attempt_at
+            .map_or(post.created_at, |first| first.min(post.created_at));
+        if post.attempt > 1
+            && let Some(id) = self.find_posted(account, post.text, since).await?
+        {
+            return Ok(Delivered {
+                native_id: id,
+                version: None,
+                already: true,
+            });
+        }
+        let mut body = json!({ "text": post.text });
+        if let Some(id) = post.reply_to {
+            body["reply"] = json!({ "in_reply_to_tweet_id": path_segment(id)? });
+        }
+        if let Some(id) = post.quote {
+            body["quote_tweet_id"] = json!(path_segment(id)?);
+        }
+        match self
+            .call(
+                Some(account.id),
+                account.credentials,
+                Method::POST,
+                "/2/tweets",
+                &[],
+                Some(&body),
+            )
+            .await
+        {
+            Ok(created) => Ok(Delivered {
+                native_id: created["data"]["id"]
+                    .as_str()
+                    .ok_or_else(|| unavailable("POST /2/tweets answered without an id"))?
+                    .to_owned(),
+                version: None,
+                already: false,
+            }),
+            Err(failure) if failure.is_duplicate() => {
+                match self.find_posted(account, post.text, since).await? {
+                    Some(id) => Ok(Delivered {
+                        native_id: id,
+                        version: None,
+                        already: true,
+                    }),
+                    None => Err(failure.into_error()),
+                }
+            }
+            Err(failure) => Err(failure.into_error()),
+        }
+    }
+
+    async fn delete(&self, account: &Account<'_>, native_id: &str) -> Result<(), NetworkError> {
+        let path = format!("/2/tweets/{}", path_segment(native_id)?);
+        match self
+            .call(
+                Some(account.id),
+                account.credentials,
+                Method::DELETE,
+                &path,
+                &[],
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(f) if f.status == StatusCode::NOT_FOUND => Ok(()),
+            Err(f) => Err(f.into_error()),
+        }
+    }
+
+    async fn block(
+        &self,
+        account: &Account<'_>,
+        author_native_id: &str,
+    ) -> Result<String, NetworkError> {
+        let target = path_segment(author_native_id)?;
+        let me = self.me(Some(account.id), account.credentials).await?;
+        let path = format!("/2/users/{}/blocking", me.native_id);
+        self.call(
+            Some(account.id),
+            account.credentials,
+            Method::POST,
+            &path,
+            &[],
+            Some(&json!({ "target_user_id": target })),
+        )
+        .await
+        .map_err(Failure::into_error)?;
+        Ok(target.to_owned())
+    }
+
+    fn refreshed(&self, account: Uuid) -> Option<Credentials> {
+        let mut tokens = self.tokens.lock().expect("tokens");
+        let (credentials, unsaved) = tokens.get_mut(&account)?;
+        std::mem::take(unsaved).then(|| credentials.clone())
+    }
+}

@@ -1,0 +1,156 @@
+//! The X connector against `tagar_testkit::x`, a server of the documented API v2 endpoints
+//! and semantics it uses: rotating refresh tokens, duplicate content, rate limits, and
+//! finding a post an earlier attempt made, since X has no idempotency key.
+
+use chrono::Utc;
+use secrecy::SecretString;
+use tagar_networks::x::X;
+use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication};
+use tagar_testkit::x::{XServer, XTokens};
+use uuid::Uuid;
+
+fn credentials(server: &XServer, tokens: &XTokens, expires_in: i64) -> Credentials {
+    Credentials::x(
+        &server.url,
+        "tagar-app",
+        SecretString::from(tokens.access_token.clone()),
+        SecretString::from(tokens.refresh_token.clone()),
+        Some(Utc::now() + chrono::Duration::seconds(expires_in)),
+    )
+    .unwrap()
+}
+
+fn post(text: &str, attempt: u32) -> Publication<'_> {
+    Publication {
+        key: Uuid::now_v7(),
+        text,
+        reply_to: None,
+        quote: None,
+        created_at: Utc::now(),
+        attempt,
+        first_attempt_at: (attempt > 1).then(|| Utc::now() - chrono::Duration::minutes(2)),
+    }
+}
+
+#[tokio::test]
+async fn a_retry_finds_the_post_an_earlier_attempt_made_instead_of_posting_again() {
+    let server = XServer::start().await;
+    let tokens = server.create_user("kopikita", chrono::Duration::hours(2));
+    let creds = credentials(&server, &tokens, 7200);
+    let x = X::new();
+    let who = x.verify(&creds).await.unwrap();
+    assert_eq!(
+        (who.native_id.as_str(), who.handle.as_str()),
+        (tokens.user.as_str(), "kopikita")
+    );
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &creds,
+    };
+    let first = x
+        .publish(&account, &post("Selamat pagi #KopiKita", 1))
+        .await
+        .unwrap();
+    assert!(!first.already);
+    // The process died before recording it; attempt 2 looks first and finds it.
+    let again = x
+        .publish(&account, &post("Selamat pagi #KopiKita", 2))
+        .await
+        .unwrap();
+    assert!(again.already);
+    assert_eq!(again.native_id, first.native_id);
+    // A first attempt that meets duplicate content looks too (the same text posted by hand).
+    let dup = x
+        .publish(&account, &post("Selamat pagi #KopiKita", 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (dup.native_id.as_str(), dup.already),
+        (first.native_id.as_str(), true)
+    );
+    assert_eq!(server.posts_of(&tokens.user), ["Selamat pagi #KopiKita"]);
+
+    x.delete(&account, &first.native_id).await.unwrap();
+    assert!(server.posts_of(&tokens.user).is_empty());
+    let troll = server.create_user("troll", chrono::Duration::hours(2));
+    x.block(&account, &troll.user).await.unwrap();
+    assert_eq!(
+        server.blocks_of(&tokens.user),
+        std::slice::from_ref(&troll.user)
+    );
+    assert!(matches!(
+        x.block(&account, "../x").await.unwrap_err(),
+        NetworkError::Refused { .. }
+    ));
+}
+
+#[tokio::test]
+async fn tokens_are_refreshed_before_they_expire_and_the_rotated_pair_is_handed_out() {
+    let server = XServer::start().await;
+    let tokens = server.create_user("batikayu", chrono::Duration::seconds(60));
+    // Expires within the refresh margin: refreshed before the call.
+    let creds = credentials(&server, &tokens, 60);
+    let x = X::new();
+    let id = Uuid::new_v4();
+    let account = Account {
+        id,
+        credentials: &creds,
+    };
+    x.publish(&account, &post("batik baru", 1)).await.unwrap();
+    assert_eq!(server.refreshes(), 1);
+    let renewed = x.refreshed(id).expect("the new pair, to store");
+    assert!(x.refreshed(id).is_none(), "handed out once");
+    let Credentials::X { refresh_token, .. } = &renewed else {
+        panic!("{renewed:?}")
+    };
+    use secrecy::ExposeSecret as _;
+    assert_ne!(
+        refresh_token.expose_secret(),
+        tokens.refresh_token,
+        "rotated"
+    );
+    // Another process with the stored pair works; one with the spent pair is unauthorized.
+    let later = Account {
+        id: Uuid::new_v4(),
+        credentials: &renewed,
+    };
+    X::new()
+        .publish(&later, &post("batik lagi", 1))
+        .await
+        .unwrap();
+    let spent = credentials(&server, &tokens, 0);
+    let stale = Account {
+        id: Uuid::new_v4(),
+        credentials: &spent,
+    };
+    let err = X::new()
+        .publish(&stale, &post("lagi", 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetworkError::Unauthorized { .. }), "{err}");
+    assert!(!err.to_string().contains(&tokens.refresh_token));
+}
+
+#[tokio::test]
+async fn rate_limits_and_revocation_say_what_to_do_next() {
+    let server = XServer::start().await;
+    let tokens = server.create_user("tehmelati", chrono::Duration::hours(2));
+    let creds = credentials(&server, &tokens, 7200);
+    let x = X::new();
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &creds,
+    };
+    let reset = Utc::now() + chrono::Duration::minutes(15);
+    server.limit(&tokens.user, reset);
+    let err = x.publish(&account, &post("chai", 1)).await.unwrap_err();
+    let NetworkError::RateLimited { retry_at, .. } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(retry_at.timestamp(), reset.timestamp());
+    server.limit(&tokens.user, Utc::now());
+    server.revoke(&tokens.user);
+    let err = x.publish(&account, &post("chai", 1)).await.unwrap_err();
+    assert!(matches!(err, NetworkError::Unauthorized { .. }), "{err}");
+    assert!(!err.is_retryable());
+}

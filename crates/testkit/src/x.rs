@@ -1,0 +1,371 @@
+//! An X API v2 server for tests: the endpoints Tagar's connector uses, with the semantics X's
+//! documentation gives them (docs.x.com; each handler names its page). X runs nowhere but at
+//! X, so this stands in for it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+struct Tweet {
+    id: String,
+    author: String,
+    text: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+struct Server {
+    users: HashMap<String, String>,
+    /// access token → (user, expiry)
+    access: HashMap<String, (String, DateTime<Utc>)>,
+    /// refresh token → user; a refresh token works once (they rotate)
+    refresh: HashMap<String, String>,
+    tweets: Vec<Tweet>,
+    blocks: HashSet<(String, String)>,
+    limited: HashMap<String, DateTime<Utc>>,
+    refreshes: u32,
+    next_id: u64,
+}
+
+type Shared = Arc<Mutex<Server>>;
+
+/// A running test server.
+#[derive(Clone)]
+pub struct XServer {
+    /// Its base URL, `http://127.0.0.1:<port>`.
+    pub url: String,
+    state: Shared,
+}
+
+/// Problem details, as X API v2 answers errors ("Response codes and errors").
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    (
+        status,
+        json!({ "title": title, "detail": detail, "type": "about:blank", "status": status.as_u16() })
+            .to_string(),
+    )
+        .into_response()
+}
+
+fn user_of(state: &Shared, headers: &HeaderMap) -> Result<String, Box<Response>> {
+    let mut server = state.lock().expect("state");
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let Some((user, expires)) = server.access.get(token).cloned() else {
+        return Err(Box::new(problem(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Unauthorized",
+        )));
+    };
+    if expires <= Utc::now() {
+        return Err(Box::new(problem(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Unauthorized",
+        )));
+    }
+    // "Rate limits": 429 with x-rate-limit-reset, the Unix second the window resets.
+    if let Some(reset) = server.limited.get(&user).copied() {
+        if reset > Utc::now() {
+            let mut response = problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                "Too Many Requests",
+            );
+            response
+                .headers_mut()
+                .insert("x-rate-limit-reset", HeaderValue::from(reset.timestamp()));
+            return Err(Box::new(response));
+        }
+        server.limited.remove(&user);
+    }
+    Ok(user)
+}
+
+/// "OAuth 2.0 Authorization Code Flow with PKCE", refreshing: `POST /2/oauth2/token` with
+/// `grant_type=refresh_token`; the refresh token is spent and a new pair is issued.
+async fn token(State(state): State<(Shared, String)>, body: Bytes) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let mut server = state.0.lock().expect("state");
+    if form.get("grant_type").map(String::as_str) != Some("refresh_token")
+        || form.get("client_id").is_none_or(String::is_empty)
+    {
+        return (StatusCode::BAD_REQUEST, json!({ "error": "invalid_request", "error_description": "Missing required parameter" }).to_string()).into_response();
+    }
+    let Some(user) = form
+        .get("refresh_token")
+        .and_then(|t| server.refresh.remove(t))
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "invalid_request", "error_description": "Value passed for the token was invalid." }).to_string(),
+        )
+            .into_response();
+    };
+    server.refreshes += 1;
+    let (access, refresh) = (
+        uuid::Uuid::new_v4().simple().to_string(),
+        uuid::Uuid::new_v4().simple().to_string(),
+    );
+    server.access.insert(
+        access.clone(),
+        (user.clone(), Utc::now() + chrono::Duration::hours(2)),
+    );
+    server.refresh.insert(refresh.clone(), user);
+    (
+        StatusCode::OK,
+        json!({ "token_type": "bearer", "expires_in": 7200, "access_token": access, "refresh_token": refresh, "scope": "tweet.read tweet.write users.read offline.access" }).to_string(),
+    )
+        .into_response()
+}
+
+/// "Users lookup": `GET /2/users/me`.
+async fn me(State(state): State<(Shared, String)>, headers: HeaderMap) -> Response {
+    let user = match user_of(&state.0, &headers) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let name = state.0.lock().expect("state").users[&user].clone();
+    (
+        StatusCode::OK,
+        json!({ "data": { "id": user, "username": name, "name": name } }).to_string(),
+    )
+        .into_response()
+}
+
+/// "Manage Posts": `POST /2/tweets`; the same text again from the same user is refused as
+/// duplicate content (403).
+async fn create(
+    State(state): State<(Shared, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let user = match user_of(&state.0, &headers) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let text = body["text"].as_str().unwrap_or("").to_owned();
+    let mut server = state.0.lock().expect("state");
+    if server
+        .tweets
+        .iter()
+        .any(|t| t.author == user && t.text == text)
+    {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You are not allowed to create a Tweet with duplicate content.",
+        );
+    }
+    server.next_id += 1;
+    let id = format!("{}", 1_800_000_000_000_000_000u64 + server.next_id);
+    server.tweets.push(Tweet {
+        id: id.clone(),
+        author: user,
+        text: text.clone(),
+        created_at: Utc::now(),
+    });
+    (
+        StatusCode::CREATED,
+        json!({ "data": { "id": id, "text": text } }).to_string(),
+    )
+        .into_response()
+}
+
+/// "Manage Posts": `DELETE /2/tweets/:id`.
+async fn remove(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match user_of(&state.0, &headers) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let mut server = state.0.lock().expect("state");
+    server.tweets.retain(|t| !(t.id == id && t.author == user));
+    (
+        StatusCode::OK,
+        json!({ "data": { "deleted": true } }).to_string(),
+    )
+        .into_response()
+}
+
+/// "Timelines": `GET /2/users/:id/tweets?start_time=…&max_results=…`, newest first.
+async fn timeline(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = user_of(&state.0, &headers) {
+        return *r;
+    }
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let since = query
+        .get("start_time")
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let max = query
+        .get("max_results")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(10)
+        .clamp(5, 100);
+    let server = state.0.lock().expect("state");
+    let data: Vec<Value> = server
+        .tweets
+        .iter()
+        .rev()
+        .filter(|t| t.author == id && since.is_none_or(|s| t.created_at >= s))
+        .take(max)
+        .map(|t| json!({ "id": t.id, "text": t.text }))
+        .collect();
+    (
+        StatusCode::OK,
+        json!({ "data": data, "meta": { "result_count": data.len() } }).to_string(),
+    )
+        .into_response()
+}
+
+/// "Blocks": `POST /2/users/:id/blocking` with `target_user_id`.
+async fn block(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let user = match user_of(&state.0, &headers) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    if user != id {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You can only block from your own account.",
+        );
+    }
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let target = body["target_user_id"].as_str().unwrap_or("").to_owned();
+    state.0.lock().expect("state").blocks.insert((user, target));
+    (
+        StatusCode::OK,
+        json!({ "data": { "blocking": true } }).to_string(),
+    )
+        .into_response()
+}
+
+/// A user's tokens, as an app holds them after the user authorized it.
+#[derive(Debug, Clone)]
+pub struct XTokens {
+    /// The user's id.
+    pub user: String,
+    /// An access token.
+    pub access_token: String,
+    /// Its refresh token.
+    pub refresh_token: String,
+}
+
+impl XServer {
+    /// Starts a server on a free port of 127.0.0.1, for the rest of the test.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let state: Shared = Arc::default();
+        let app = Router::new()
+            .route("/2/oauth2/token", post(token))
+            .route("/2/users/me", get(me))
+            .route("/2/tweets", post(create))
+            .route("/2/tweets/{id}", delete(remove))
+            .route("/2/users/{id}/tweets", get(timeline))
+            .route("/2/users/{id}/blocking", post(block))
+            .with_state((Arc::clone(&state), url.clone()));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, state }
+    }
+
+    /// A user `username` who authorized the app; its access token expires in `expires_in`.
+    pub fn create_user(&self, username: &str, expires_in: chrono::Duration) -> XTokens {
+        let mut server = self.state.lock().expect("state");
+        server.next_id += 1;
+        let user = format!("{}", 1_500_000_000_000_000_000u64 + server.next_id);
+        let (access, refresh) = (
+            uuid::Uuid::new_v4().simple().to_string(),
+            uuid::Uuid::new_v4().simple().to_string(),
+        );
+        server.users.insert(user.clone(), username.to_owned());
+        server
+            .access
+            .insert(access.clone(), (user.clone(), Utc::now() + expires_in));
+        server.refresh.insert(refresh.clone(), user.clone());
+        XTokens {
+            user,
+            access_token: access,
+            refresh_token: refresh,
+        }
+    }
+
+    /// Revokes every token of `user`, as the user does under "Connected apps".
+    pub fn revoke(&self, user: &str) {
+        let mut server = self.state.lock().expect("state");
+        server.access.retain(|_, (u, _)| u != user);
+        server.refresh.retain(|_, u| u != user);
+    }
+
+    /// Spends `user`'s rate limit until `reset`.
+    pub fn limit(&self, user: &str, reset: DateTime<Utc>) {
+        self.state
+            .lock()
+            .expect("state")
+            .limited
+            .insert(user.to_owned(), reset);
+    }
+
+    /// The texts of `user`'s posts, oldest first.
+    pub fn posts_of(&self, user: &str) -> Vec<String> {
+        let server = self.state.lock().expect("state");
+        server
+            .tweets
+            .iter()
+            .filter(|t| t.author == user)
+            .map(|t| t.text.clone())
+            .collect()
+    }
+
+    /// Whom `user` blocks.
+    pub fn blocks_of(&self, user: &str) -> Vec<String> {
+        let server = self.state.lock().expect("state");
+        server
+            .blocks
+            .iter()
+            .filter(|(who, _)| who == user)
+            .map(|(_, whom)| whom.clone())
+            .collect()
+    }
+
+    /// How many token refreshes the server granted.
+    pub fn refreshes(&self) -> u32 {
+        self.state.lock().expect("state").refreshes
+    }
+}
