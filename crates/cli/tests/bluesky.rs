@@ -257,6 +257,57 @@ async fn a_reply_on_bluesky_reaches_ingest_moderation_and_analytics(mode: Mode) 
     assert_eq!(blocks.len(), 1);
     assert_eq!(blocks[0]["value"]["subject"], customer_account.did.as_str());
 
+    // Another abusive reply, hidden by a moderator: it joins the thread gate's hidden replies.
+    let (_, heckler) = someone("heckler").await;
+    let heckle = say(&heckler, "dasar bodoh, kopi basi", Some(&published)).await;
+    let case = eventually(
+        Duration::from_secs(60),
+        "a review case for the heckle",
+        || {
+            let (mut api, brand, heckle) = (moderation_api.clone(), brand.clone(), heckle.clone());
+            async move {
+                api.list_review_cases(v1::ListReviewCasesRequest {
+                    brand_id: brand,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .cases
+                .into_iter()
+                .find(|c| c.native_id == heckle)
+            }
+        },
+    )
+    .await;
+    moderation_api
+        .decide_case(v1::DecideCaseRequest {
+            brand_id: brand.clone(),
+            case_id: case.case_id.clone(),
+            decision: v1::Decision::Hide as i32,
+            note: "abusive".into(),
+            expected_version: 0,
+        })
+        .await
+        .unwrap();
+    let (_, _, root_rkey) = tagar_networks::bluesky::parse_at_uri(&published).unwrap();
+    let root_rkey = root_rkey.to_owned();
+    eventually(
+        Duration::from_secs(60),
+        "the reply hidden on the PDS",
+        || {
+            let (did, rkey, heckle) =
+                (brand_account.did.clone(), root_rkey.clone(), heckle.clone());
+            async move {
+                let gate = pds()
+                    .get_record(&did, tagar_networks::bluesky::THREADGATE_COLLECTION, &rkey)
+                    .await?;
+                (gate["value"]["hiddenReplies"] == serde_json::json!([heckle])).then_some(())
+            }
+        },
+    )
+    .await;
+
     let analytics = session.analytics();
     eventually(
         Duration::from_secs(60),

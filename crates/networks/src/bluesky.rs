@@ -15,6 +15,11 @@
 //!   byte ranges (mentions resolved to DIDs with `com.atproto.identity.resolveHandle`; one
 //!   that does not resolve stays plain text). Replies carry `reply.root` and `reply.parent`,
 //!   quotes an `app.bsky.embed.record`.
+//! - **Hiding a reply:** the thread's root post gets an `app.bsky.feed.threadgate` record (its
+//!   key the root's) whose `hiddenReplies` lists the reply, written with
+//!   `com.atproto.repo.putRecord` and keeping the gate's other rules; only the thread's
+//!   author can. Mute and report go through an AppView and a moderation service Tagar does
+//!   not call yet; they are refused.
 //! - **Limits:** the PDS's write budget is 5,000 points an hour and 35,000 a day, a create
 //!   costing 3 (docs.bsky.app, "Rate Limits"); a 429 carries `ratelimit-reset` (Unix seconds),
 //!   which becomes [`NetworkError::RateLimited`].
@@ -44,6 +49,8 @@ use crate::{
 pub const POST_COLLECTION: &str = "app.bsky.feed.post";
 /// The collection blocks are records of.
 pub const BLOCK_COLLECTION: &str = "app.bsky.graph.block";
+/// The collection of thread gates, which hold a thread's hidden replies.
+pub const THREADGATE_COLLECTION: &str = "app.bsky.feed.threadgate";
 /// How long one call may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 /// A token this close to its expiry is refreshed before use.
@@ -649,6 +656,93 @@ impl Connector for Bluesky {
             }
         }
         unreachable!("the second attempt returns")
+    }
+
+    async fn hide_reply(
+        &self,
+        account: &Account<'_>,
+        reply_native_id: &str,
+    ) -> Result<(), NetworkError> {
+        for fresh in [false, true] {
+            let session = self.session(account, fresh).await?;
+            match self.hide_with(&session, reply_native_id).await {
+                Err(e) if e.is_auth() && !fresh => continue,
+                other => return other.map_err(Xrpc::into_network_error),
+            }
+        }
+        unreachable!("the second attempt returns")
+    }
+}
+
+impl Bluesky {
+    /// Adds `reply_uri` to the hidden replies of its thread's gate, as the thread's author.
+    async fn hide_with(&self, session: &Session, reply_uri: &str) -> Result<(), Xrpc> {
+        let refuse = |message: String| Xrpc::Status {
+            status: StatusCode::BAD_REQUEST,
+            error: "CannotHide".into(),
+            message,
+            reset: None,
+        };
+        let (repo, collection, rkey) = parse_at_uri(reply_uri)
+            .ok_or_else(|| refuse(format!("{reply_uri:?} is not an at:// URI")))?;
+        let reply = self
+            .get_record(&session.service, repo, collection, rkey)
+            .await?
+            .ok_or_else(|| refuse(format!("{reply_uri} does not exist")))?;
+        let root = reply
+            .value
+            .pointer("/reply/root/uri")
+            .and_then(Value::as_str)
+            .ok_or_else(|| refuse(format!("{reply_uri} is not a reply")))?
+            .to_owned();
+        let (root_repo, _, root_rkey) =
+            parse_at_uri(&root).ok_or_else(|| refuse(format!("{root:?} is not an at:// URI")))?;
+        if root_repo != session.did {
+            return Err(refuse(format!(
+                "only the thread's author hides its replies: {root} is not a post of {}",
+                session.handle
+            )));
+        }
+        let gate = self
+            .get_record(
+                &session.service,
+                &session.did,
+                THREADGATE_COLLECTION,
+                root_rkey,
+            )
+            .await?;
+        let mut record = gate.map(|g| g.value).unwrap_or_else(|| {
+            json!({
+                "$type": THREADGATE_COLLECTION,
+                "post": root,
+                "createdAt": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            })
+        });
+        let mut hidden: Vec<Value> = record
+            .get("hiddenReplies")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if !hidden.iter().any(|h| h.as_str() == Some(reply_uri)) {
+            hidden.push(json!(reply_uri));
+        }
+        record["hiddenReplies"] = Value::Array(hidden);
+        let body = json!({
+            "repo": session.did,
+            "collection": THREADGATE_COLLECTION,
+            "rkey": root_rkey,
+            "record": record,
+        });
+        self.call(
+            Method::POST,
+            &session.service,
+            "com.atproto.repo.putRecord",
+            Some(&session.access),
+            &[],
+            Some(&body),
+        )
+        .await
+        .map(|_| ())
     }
 }
 

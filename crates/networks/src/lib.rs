@@ -166,6 +166,56 @@ pub trait Connector: Send + Sync {
         author_native_id: &str,
     ) -> Result<String, NetworkError>;
 
+    /// Mutes the author `author_native_id` for `account`: their posts stop reaching it, and
+    /// they are not told. Networks without it refuse.
+    async fn mute(
+        &self,
+        _account: &Account<'_>,
+        author_native_id: &str,
+    ) -> Result<(), NetworkError> {
+        Err(NetworkError::Refused {
+            network: self.network(),
+            reason: format!(
+                "{} has no mute Tagar can call (for {author_native_id})",
+                self.network()
+            ),
+        })
+    }
+
+    /// Reports the post `post_native_id` by `author_native_id` to the network's moderators,
+    /// with `comment`. Networks without a reporting API refuse.
+    async fn report(
+        &self,
+        _account: &Account<'_>,
+        post_native_id: &str,
+        _author_native_id: &str,
+        _comment: &str,
+    ) -> Result<(), NetworkError> {
+        Err(NetworkError::Refused {
+            network: self.network(),
+            reason: format!(
+                "{} has no reporting API (for {post_native_id})",
+                self.network()
+            ),
+        })
+    }
+
+    /// Hides the reply `reply_native_id` under the account's own post, where the network lets
+    /// an author hide replies. Networks without it refuse.
+    async fn hide_reply(
+        &self,
+        _account: &Account<'_>,
+        reply_native_id: &str,
+    ) -> Result<(), NetworkError> {
+        Err(NetworkError::Refused {
+            network: self.network(),
+            reason: format!(
+                "{} does not let authors hide replies (for {reply_native_id})",
+                self.network()
+            ),
+        })
+    }
+
     /// The account's credentials if a call changed them (X rotates refresh tokens), once:
     /// the caller seals and stores them, or the next process signs in with spent ones.
     fn refreshed(&self, _account: Uuid) -> Option<Credentials> {

@@ -14,7 +14,10 @@
 //! - **Limits:** 300 requests per 5 minutes per account for the whole API ("Rate limits"),
 //!   one request a post: 3,600 posts an hour, 86,400 a day at most (servers may set less).
 //! - **Delete:** `DELETE /api/v1/statuses/:id` (a `404` means it is gone already). **Block:**
-//!   `POST /api/v1/accounts/:id/block` ("Block account"), idempotent on the server.
+//!   `POST /api/v1/accounts/:id/block` ("Block account"), idempotent on the server. **Mute:**
+//!   `POST /api/v1/accounts/:id/mute` ("Mute account"). **Report:** `POST /api/v1/reports`
+//!   with `account_id`, `status_ids` and `comment` ("File a report"). Mastodon has no hiding
+//!   of replies.
 
 use std::time::Duration;
 
@@ -235,14 +238,64 @@ impl Connector for Mastodon {
         account: &Account<'_>,
         author_native_id: &str,
     ) -> Result<String, NetworkError> {
-        let path = format!("/api/v1/accounts/{}/block", path_segment(author_native_id)?);
+        self.account_action(account, author_native_id, "block")
+            .await?;
+        Ok(author_native_id.to_owned())
+    }
+
+    async fn mute(
+        &self,
+        account: &Account<'_>,
+        author_native_id: &str,
+    ) -> Result<(), NetworkError> {
+        self.account_action(account, author_native_id, "mute").await
+    }
+
+    async fn report(
+        &self,
+        account: &Account<'_>,
+        post_native_id: &str,
+        author_native_id: &str,
+        comment: &str,
+    ) -> Result<(), NetworkError> {
+        let body = json!({
+            "account_id": path_segment(author_native_id)?,
+            "status_ids": [path_segment(post_native_id)?],
+            "comment": comment.chars().take(1000).collect::<String>(),
+            "category": "violation",
+        });
+        self.call(
+            account.credentials,
+            Method::POST,
+            "/api/v1/reports",
+            Some(&body),
+            None,
+        )
+        .await?
+        .ok_or_else(|| NetworkError::Refused {
+            network: Network::Mastodon,
+            reason: "POST /api/v1/reports is not served".into(),
+        })
+        .map(|_| ())
+    }
+}
+
+impl Mastodon {
+    /// `POST /api/v1/accounts/:id/<action>` on an account that must exist.
+    async fn account_action(
+        &self,
+        account: &Account<'_>,
+        target: &str,
+        action: &str,
+    ) -> Result<(), NetworkError> {
+        let path = format!("/api/v1/accounts/{}/{action}", path_segment(target)?);
         self.call(account.credentials, Method::POST, &path, None, None)
             .await?
             .ok_or_else(|| NetworkError::Refused {
                 network: Network::Mastodon,
-                reason: format!("no account {author_native_id} on the server"),
-            })?;
-        Ok(author_native_id.to_owned())
+                reason: format!("no account {target} on the server"),
+            })
+            .map(|_| ())
     }
 }
 

@@ -480,6 +480,47 @@ impl Connector for X {
         Ok(target.to_owned())
     }
 
+    async fn mute(
+        &self,
+        account: &Account<'_>,
+        author_native_id: &str,
+    ) -> Result<(), NetworkError> {
+        let target = path_segment(author_native_id)?;
+        let me = self.me(Some(account.id), account.credentials).await?;
+        let path = format!("/2/users/{}/muting", me.native_id);
+        self.call(
+            Some(account.id),
+            account.credentials,
+            Method::POST,
+            &path,
+            &[],
+            Some(&json!({ "target_user_id": target })),
+        )
+        .await
+        .map(|_| ())
+        .map_err(Failure::into_error)
+    }
+
+    async fn hide_reply(
+        &self,
+        account: &Account<'_>,
+        reply_native_id: &str,
+    ) -> Result<(), NetworkError> {
+        // "Hide replies": `PUT /2/tweets/:id/hidden {hidden: true}`, by the conversation's author.
+        let path = format!("/2/tweets/{}/hidden", path_segment(reply_native_id)?);
+        self.call(
+            Some(account.id),
+            account.credentials,
+            Method::PUT,
+            &path,
+            &[],
+            Some(&json!({ "hidden": true })),
+        )
+        .await
+        .map(|_| ())
+        .map_err(Failure::into_error)
+    }
+
     fn refreshed(&self, account: Uuid) -> Option<Credentials> {
         let mut tokens = self.tokens.lock().expect("tokens");
         let (credentials, unsaved) = tokens.get_mut(&account)?;

@@ -268,3 +268,60 @@ async fn the_firehose_carries_a_reply_with_its_thread_and_mentions_and_resumes_f
         customer.handle
     );
 }
+
+#[tokio::test]
+async fn the_author_of_a_thread_hides_a_reply_in_its_gate_and_nobody_else_can() {
+    use tagar_networks::bluesky::THREADGATE_COLLECTION;
+    let (brand, brand_credentials) = account("hidebrand").await;
+    let (_, troll_credentials) = account("hidetroll").await;
+    let bluesky = Bluesky::new();
+    let as_brand = Account {
+        id: Uuid::new_v4(),
+        credentials: &brand_credentials,
+    };
+    let as_troll = Account {
+        id: Uuid::new_v4(),
+        credentials: &troll_credentials,
+    };
+    let thread = bluesky
+        .publish(&as_brand, &post(Uuid::now_v7(), "Promo akhir pekan"))
+        .await
+        .unwrap();
+    let mut replies = Vec::new();
+    for text in ["jelek", "jelek sekali"] {
+        let reply = Publication {
+            reply_to: Some(&thread.native_id),
+            ..post(Uuid::now_v7(), text)
+        };
+        replies.push(bluesky.publish(&as_troll, &reply).await.unwrap().native_id);
+    }
+    for reply in &replies {
+        bluesky.hide_reply(&as_brand, reply).await.unwrap();
+    }
+    bluesky.hide_reply(&as_brand, &replies[0]).await.unwrap();
+    let (_, _, root_rkey) = parse_at_uri(&thread.native_id).unwrap();
+    let gate = pds()
+        .get_record(&brand.did, THREADGATE_COLLECTION, root_rkey)
+        .await
+        .expect("a thread gate");
+    assert_eq!(gate["value"]["post"], thread.native_id);
+    assert_eq!(
+        gate["value"]["hiddenReplies"],
+        serde_json::json!(replies),
+        "each once"
+    );
+    // The troll cannot hide replies in the brand's thread, nor the brand a post that is no reply.
+    let err = bluesky
+        .hide_reply(&as_troll, &replies[0])
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("only the thread's author"),
+        "{err}"
+    );
+    let err = bluesky
+        .hide_reply(&as_brand, &thread.native_id)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not a reply"), "{err}");
+}

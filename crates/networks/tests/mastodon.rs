@@ -113,3 +113,54 @@ async fn refusals_rate_limits_and_revoked_tokens_say_what_to_do_next() {
     let down = Credentials::mastodon("http://127.0.0.1:9", SecretString::from("t")).unwrap();
     assert!(mastodon.verify(&down).await.unwrap_err().is_retryable());
 }
+
+#[tokio::test]
+async fn a_moderator_mutes_and_reports_an_author_and_cannot_hide_a_reply() {
+    let server = MastodonServer::start().await;
+    let (id, _, credentials) = connected(&server, "tehmelati").await;
+    let (troll, _, troll_credentials) = connected(&server, "troll").await;
+    let mastodon = Mastodon::new();
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let rude = mastodon
+        .publish(
+            &Account {
+                id: Uuid::new_v4(),
+                credentials: &troll_credentials,
+            },
+            &post(Uuid::now_v7(), "kalian payah"),
+        )
+        .await
+        .unwrap();
+    mastodon.mute(&account, &troll).await.unwrap();
+    assert_eq!(server.mutes_of(&id), std::slice::from_ref(&troll));
+    mastodon
+        .report(
+            &account,
+            &rude.native_id,
+            &troll,
+            "abusive reply to our post",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        server.reports_by(&id),
+        [(
+            troll.clone(),
+            vec![rude.native_id.clone()],
+            "abusive reply to our post".to_owned()
+        )]
+    );
+    let err = mastodon
+        .hide_reply(&account, &rude.native_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetworkError::Refused { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("does not let authors hide replies"),
+        "{err}"
+    );
+}

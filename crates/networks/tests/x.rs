@@ -154,3 +154,46 @@ async fn rate_limits_and_revocation_say_what_to_do_next() {
     assert!(matches!(err, NetworkError::Unauthorized { .. }), "{err}");
     assert!(!err.is_retryable());
 }
+
+#[tokio::test]
+async fn the_conversation_author_hides_a_reply_and_mutes_its_author() {
+    let server = XServer::start().await;
+    let brand = server.create_user("kopikita", chrono::Duration::hours(2));
+    let troll = server.create_user("troll", chrono::Duration::hours(2));
+    let (brand_creds, troll_creds) = (
+        credentials(&server, &brand, 7200),
+        credentials(&server, &troll, 7200),
+    );
+    let x = X::new();
+    let as_brand = Account {
+        id: Uuid::new_v4(),
+        credentials: &brand_creds,
+    };
+    let as_troll = Account {
+        id: Uuid::new_v4(),
+        credentials: &troll_creds,
+    };
+    let thread = x.publish(&as_brand, &post("Promo kopi", 1)).await.unwrap();
+    let reply = Publication {
+        reply_to: Some(&thread.native_id),
+        ..post("payah", 1)
+    };
+    let reply = x.publish(&as_troll, &reply).await.unwrap();
+    x.hide_reply(&as_brand, &reply.native_id).await.unwrap();
+    assert!(server.is_hidden(&reply.native_id));
+    let err = x
+        .hide_reply(&as_troll, &thread.native_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetworkError::Refused { .. }), "{err}");
+    x.mute(&as_brand, &troll.user).await.unwrap();
+    assert_eq!(
+        server.mutes_of(&brand.user),
+        std::slice::from_ref(&troll.user)
+    );
+    let err = x
+        .report(&as_brand, &reply.native_id, &troll.user, "abuse")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no reporting API"), "{err}");
+}

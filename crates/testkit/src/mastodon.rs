@@ -42,6 +42,8 @@ struct Server {
     remaining: HashMap<String, u32>,
     reset: Option<DateTime<Utc>>,
     blocks: HashSet<(String, String)>,
+    mutes: HashSet<(String, String)>,
+    reports: Vec<(String, String, Vec<String>, String)>,
     next_id: u64,
 }
 
@@ -245,6 +247,81 @@ async fn block(
     ok(limits, json!({ "id": id, "blocking": true }))
 }
 
+/// "Mute account": `POST /api/v1/accounts/:id/mute`, a Relationship back.
+async fn mute(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (account, limits) = match authorize(&state.0, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let mut server = state.0.lock().expect("state");
+    if !server.accounts.contains_key(&id) {
+        return error(StatusCode::NOT_FOUND, "Record not found");
+    }
+    server.mutes.insert((account, id.clone()));
+    ok(limits, json!({ "id": id, "muting": true }))
+}
+
+/// "File a report": `POST /api/v1/reports` with `account_id` (required), `status_ids`,
+/// `comment` (at most 1,000 characters) and `category`.
+async fn report(
+    State(state): State<(Shared, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (account, limits) = match authorize(&state.0, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let Some(target) = body
+        .get("account_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Validation failed: Account can't be blank",
+        );
+    };
+    let comment = body
+        .get("comment")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    if comment.chars().count() > 1000 {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Validation failed: Comment is too long",
+        );
+    }
+    let statuses: Vec<String> = body
+        .get("status_ids")
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut server = state.0.lock().expect("state");
+    if !server.accounts.contains_key(&target) {
+        return error(StatusCode::NOT_FOUND, "Record not found");
+    }
+    server.next_id += 1;
+    let id = server.next_id.to_string();
+    server
+        .reports
+        .push((account, target.clone(), statuses, comment));
+    ok(
+        limits,
+        json!({ "id": id, "target_account": { "id": target } }),
+    )
+}
+
 impl MastodonServer {
     /// Starts a server on a free port of 127.0.0.1, for the rest of the test.
     pub async fn start() -> Self {
@@ -261,6 +338,8 @@ impl MastodonServer {
             .route("/api/v1/statuses", post(post_status))
             .route("/api/v1/statuses/{id}", delete(delete_status))
             .route("/api/v1/accounts/{id}/block", post(block))
+            .route("/api/v1/accounts/{id}/mute", post(mute))
+            .route("/api/v1/reports", post(report))
             .with_state((Arc::clone(&state), url.clone()));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -310,6 +389,30 @@ impl MastodonServer {
             .iter()
             .filter(|s| s.account == account)
             .map(|s| s.text.clone())
+            .collect()
+    }
+
+    /// Whom `account` mutes.
+    pub fn mutes_of(&self, account: &str) -> Vec<String> {
+        let server = self.state.lock().expect("state");
+        server
+            .mutes
+            .iter()
+            .filter(|(who, _)| who == account)
+            .map(|(_, whom)| whom.clone())
+            .collect()
+    }
+
+    /// The reports `account` filed: `(reported account, status ids, comment)`.
+    pub fn reports_by(&self, account: &str) -> Vec<(String, Vec<String>, String)> {
+        let server = self.state.lock().expect("state");
+        server
+            .reports
+            .iter()
+            .filter(|(who, ..)| who == account)
+            .map(|(_, target, statuses, comment)| {
+                (target.clone(), statuses.clone(), comment.clone())
+            })
             .collect()
     }
 

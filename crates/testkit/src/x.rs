@@ -19,6 +19,7 @@ struct Tweet {
     id: String,
     author: String,
     text: String,
+    in_reply_to: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -31,6 +32,8 @@ struct Server {
     refresh: HashMap<String, String>,
     tweets: Vec<Tweet>,
     blocks: HashSet<(String, String)>,
+    mutes: HashSet<(String, String)>,
+    hidden: HashSet<String>,
     limited: HashMap<String, DateTime<Utc>>,
     refreshes: u32,
     next_id: u64,
@@ -177,6 +180,9 @@ async fn create(
         id: id.clone(),
         author: user,
         text: text.clone(),
+        in_reply_to: body["reply"]["in_reply_to_tweet_id"]
+            .as_str()
+            .map(str::to_owned),
         created_at: Utc::now(),
     });
     (
@@ -272,6 +278,73 @@ async fn block(
         .into_response()
 }
 
+/// "Mutes": `POST /2/users/:id/muting` with `target_user_id`.
+async fn mute(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let user = match user_of(&state.0, &headers) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    if user != id {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You can only mute from your own account.",
+        );
+    }
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let target = body["target_user_id"].as_str().unwrap_or("").to_owned();
+    state.0.lock().expect("state").mutes.insert((user, target));
+    (
+        StatusCode::OK,
+        json!({ "data": { "muting": true } }).to_string(),
+    )
+        .into_response()
+}
+
+/// "Hide replies": `PUT /2/tweets/:id/hidden {hidden}`; only the author of the conversation's
+/// first post may hide a reply in it (here: a reply to one of the caller's posts).
+async fn hide(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match user_of(&state.0, &headers) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let mut server = state.0.lock().expect("state");
+    let Some(reply) = server.tweets.iter().find(|t| t.id == id).cloned() else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Not Found Error",
+            "Could not find tweet",
+        );
+    };
+    let parent_author = reply
+        .in_reply_to
+        .as_ref()
+        .and_then(|p| server.tweets.iter().find(|t| &t.id == p))
+        .map(|t| t.author.clone());
+    if parent_author.as_deref() != Some(user.as_str()) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You can only hide replies to your own conversations.",
+        );
+    }
+    server.hidden.insert(id);
+    (
+        StatusCode::OK,
+        json!({ "data": { "hidden": true } }).to_string(),
+    )
+        .into_response()
+}
+
 /// A user's tokens, as an app holds them after the user authorized it.
 #[derive(Debug, Clone)]
 pub struct XTokens {
@@ -298,6 +371,8 @@ impl XServer {
             .route("/2/tweets/{id}", delete(remove))
             .route("/2/users/{id}/tweets", get(timeline))
             .route("/2/users/{id}/blocking", post(block))
+            .route("/2/users/{id}/muting", post(mute))
+            .route("/2/tweets/{id}/hidden", axum::routing::put(hide))
             .with_state((Arc::clone(&state), url.clone()));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -351,6 +426,22 @@ impl XServer {
             .filter(|t| t.author == user)
             .map(|t| t.text.clone())
             .collect()
+    }
+
+    /// Whom `user` mutes.
+    pub fn mutes_of(&self, user: &str) -> Vec<String> {
+        let server = self.state.lock().expect("state");
+        server
+            .mutes
+            .iter()
+            .filter(|(who, _)| who == user)
+            .map(|(_, whom)| whom.clone())
+            .collect()
+    }
+
+    /// Whether the post `id` is hidden as a reply.
+    pub fn is_hidden(&self, id: &str) -> bool {
+        self.state.lock().expect("state").hidden.contains(id)
     }
 
     /// Whom `user` blocks.

@@ -1,6 +1,8 @@
 //! Acting on moderators' decisions on the networks: a review case decided "block the author"
-//! blocks that author from each of the brand's accounts linked to the post's network
-//! (scheduling holds the accounts and their credentials; the connector does the call).
+//! blocks that author from each of the brand's accounts linked to the post's network, and one
+//! decided "hide" hides the post where the network lets a thread's author hide replies
+//! (Bluesky's thread gate, X's hidden replies; Mastodon has none). Scheduling holds the
+//! accounts and their credentials; the connector does the call.
 //!
 //! At least once, and idempotent on the network: a redelivered decision blocks again, and the
 //! connector makes one block per blocked account (Bluesky: one `app.bsky.graph.block`
@@ -32,13 +34,23 @@ use crate::store::{self as sql, credentials};
 pub const DECISIONS: Subscription =
     Subscription::new("tagar-scheduling-decisions", &[topics::MODERATION_EVENTS]);
 
-/// Blocks the authors moderators decided to block, from the brand's linked accounts.
+/// What a decision asks of the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// Block the post's author from the account.
+    Block,
+    /// Hide the post, a reply in the account's thread.
+    HideReply,
+}
+
+/// Carries moderators' decisions out on the networks, from the brand's linked accounts.
 pub struct Blocker {
     store: Store,
     commands: Commands,
     networks: Networks,
     vault: Option<Arc<Vault>>,
     blocked: IntCounter,
+    hidden: IntCounter,
 }
 
 impl Blocker {
@@ -53,12 +65,17 @@ impl Blocker {
             "authors_blocked_total",
             "Authors blocked on a network from a brand's account, by a moderator's decision.",
         )?;
+        let hidden = metrics.counter(
+            "replies_hidden_total",
+            "Replies hidden on a network in a brand's thread, by a moderator's decision.",
+        )?;
         Ok(Self {
             commands: Commands::new(store.clone()),
             store,
             networks,
             vault,
             blocked,
+            hidden,
         })
     }
 
@@ -90,9 +107,11 @@ impl RecordHandler for Blocker {
         let Some(Event::ReviewCaseDecided(decided)) = &envelope.event else {
             return Ok(());
         };
-        if decided.decision != Decision::BlockAuthor as i32 || decided.author_id.is_empty() {
-            return Ok(());
-        }
+        let action = match Decision::try_from(decided.decision) {
+            Ok(Decision::BlockAuthor) if !decided.author_id.is_empty() => Action::Block,
+            Ok(Decision::Hide) if !decided.native_id.is_empty() => Action::HideReply,
+            _ => return Ok(()),
+        };
         let (Some(brand), Ok(network)) =
             (meta.brand, network_from_wire(decided.network, "network"))
         else {
@@ -123,7 +142,13 @@ impl RecordHandler for Blocker {
                 id: *account.account_id.as_uuid(),
                 credentials: &credentials,
             };
-            let outcome = connector.block(&acting, &decided.author_id).await;
+            let outcome = match action {
+                Action::Block => connector.block(&acting, &decided.author_id).await,
+                Action::HideReply => connector
+                    .hide_reply(&acting, &decided.native_id)
+                    .await
+                    .map(|()| decided.native_id.clone()),
+            };
             if let Some(renewed) = connector.refreshed(*account.account_id.as_uuid()) {
                 let mut tx = self.store.begin().await.map_err(retry)?;
                 credentials::save(&mut tx, &vault, meta.tenant, account.account_id, &renewed)
@@ -132,17 +157,21 @@ impl RecordHandler for Blocker {
                 tx.commit().await.map_err(retry)?;
             }
             match outcome {
-                Ok(block) => {
-                    self.blocked.inc();
-                    tracing::info!(case = %decided.case_id, account = %account.account_id, %block, "author blocked on the network");
+                Ok(done) => {
+                    match action {
+                        Action::Block => self.blocked.inc(),
+                        Action::HideReply => self.hidden.inc(),
+                    }
+                    tracing::info!(case = %decided.case_id, account = %account.account_id, ?action, %done, "acted on the network");
                 }
                 Err(e) if e.is_retryable() => return Err(HandleError::Retry(e.to_string())),
                 Err(NetworkError::Unauthorized { reason, .. }) => {
                     self.needs_reconnect(meta.tenant, account.account_id, reason)
                         .await;
                 }
+                // Not this account's thread, or a network without the action: nothing to do.
                 Err(e) => {
-                    tracing::warn!(case = %decided.case_id, account = %account.account_id, error = %e, "the network refused the block");
+                    tracing::info!(case = %decided.case_id, account = %account.account_id, ?action, error = %e, "the network did not take the action");
                 }
             }
         }
