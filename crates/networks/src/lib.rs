@@ -69,6 +69,15 @@ pub struct Identity {
     pub handle: String,
 }
 
+/// What the network said to an account since a cursor: posts mentioning it or replying to it.
+#[derive(Debug, Clone, Default)]
+pub struct Heard {
+    /// The posts, in Tagar's model, oldest first.
+    pub posts: Vec<tagar_model::Post>,
+    /// Where the next look starts (the newest id seen); `None` when nothing new came.
+    pub cursor: Option<String>,
+}
+
 /// What the network allows one account, as its documentation gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -213,6 +222,20 @@ pub trait Connector: Send + Sync {
                 "{} does not let authors hide replies (for {reply_native_id})",
                 self.network()
             ),
+        })
+    }
+
+    /// The posts that mention the account (or reply to it) since `cursor`, for networks that
+    /// are listened to by polling (Mastodon's notifications, X's mentions). Networks with a
+    /// firehose (Bluesky) refuse.
+    async fn mentions(
+        &self,
+        _account: &Account<'_>,
+        _cursor: Option<&str>,
+    ) -> Result<Heard, NetworkError> {
+        Err(NetworkError::Refused {
+            network: self.network(),
+            reason: format!("{} is not listened to by polling", self.network()),
         })
     }
 

@@ -29,8 +29,10 @@ use serde_json::{Value, json};
 use tagar_model::Network;
 use url::Url;
 
+use tagar_model::{Author, NativePostId, Post, PostRef};
+
 use crate::{
-    Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication,
+    Account, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError, Publication,
 };
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -251,6 +253,36 @@ impl Connector for Mastodon {
         self.account_action(account, author_native_id, "mute").await
     }
 
+    async fn mentions(
+        &self,
+        account: &Account<'_>,
+        cursor: Option<&str>,
+    ) -> Result<Heard, NetworkError> {
+        // "Get all notifications": `GET /api/v1/notifications?types[]=mention&since_id=…`,
+        // newest first, 40 at most a page.
+        let mut path = "/api/v1/notifications?types[]=mention&limit=40".to_owned();
+        if let Some(since) = cursor {
+            path.push_str(&format!("&since_id={}", path_segment(since)?));
+        }
+        let answer = self
+            .call(account.credentials, Method::GET, &path, None, None)
+            .await?
+            .unwrap_or(Value::Null);
+        let notifications = answer.as_array().cloned().unwrap_or_default();
+        let cursor = notifications
+            .first()
+            .and_then(|n| n.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let posts = notifications
+            .iter()
+            .rev()
+            .filter_map(|n| n.get("status"))
+            .filter_map(status_post)
+            .collect();
+        Ok(Heard { posts, cursor })
+    }
+
     async fn report(
         &self,
         account: &Account<'_>,
@@ -308,5 +340,81 @@ fn path_segment(id: &str) -> Result<&str, NetworkError> {
             network: Network::Mastodon,
             reason: format!("{id:?} is not a Mastodon id"),
         })
+    }
+}
+
+/// A status entity as a post: its text from the HTML `content`, its author from `account`.
+fn status_post(status: &Value) -> Option<Post> {
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let author = status.get("account")?;
+    let created_at = text(status, "created_at")
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))?;
+    let mut post = Post::new(
+        Network::Mastodon,
+        NativePostId::parse(&text(status, "id")?).ok()?,
+        Author {
+            id: text(author, "id")?,
+            handle: text(author, "acct")?,
+            display_name: text(author, "display_name").unwrap_or_default(),
+            followers: author
+                .get("followers_count")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+            verified: false,
+            account_created_at: text(author, "created_at")
+                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&Utc)),
+        },
+        html_to_text(&text(status, "content").unwrap_or_default()),
+        created_at,
+    );
+    post.language = text(status, "language");
+    post.reply_to = text(status, "in_reply_to_id").and_then(|id| {
+        Some(PostRef {
+            native_id: NativePostId::parse(&id).ok()?,
+            author_id: text(status, "in_reply_to_account_id"),
+        })
+    });
+    Some(post)
+}
+
+/// The text of a status's HTML: paragraphs and line breaks as new lines, tags dropped, the
+/// five entities Mastodon escapes decoded.
+fn html_to_text(html: &str) -> String {
+    let spaced = html
+        .replace("</p><p>", "\n\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    let mut out = String::with_capacity(spaced.len());
+    let mut in_tag = false;
+    for c in spaced.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_html_becomes_text() {
+        assert_eq!(
+            html_to_text(
+                "<p>Halo <span class=\"h-card\"><a href=\"x\">@<span>kopi</span></a></span> &amp; teman</p><p>baris<br>dua</p>"
+            ),
+            "Halo @kopi & teman\n\nbaris\ndua"
+        );
     }
 }

@@ -30,8 +30,10 @@ use serde_json::{Value, json};
 use tagar_model::Network;
 use uuid::Uuid;
 
+use tagar_model::{Author, NativePostId, Post, PostRef};
+
 use crate::{
-    Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication,
+    Account, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError, Publication,
 };
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -353,6 +355,56 @@ fn as_failure(e: NetworkError) -> Failure {
     }
 }
 
+/// A post object (with its author from `includes.users`) as a post of Tagar's model.
+fn tweet_post(tweet: &Value, users: &HashMap<&str, &Value>) -> Option<Post> {
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let time = |v: &Value, key: &str| {
+        text(v, key)
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let author_id = text(tweet, "author_id")?;
+    let user = users.get(author_id.as_str());
+    let mut post = Post::new(
+        Network::X,
+        NativePostId::parse(&text(tweet, "id")?).ok()?,
+        Author {
+            handle: user
+                .and_then(|u| text(u, "username"))
+                .unwrap_or_else(|| author_id.clone()),
+            display_name: user.and_then(|u| text(u, "name")).unwrap_or_default(),
+            followers: user
+                .and_then(|u| u["public_metrics"]["followers_count"].as_u64())
+                .unwrap_or(0),
+            verified: false,
+            account_created_at: user.and_then(|u| time(u, "created_at")),
+            id: author_id,
+        },
+        text(tweet, "text")?,
+        time(tweet, "created_at").unwrap_or_else(Utc::now),
+    );
+    post.language = text(tweet, "lang").filter(|l| l != "und");
+    post.conversation_id = text(tweet, "conversation_id");
+    for reference in tweet["referenced_tweets"].as_array().into_iter().flatten() {
+        let (Some(id), Some(kind)) = (
+            text(reference, "id").and_then(|id| NativePostId::parse(&id).ok()),
+            reference["type"].as_str(),
+        ) else {
+            continue;
+        };
+        let reference = Some(PostRef {
+            native_id: id,
+            author_id: None,
+        });
+        match kind {
+            "replied_to" => post.reply_to = reference,
+            "quoted" => post.quote_of = reference,
+            _ => {}
+        }
+    }
+    Some(post)
+}
+
 /// An X id as one path segment (ids are decimal strings).
 fn path_segment(id: &str) -> Result<&str, NetworkError> {
     if !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()) {
@@ -519,6 +571,64 @@ impl Connector for X {
         .await
         .map(|_| ())
         .map_err(Failure::into_error)
+    }
+
+    async fn mentions(
+        &self,
+        account: &Account<'_>,
+        cursor: Option<&str>,
+    ) -> Result<Heard, NetworkError> {
+        // "Timelines": `GET /2/users/:id/mentions`, newest first, with the authors expanded.
+        let me = self.me(Some(account.id), account.credentials).await?;
+        let mut query = vec![
+            ("max_results", "100".to_owned()),
+            (
+                "tweet.fields",
+                "created_at,author_id,conversation_id,lang,referenced_tweets".to_owned(),
+            ),
+            ("expansions", "author_id".to_owned()),
+            (
+                "user.fields",
+                "username,name,public_metrics,created_at".to_owned(),
+            ),
+        ];
+        if let Some(since) = cursor {
+            query.push(("since_id", path_segment(since)?.to_owned()));
+        }
+        let path = format!("/2/users/{}/mentions", me.native_id);
+        let answer = self
+            .call(
+                Some(account.id),
+                account.credentials,
+                Method::GET,
+                &path,
+                &query,
+                None,
+            )
+            .await
+            .map_err(Failure::into_error)?;
+        let users: HashMap<&str, &Value> = answer["includes"]["users"]
+            .as_array()
+            .map(|users| {
+                users
+                    .iter()
+                    .filter_map(|u| Some((u["id"].as_str()?, u)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let posts = answer["data"]
+            .as_array()
+            .map(|data| {
+                data.iter()
+                    .rev()
+                    .filter_map(|tweet| tweet_post(tweet, &users))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Heard {
+            posts,
+            cursor: answer["meta"]["newest_id"].as_str().map(str::to_owned),
+        })
     }
 
     fn refreshed(&self, account: Uuid) -> Option<Credentials> {

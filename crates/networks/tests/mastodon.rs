@@ -164,3 +164,38 @@ async fn a_moderator_mutes_and_reports_an_author_and_cannot_hide_a_reply() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn mentions_are_heard_once_from_a_cursor() {
+    let server = MastodonServer::start().await;
+    let (_, _, credentials) = connected(&server, "kopikita").await;
+    let (fan, _, _) = connected(&server, "fan").await;
+    let mastodon = Mastodon::new();
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    server.post_as(&fan, "@kopikita enak! kapan buka?");
+    server.post_as(&fan, "tidak menyebut siapa pun");
+    let heard = mastodon.mentions(&account, None).await.unwrap();
+    assert_eq!(heard.posts.len(), 1);
+    let post = &heard.posts[0];
+    assert_eq!(post.text, "@kopikita enak! kapan buka?");
+    assert_eq!(
+        (post.author.id.as_str(), post.author.handle.as_str()),
+        (fan.as_str(), "fan")
+    );
+    let cursor = heard.cursor.expect("a cursor");
+    assert!(
+        mastodon
+            .mentions(&account, Some(&cursor))
+            .await
+            .unwrap()
+            .posts
+            .is_empty()
+    );
+    server.post_as(&fan, "@kopikita dan satu lagi");
+    let next = mastodon.mentions(&account, Some(&cursor)).await.unwrap();
+    assert_eq!(next.posts.len(), 1);
+    assert_eq!(next.posts[0].text, "@kopikita dan satu lagi");
+}

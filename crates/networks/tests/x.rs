@@ -197,3 +197,47 @@ async fn the_conversation_author_hides_a_reply_and_mutes_its_author() {
         .unwrap_err();
     assert!(err.to_string().contains("no reporting API"), "{err}");
 }
+
+#[tokio::test]
+async fn mentions_are_heard_once_from_a_cursor() {
+    let server = XServer::start().await;
+    let brand = server.create_user("kopikita", chrono::Duration::hours(2));
+    let fan = server.create_user("fan", chrono::Duration::hours(2));
+    let (brand_creds, fan_creds) = (
+        credentials(&server, &brand, 7200),
+        credentials(&server, &fan, 7200),
+    );
+    let x = X::new();
+    let as_brand = Account {
+        id: Uuid::new_v4(),
+        credentials: &brand_creds,
+    };
+    let as_fan = Account {
+        id: Uuid::new_v4(),
+        credentials: &fan_creds,
+    };
+    let thread = x.publish(&as_brand, &post("Promo kopi", 1)).await.unwrap();
+    let reply = Publication {
+        reply_to: Some(&thread.native_id),
+        ..post("@kopikita mantap", 1)
+    };
+    let reply = x.publish(&as_fan, &reply).await.unwrap();
+    x.publish(&as_fan, &post("tanpa sebutan", 1)).await.unwrap();
+    let heard = x.mentions(&as_brand, None).await.unwrap();
+    assert_eq!(heard.posts.len(), 1);
+    let got = &heard.posts[0];
+    assert_eq!(got.native_id.as_str(), reply.native_id);
+    assert_eq!(got.author.handle, "fan");
+    assert_eq!(
+        got.reply_to.as_ref().map(|r| r.native_id.as_str()),
+        Some(thread.native_id.as_str())
+    );
+    let cursor = heard.cursor.unwrap();
+    assert!(
+        x.mentions(&as_brand, Some(&cursor))
+            .await
+            .unwrap()
+            .posts
+            .is_empty()
+    );
+}

@@ -247,6 +247,62 @@ async fn block(
     ok(limits, json!({ "id": id, "blocking": true }))
 }
 
+/// "Get all notifications": `GET /api/v1/notifications?types[]=mention&since_id=…&limit=…`:
+/// the statuses that mention the caller (`@username` in their text), newest first, each
+/// notification with its own id (ids grow).
+async fn notifications(
+    State(state): State<(Shared, String)>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (account, limits) = match authorize(&state.0, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let since: u64 = query
+        .iter()
+        .find(|(k, _)| k == "since_id")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let limit: usize = query
+        .iter()
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(40)
+        .min(80);
+    let server = state.0.lock().expect("state");
+    let username = server.accounts[&account].clone();
+    let mention = format!("@{username}");
+    let notes: Vec<Value> = server
+        .statuses
+        .iter()
+        .filter(|s| s.account != account && s.text.split_whitespace().any(|w| w == mention))
+        .filter_map(|s| {
+            // A notification's id grows with its status's (here: the same number).
+            let id = s.id.parse::<u64>().ok()?;
+            (id > since).then(|| {
+                let author = &server.accounts[&s.account];
+                let mut status = status_json(s, &state.1);
+                status["account"] = json!({
+                    "id": s.account, "acct": author, "display_name": author,
+                    "followers_count": 12, "created_at": "2024-01-01T00:00:00.000Z",
+                });
+                status["language"] = json!("id");
+                json!({ "id": id.to_string(), "type": "mention", "created_at": status["created_at"], "status": status })
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .take(limit)
+        .collect();
+    ok(limits, Value::Array(notes))
+}
+
 /// "Mute account": `POST /api/v1/accounts/:id/mute`, a Relationship back.
 async fn mute(
     State(state): State<(Shared, String)>,
@@ -340,6 +396,7 @@ impl MastodonServer {
             .route("/api/v1/accounts/{id}/block", post(block))
             .route("/api/v1/accounts/{id}/mute", post(mute))
             .route("/api/v1/reports", post(report))
+            .route("/api/v1/notifications", get(notifications))
             .with_state((Arc::clone(&state), url.clone()));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -356,6 +413,21 @@ impl MastodonServer {
         server.accounts.insert(id.clone(), username.to_owned());
         server.tokens.insert(token.clone(), id.clone());
         (id, token)
+    }
+
+    /// Posts `text` as the account with `token` (a person on the network, not Tagar).
+    pub fn post_as(&self, account: &str, text: &str) -> String {
+        let mut server = self.state.lock().expect("state");
+        server.next_id += 1;
+        let id = format!("{}", 110_000_000_000_000_000u64 + server.next_id);
+        server.statuses.push(Status {
+            id: id.clone(),
+            account: account.to_owned(),
+            text: text.to_owned(),
+            in_reply_to_id: None,
+            created_at: Utc::now(),
+        });
+        id
     }
 
     /// Revokes `token`, as the user does under Preferences → Account → Authorized apps.

@@ -250,6 +250,67 @@ async fn timeline(
         .into_response()
 }
 
+/// "Timelines": `GET /2/users/:id/mentions?since_id=…` with `expansions=author_id`: the posts
+/// whose text has `@username`, newest first, their authors in `includes.users`, and
+/// `meta.newest_id`.
+async fn mentions(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = user_of(&state.0, &headers) {
+        return *r;
+    }
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let since: u64 = query
+        .get("since_id")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let server = state.0.lock().expect("state");
+    let Some(name) = server.users.get(&id) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Not Found Error",
+            "Could not find user",
+        );
+    };
+    let mention = format!("@{name}");
+    let found: Vec<&Tweet> = server
+        .tweets
+        .iter()
+        .rev()
+        .filter(|t| t.author != id && t.text.split_whitespace().any(|w| w == mention))
+        .filter(|t| t.id.parse::<u64>().is_ok_and(|n| n > since))
+        .take(100)
+        .collect();
+    let data: Vec<Value> = found
+        .iter()
+        .map(|t| {
+            let mut tweet = json!({
+                "id": t.id, "text": t.text, "author_id": t.author,
+                "created_at": t.created_at.to_rfc3339(), "conversation_id": t.id, "lang": "id",
+            });
+            if let Some(parent) = &t.in_reply_to {
+                tweet["referenced_tweets"] = json!([{ "type": "replied_to", "id": parent }]);
+            }
+            tweet
+        })
+        .collect();
+    let users: Vec<Value> = found
+        .iter()
+        .map(|t| json!({ "id": t.author, "username": server.users[&t.author], "name": server.users[&t.author], "public_metrics": { "followers_count": 7 } }))
+        .collect();
+    let mut body = json!({ "data": data, "includes": { "users": users }, "meta": { "result_count": found.len() } });
+    if let Some(newest) = found.first() {
+        body["meta"]["newest_id"] = json!(newest.id);
+    }
+    (StatusCode::OK, body.to_string()).into_response()
+}
+
 /// "Blocks": `POST /2/users/:id/blocking` with `target_user_id`.
 async fn block(
     State(state): State<(Shared, String)>,
@@ -372,6 +433,7 @@ impl XServer {
             .route("/2/users/{id}/tweets", get(timeline))
             .route("/2/users/{id}/blocking", post(block))
             .route("/2/users/{id}/muting", post(mute))
+            .route("/2/users/{id}/mentions", get(mentions))
             .route("/2/tweets/{id}/hidden", axum::routing::put(hide))
             .with_state((Arc::clone(&state), url.clone()));
         tokio::spawn(async move {
