@@ -16,13 +16,20 @@ pub const SCHEDULING_EVENTS: &str = "tagar.scheduling.events.v1";
 /// `NetworkPostDelivered` events; ingest takes them in like any network's posts.
 pub const LOOPBACK_NETWORK: &str = "tagar.network.loopback.v1";
 
+/// What the networks said to brands' accounts that Tagar listens to by polling (Mastodon's
+/// notifications, X's mentions): `NetworkPostDelivered` events written by scheduling (which
+/// holds the accounts' credentials), keyed by conversation, the envelope's brand the
+/// account's; ingest takes them in as posts addressed to that brand.
+pub const NETWORK_HEARD: &str = "tagar.network.heard.v1";
+
 /// Every topic Tagar's services write, for provisioning at start.
-pub const ALL: [&str; 5] = [
+pub const ALL: [&str; 6] = [
     POSTS_INGESTED,
     LISTENING_RULES,
     MODERATION_EVENTS,
     SCHEDULING_EVENTS,
     LOOPBACK_NETWORK,
+    NETWORK_HEARD,
 ];
 
 /// Kafka header names Tagar sets on every record.

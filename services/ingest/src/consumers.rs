@@ -11,11 +11,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tagar_eventlog::{HandleError, Record, RecordHandler};
 use tagar_kernel::Subscription;
-use tagar_model::{Post, TenantId};
+use tagar_model::{BrandId, Post, TenantId};
 use tagar_proto::topics;
 use tagar_proto::v1::envelope::Event;
-
-use tagar_runtime::auth::BrandScope;
 
 use crate::ingestor::{Ingestor, Source};
 
@@ -88,18 +86,35 @@ impl RecordHandler for BrandDirectory {
 pub const LOOPBACK: Subscription =
     Subscription::new("tagar-ingest-loopback", &[topics::LOOPBACK_NETWORK]);
 
-/// Ingests loopback deliveries.
+/// The consumer group of what scheduling heard from the networks it polls, and what it reads.
+pub const HEARD: Subscription = Subscription::new("tagar-ingest-heard", &[topics::NETWORK_HEARD]);
+
+/// Ingests network deliveries: the loopback network's, or what scheduling heard from a
+/// linked account's network (then each post is addressed to the envelope's brand).
 pub struct LoopbackHandler {
     ingestor: Arc<Ingestor>,
-    pending: HashMap<TenantId, Vec<Post>>,
+    heard: bool,
+    pending: HashMap<(TenantId, Source), Gathered>,
 }
 
+/// Posts gathered for one tenant and source, and the brands each is addressed to.
+type Gathered = (Vec<Post>, Vec<Vec<BrandId>>);
+
 impl LoopbackHandler {
-    /// A handler feeding `ingestor`.
+    /// A handler of loopback deliveries feeding `ingestor`.
     pub fn new(ingestor: Arc<Ingestor>) -> Self {
         Self {
             ingestor,
+            heard: false,
             pending: HashMap::new(),
+        }
+    }
+
+    /// A handler of `tagar.network.heard.v1` feeding `ingestor`.
+    pub fn heard(ingestor: Arc<Ingestor>) -> Self {
+        Self {
+            heard: true,
+            ..Self::new(ingestor)
         }
     }
 }
@@ -120,25 +135,43 @@ impl RecordHandler for LoopbackHandler {
         let wire = delivered
             .post
             .ok_or_else(|| HandleError::Poison("NetworkPostDelivered.post is missing".into()))?;
+        let source = if self.heard {
+            tagar_proto::convert::network_from_wire(wire.network, "network")
+                .map(Source::heard_on)
+                .unwrap_or(Source::Loopback)
+        } else {
+            Source::Loopback
+        };
         let post = Post::try_from(wire).map_err(|e| {
-            self.ingestor.count(Source::Loopback, "rejected", 1);
+            self.ingestor.count(source, "rejected", 1);
             HandleError::Poison(format!("NetworkPostDelivered.{e}"))
         })?;
-        self.pending.entry(meta.tenant).or_default().push(post);
+        let brands = if self.heard {
+            meta.brand.into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        let (posts, addressed) = self.pending.entry((meta.tenant, source)).or_default();
+        posts.push(post);
+        addressed.push(brands);
         Ok(())
     }
 
     async fn flush(&mut self) -> Result<(), HandleError> {
-        let tenants: Vec<TenantId> = self.pending.keys().copied().collect();
-        for tenant in tenants {
-            let posts = self.pending.get(&tenant).cloned().unwrap_or_default();
+        let batches: Vec<(TenantId, Source)> = self.pending.keys().copied().collect();
+        for (tenant, source) in batches {
+            let (posts, addressed) = self
+                .pending
+                .get(&(tenant, source))
+                .cloned()
+                .unwrap_or_default();
             self.ingestor
-                .ingest(tenant, &BrandScope::All, posts, Source::Loopback)
+                .ingest_addressed(tenant, posts, addressed, source)
                 .await
                 .map_err(|e| HandleError::Retry(e.to_string()))?;
-            // Only a tenant whose batch is in the log leaves the buffer: a retried flush
-            // sends the others again.
-            self.pending.remove(&tenant);
+            // Only a batch that is in the log leaves the buffer: a retried flush sends the
+            // others again.
+            self.pending.remove(&(tenant, source));
         }
         Ok(())
     }

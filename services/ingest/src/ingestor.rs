@@ -39,7 +39,7 @@ use crate::rule_cache::RuleCache;
 use crate::seen::SeenPosts;
 
 /// How a post reached Tagar, as written in `PostIngested.source`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     /// Pushed over gRPC (`PushPosts`, `tagar push`).
     Push,
@@ -47,6 +47,10 @@ pub enum Source {
     Loopback,
     /// Heard on the Bluesky firehose.
     Bluesky,
+    /// Heard from Mastodon (a linked account's mentions).
+    Mastodon,
+    /// Heard from X (a linked account's mentions).
+    X,
 }
 
 impl Source {
@@ -56,6 +60,18 @@ impl Source {
             Source::Push => "push",
             Source::Loopback => "loopback",
             Source::Bluesky => "bluesky",
+            Source::Mastodon => "mastodon",
+            Source::X => "x",
+        }
+    }
+
+    /// Where a post heard from `network` came from.
+    pub fn heard_on(network: tagar_model::Network) -> Self {
+        match network {
+            tagar_model::Network::Bluesky => Source::Bluesky,
+            tagar_model::Network::Mastodon => Source::Mastodon,
+            tagar_model::Network::X => Source::X,
+            _ => Source::Loopback,
         }
     }
 }

@@ -76,6 +76,7 @@ impl ServiceModule for Ingest {
             topics::LISTENING_RULES,
             topics::LOOPBACK_NETWORK,
             topics::SCHEDULING_EVENTS,
+            topics::NETWORK_HEARD,
         ]
     }
 
@@ -107,6 +108,10 @@ impl ServiceModule for Ingest {
         platform.consume(
             consumers::LOOPBACK,
             consumers::LoopbackHandler::new(Arc::clone(&ingestor)),
+        );
+        platform.consume(
+            consumers::HEARD,
+            consumers::LoopbackHandler::heard(Arc::clone(&ingestor)),
         );
         platform.consume(
             consumers::BRANDS,

@@ -18,6 +18,7 @@ pub mod consumers;
 pub mod dispatcher;
 pub mod domain;
 pub mod grpc;
+pub mod listen;
 pub mod network;
 pub mod store;
 pub mod wire;
@@ -54,6 +55,7 @@ impl ServiceModule for Scheduling {
             topics::SCHEDULING_EVENTS,
             topics::LOOPBACK_NETWORK,
             topics::MODERATION_EVENTS,
+            topics::NETWORK_HEARD,
         ]
     }
 
@@ -86,6 +88,16 @@ impl ServiceModule for Scheduling {
         platform
             .shutdown
             .spawn("scheduling-dispatcher", dispatcher.run(token));
+        let listener = listen::Listener::new(
+            platform.background.clone(),
+            Networks::real(),
+            platform.vault.clone(),
+            std::time::Duration::from_secs(platform.networks.poll_seconds.max(1)),
+        );
+        platform.shutdown.spawn(
+            "scheduling-listener",
+            listener.run(platform.shutdown.token()),
+        );
         platform.consume(
             consumers::DECISIONS,
             consumers::Blocker::new(

@@ -39,7 +39,7 @@ pub struct Settings {
 }
 
 /// Where Tagar listens (`TAGAR__NETWORKS__…`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NetworksConfig {
     /// The Bluesky firehose ingest listens to: a relay (`https://bsky.network` carries the
@@ -49,6 +49,19 @@ pub struct NetworksConfig {
     /// Where a post author's DID is resolved to a handle (`com.atproto.repo.describeRepo`);
     /// unset: the firehose's host.
     pub bluesky_resolver: Option<String>,
+    /// Seconds between looks at each linked Mastodon and X account's mentions (default 60:
+    /// within X's rate limit for mentions on its basic tier).
+    pub poll_seconds: u64,
+}
+
+impl Default for NetworksConfig {
+    fn default() -> Self {
+        Self {
+            bluesky_firehose: None,
+            bluesky_resolver: None,
+            poll_seconds: 60,
+        }
+    }
 }
 
 /// Settings of the standalone mode (`TAGAR__STANDALONE__…`).

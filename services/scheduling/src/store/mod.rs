@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 mod brands;
 pub mod credentials;
+pub mod listening;
 mod posts;
 
 pub use brands::{AccountRows, BrandRows};

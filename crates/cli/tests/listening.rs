@@ -1,0 +1,179 @@
+//! Listening by polling, every service running: what people say to a brand's Mastodon and X
+//! accounts (mentions) is heard through scheduling's listener, taken in by ingest as posts
+//! addressed to the brand, classified by moderation and counted by analytics, each once.
+//! The networks are the harness's servers of their documented endpoints.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use secrecy::SecretString;
+use tagar_kernel::testing::{TestApp, brand_listening, eventually};
+use tagar_kernel::{Mode, both_modes};
+use tagar_model::TenantId;
+use tagar_networks::x::X;
+use tagar_networks::{Account, Connector, Credentials, Publication};
+use tagar_proto::topics;
+use tagar_proto::v1::{self, envelope::Event};
+use tagar_runtime::auth::{BrandScope, Role};
+use tagar_testkit::mastodon::MastodonServer;
+use tagar_testkit::x::XServer;
+use uuid::Uuid;
+
+async fn mentions_on_mastodon_and_x_reach_the_brand(mode: Mode) {
+    let mastodon = MastodonServer::start().await;
+    let x = XServer::start().await;
+    let app = TestApp::start_with(mode, support::all_services(), |settings| {
+        settings.networks.poll_seconds = 1;
+    })
+    .await;
+    let session = app
+        .session(TenantId::new(), Role::Admin, BrandScope::All)
+        .await;
+    let (mut scheduling, mut ingest) = (session.scheduling(), session.ingest());
+    let brand = brand_listening(
+        &mut scheduling,
+        &mut ingest,
+        ("Kopi Kita", "Asia/Jakarta"),
+        "KopiKitaRasa",
+    )
+    .await;
+    let (_, token) = mastodon.create_account("kopikita");
+    scheduling
+        .connect_account(v1::ConnectAccountRequest {
+            brand_id: brand.clone(),
+            network: v1::Network::Mastodon as i32,
+            handle: "kopikita".into(),
+            credentials: Some(v1::connect_account_request::Credentials::Mastodon(
+                v1::MastodonCredentials {
+                    instance: mastodon.url.clone(),
+                    access_token: token,
+                },
+            )),
+        })
+        .await
+        .unwrap();
+    let tokens = x.create_user("kopikita", chrono::Duration::hours(2));
+    scheduling
+        .connect_account(v1::ConnectAccountRequest {
+            brand_id: brand.clone(),
+            network: v1::Network::X as i32,
+            handle: "kopikita".into(),
+            credentials: Some(v1::connect_account_request::Credentials::X(
+                v1::XCredentials {
+                    client_id: "tagar-app".into(),
+                    access_token: tokens.access_token.clone(),
+                    refresh_token: tokens.refresh_token.clone(),
+                    expires_in_seconds: 7200,
+                    api: x.url.clone(),
+                },
+            )),
+        })
+        .await
+        .unwrap();
+
+    // People on the networks, not through Tagar.
+    let (fan, _) = mastodon.create_account("budi");
+    let toot = mastodon.post_as(&fan, "@kopikita kopi kalian basi, dasar bodoh");
+    let tweeter = x.create_user("sari", chrono::Duration::hours(2));
+    let tweeter_creds = Credentials::x(
+        &x.url,
+        "another-app",
+        SecretString::from(tweeter.access_token.clone()),
+        SecretString::from(tweeter.refresh_token.clone()),
+        None,
+    )
+    .unwrap();
+    let tweet = X::new()
+        .publish(
+            &Account {
+                id: Uuid::new_v4(),
+                credentials: &tweeter_creds,
+            },
+            &Publication {
+                key: Uuid::now_v7(),
+                text: "@kopikita kapan buka cabang Bandung?",
+                reply_to: None,
+                quote: None,
+                created_at: Utc::now(),
+                attempt: 1,
+                first_attempt_at: None,
+            },
+        )
+        .await
+        .unwrap()
+        .native_id;
+
+    let mut ingested = app.reader(topics::POSTS_INGESTED).await;
+    let seen = ingested
+        .until(Duration::from_secs(60), "both mentions ingested", |seen| {
+            [&toot, &tweet].iter().all(|id| {
+                seen.iter().any(|e| {
+                    matches!(&e.event, Some(Event::PostIngested(p))
+                    if p.post.as_ref().is_some_and(|post| &post.native_id == *id))
+                })
+            })
+        })
+        .await;
+    for (id, source) in [(&toot, "mastodon"), (&tweet, "x")] {
+        let found = seen
+            .iter()
+            .find_map(|e| match &e.event {
+                Some(Event::PostIngested(p))
+                    if p.post.as_ref().is_some_and(|post| &post.native_id == id) =>
+                {
+                    Some(p.clone())
+                }
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(found.source, source);
+        assert_eq!(found.matches.len(), 1, "{found:?}");
+        assert_eq!(found.matches[0].brand_id, brand, "addressed to the brand");
+    }
+    let mut moderation = app.reader(topics::MODERATION_EVENTS).await;
+    moderation
+        .find(
+            Duration::from_secs(60),
+            "the abusive toot classified",
+            |e| {
+                matches!(&e.event, Some(Event::PostClassified(c)) if c.native_id == toot)
+                    .then_some(())
+            },
+        )
+        .await;
+    let analytics = session.analytics();
+    let mentions = || {
+        let (mut analytics, brand) = (analytics.clone(), brand.clone());
+        async move {
+            let now = Utc::now();
+            analytics
+                .get_brand_activity(v1::GetBrandActivityRequest {
+                    brand_id: brand,
+                    from: Some(tagar_proto::convert::time_to_wire(
+                        now - chrono::Duration::hours(1),
+                    )),
+                    to: Some(tagar_proto::convert::time_to_wire(
+                        now + chrono::Duration::hours(1),
+                    )),
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .total
+                .map(|t| t.mentions)
+        }
+    };
+    eventually(Duration::from_secs(60), "both mentions counted", || {
+        let mentions = mentions();
+        async move { (mentions.await? >= 2).then_some(()) }
+    })
+    .await;
+    // More polls go by: the cursors keep each mention counted once.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(mentions().await, Some(2));
+    app.stop().await;
+}
+
+both_modes!(mentions_on_mastodon_and_x_reach_the_brand);

@@ -1,0 +1,190 @@
+//! Listening by polling: every `networks.poll_seconds`, each linked Mastodon or X account's
+//! mentions since its cursor are read through its connector and handed to ingest on
+//! `tagar.network.heard.v1`, as `NetworkPostDelivered` envelopes of the account's brand.
+//!
+//! Scheduling does it because it holds the accounts' credentials. Nothing lost, nothing
+//! doubled: the deliveries go to the outbox in the transaction that moves the cursor, so a
+//! crash before it reads the same mentions again, and ingest drops a post it took in already
+//! (its event id comes from the tenant and the post's id). One replica polls an account at a
+//! time (a lease on its cursor row). A rate limit pauses the account until the network's
+//! reset; refused credentials mark it "needs reconnect", which stops the polling.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use prost::Message as _;
+use tagar_kernel::Expected;
+use tagar_model::{AccountId, Network, TenantId};
+use tagar_networks::{Account, NetworkError};
+use tagar_proto::envelope::EnvelopeBuilder;
+use tagar_proto::topics;
+use tagar_proto::v1::{self, envelope::Event};
+use tagar_runtime::vault::Vault;
+use tagar_store::{OutboxMessage, Store};
+use tokio_util::sync::CancellationToken;
+
+use crate::commands::Commands;
+use crate::domain::AccountCommand;
+use crate::network::Networks;
+use crate::store::credentials;
+use crate::store::listening::{self, Polled};
+
+/// The networks listened to by polling.
+pub const POLLED: [Network; 2] = [Network::Mastodon, Network::X];
+/// How long a replica's hold on an account lasts.
+const LEASE: Duration = Duration::from_secs(120);
+
+/// Polls linked accounts' mentions into ingest.
+pub struct Listener {
+    store: Store,
+    commands: Commands,
+    networks: Networks,
+    vault: Option<Arc<Vault>>,
+    interval: Duration,
+    owner: String,
+    paused: HashMap<AccountId, DateTime<Utc>>,
+}
+
+impl Listener {
+    /// A listener over `store`, polling through `networks` every `interval`.
+    pub fn new(
+        store: Store,
+        networks: Networks,
+        vault: Option<Arc<Vault>>,
+        interval: Duration,
+    ) -> Self {
+        Self {
+            commands: Commands::new(store.clone()),
+            store,
+            networks,
+            vault,
+            interval,
+            owner: uuid::Uuid::new_v4().to_string(),
+            paused: HashMap::new(),
+        }
+    }
+
+    /// Polls every interval until `cancel`.
+    pub async fn run(mut self, cancel: CancellationToken) {
+        loop {
+            if let Err(e) = self.poll_once().await {
+                tracing::warn!(error = %e, "listening round failed; retrying");
+            }
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                () = tokio::time::sleep(self.interval) => {}
+            }
+        }
+    }
+
+    /// One look at every polled account; returns how many posts were handed to ingest.
+    pub async fn poll_once(&mut self) -> anyhow::Result<usize> {
+        let Some(vault) = self.vault.clone() else {
+            return Ok(0);
+        };
+        let now = Utc::now();
+        self.paused.retain(|_, until| *until > now);
+        let mut heard = 0;
+        for polled in listening::polled_accounts(&self.store, &POLLED).await? {
+            if self.paused.contains_key(&polled.account) {
+                continue;
+            }
+            match self.poll(&vault, &polled).await {
+                Ok(n) => heard += n,
+                Err(e) => {
+                    tracing::warn!(account = %polled.account, error = %e, "polling an account failed")
+                }
+            }
+        }
+        Ok(heard)
+    }
+
+    async fn poll(&mut self, vault: &Vault, polled: &Polled) -> anyhow::Result<usize> {
+        let Some(connector) = self.networks.get(polled.network).cloned() else {
+            return Ok(0);
+        };
+        let until = tagar_store::now_us() + i64::try_from(LEASE.as_micros()).unwrap_or(i64::MAX);
+        let Some(cursor) = listening::lease(&self.store, polled, &self.owner, until).await? else {
+            return Ok(0);
+        };
+        let mut tx = self.store.begin().await?;
+        let opened = credentials::load(&mut tx, vault, polled.tenant, polled.account).await;
+        tx.rollback().await?;
+        let Some(creds) = opened? else {
+            return Ok(0);
+        };
+        let account = Account {
+            id: *polled.account.as_uuid(),
+            credentials: &creds,
+        };
+        let heard = match connector.mentions(&account, cursor.as_deref()).await {
+            Ok(heard) => heard,
+            Err(NetworkError::RateLimited { retry_at, .. }) => {
+                self.paused.insert(polled.account, retry_at);
+                return Ok(0);
+            }
+            Err(NetworkError::Unauthorized { reason, .. }) => {
+                self.needs_reconnect(polled.tenant, polled.account, reason)
+                    .await;
+                return Ok(0);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut tx = self.store.begin().await?;
+        let messages: Vec<OutboxMessage> = heard
+            .posts
+            .iter()
+            .map(|post| {
+                let event = Event::NetworkPostDelivered(v1::NetworkPostDelivered {
+                    post: Some(v1::Post::from(post)),
+                    account_id: polled.account.to_string(),
+                });
+                let envelope = EnvelopeBuilder::new(polled.tenant, event)
+                    .brand(polled.brand)
+                    .build();
+                OutboxMessage {
+                    topic: topics::NETWORK_HEARD.to_owned(),
+                    key: post.conversation_key().to_owned().into(),
+                    payload: envelope.encode_to_vec().into(),
+                    headers: tagar_kernel::events::headers_of(&envelope),
+                }
+            })
+            .collect();
+        if !messages.is_empty() {
+            tx.enqueue(&messages).await?;
+        }
+        if let Some(next) = &heard.cursor {
+            listening::save_cursor(&mut tx, polled, next).await?;
+        }
+        if let Some(renewed) = connector.refreshed(*polled.account.as_uuid()) {
+            credentials::save(&mut tx, vault, polled.tenant, polled.account, &renewed).await?;
+        }
+        tx.commit().await?;
+        if !messages.is_empty() {
+            tracing::info!(account = %polled.account, network = %polled.network, posts = messages.len(), "heard mentions");
+        }
+        Ok(messages.len())
+    }
+
+    async fn needs_reconnect(&self, tenant: TenantId, account: AccountId, reason: String) {
+        let Ok(Some(view)) = self
+            .commands
+            .accounts
+            .load(tenant, *account.as_uuid())
+            .await
+        else {
+            return;
+        };
+        let command = AccountCommand::MarkNeedsReconnect { reason };
+        if let Err(e) = self
+            .commands
+            .accounts
+            .execute(&view, Expected::Exactly(view.version), command)
+            .await
+        {
+            tracing::warn!(%account, error = %e, "could not mark the account for reconnecting");
+        }
+    }
+}
