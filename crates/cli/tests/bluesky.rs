@@ -313,25 +313,8 @@ async fn a_reply_on_bluesky_reaches_ingest_moderation_and_analytics(mode: Mode) 
         Duration::from_secs(60),
         "the brand's mentions counted",
         || {
-            let (mut analytics, brand) = (analytics.clone(), brand.clone());
-            async move {
-                let now = Utc::now();
-                let total = analytics
-                    .get_brand_activity(v1::GetBrandActivityRequest {
-                        brand_id: brand,
-                        from: Some(tagar_proto::convert::time_to_wire(
-                            now - chrono::Duration::hours(1),
-                        )),
-                        to: Some(tagar_proto::convert::time_to_wire(
-                            now + chrono::Duration::hours(1),
-                        )),
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .total?;
-                (total.mentions >= 2).then_some(())
-            }
+            let (analytics, brand) = (analytics.clone(), brand.clone());
+            async move { (support::mentions(&analytics, &brand).await? >= 2).then_some(()) }
         },
     )
     .await;
@@ -399,25 +382,8 @@ async fn the_firehose_resumes_from_its_cursor_across_a_restart(mode: Mode) {
     let session = app.session(tenant, Role::Admin, BrandScope::All).await;
     let analytics = session.analytics();
     let mentions = || {
-        let (mut analytics, brand) = (analytics.clone(), brand.clone());
-        async move {
-            let now = Utc::now();
-            analytics
-                .get_brand_activity(v1::GetBrandActivityRequest {
-                    brand_id: brand,
-                    from: Some(tagar_proto::convert::time_to_wire(
-                        now - chrono::Duration::hours(1),
-                    )),
-                    to: Some(tagar_proto::convert::time_to_wire(
-                        now + chrono::Duration::hours(1),
-                    )),
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .total
-                .map(|t| t.mentions)
-        }
+        let (analytics, brand) = (analytics.clone(), brand.clone());
+        async move { support::mentions(&analytics, &brand).await }
     };
     eventually(Duration::from_secs(90), "every post counted", || {
         let mentions = mentions();

@@ -145,25 +145,8 @@ async fn mentions_on_mastodon_and_x_reach_the_brand(mode: Mode) {
         .await;
     let analytics = session.analytics();
     let mentions = || {
-        let (mut analytics, brand) = (analytics.clone(), brand.clone());
-        async move {
-            let now = Utc::now();
-            analytics
-                .get_brand_activity(v1::GetBrandActivityRequest {
-                    brand_id: brand,
-                    from: Some(tagar_proto::convert::time_to_wire(
-                        now - chrono::Duration::hours(1),
-                    )),
-                    to: Some(tagar_proto::convert::time_to_wire(
-                        now + chrono::Duration::hours(1),
-                    )),
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .total
-                .map(|t| t.mentions)
-        }
+        let (analytics, brand) = (analytics.clone(), brand.clone());
+        async move { support::mentions(&analytics, &brand).await }
     };
     eventually(Duration::from_secs(60), "both mentions counted", || {
         let mentions = mentions();

@@ -131,6 +131,36 @@ impl Commands {
         Ok(after)
     }
 
+    /// Marks the account "needs reconnect" because its network refused its credentials (once:
+    /// an account marked already records nothing). Several calls may find the credentials
+    /// refused at once; the one that loses the race reloads and finds the account marked. A
+    /// failure is logged: the caller has recorded what matters (the post's failure) already.
+    pub async fn mark_needs_reconnect(&self, tenant: TenantId, account: AccountId, reason: &str) {
+        for _ in 0..3 {
+            let outcome = async {
+                let Some(view) = self.accounts.load(tenant, *account.as_uuid()).await? else {
+                    return Ok(());
+                };
+                let command = AccountCommand::MarkNeedsReconnect {
+                    reason: reason.to_owned(),
+                };
+                self.accounts
+                    .execute(&view, Expected::Exactly(view.version), command)
+                    .await
+                    .map(|_| ())
+            }
+            .await;
+            match outcome {
+                Ok(()) => return,
+                Err(CommandError::Conflict { .. }) => continue,
+                Err(e) => {
+                    tracing::warn!(%account, error = %e, "could not mark the account for reconnecting");
+                    return;
+                }
+            }
+        }
+    }
+
     /// Writes a new draft; the post id is a fresh UUIDv7.
     pub async fn draft(
         &self,

@@ -15,8 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use prometheus::IntCounter;
 use tagar_eventlog::{HandleError, Record, RecordHandler};
-use tagar_kernel::{Expected, Subscription};
-use tagar_model::{AccountId, TenantId};
+use tagar_kernel::Subscription;
 use tagar_networks::{Account, NetworkError};
 use tagar_proto::convert::network_from_wire;
 use tagar_proto::topics;
@@ -26,7 +25,6 @@ use tagar_runtime::vault::Vault;
 use tagar_store::Store;
 
 use crate::commands::Commands;
-use crate::domain::AccountCommand;
 use crate::network::Networks;
 use crate::store::{self as sql, credentials};
 
@@ -77,26 +75,6 @@ impl Blocker {
             blocked,
             hidden,
         })
-    }
-
-    async fn needs_reconnect(&self, tenant: TenantId, account: AccountId, reason: String) {
-        let Ok(Some(view)) = self
-            .commands
-            .accounts
-            .load(tenant, *account.as_uuid())
-            .await
-        else {
-            return;
-        };
-        let command = AccountCommand::MarkNeedsReconnect { reason };
-        if let Err(e) = self
-            .commands
-            .accounts
-            .execute(&view, Expected::Exactly(view.version), command)
-            .await
-        {
-            tracing::warn!(%account, error = %e, "could not mark the account for reconnecting");
-        }
     }
 }
 
@@ -166,7 +144,8 @@ impl RecordHandler for Blocker {
                 }
                 Err(e) if e.is_retryable() => return Err(HandleError::Retry(e.to_string())),
                 Err(NetworkError::Unauthorized { reason, .. }) => {
-                    self.needs_reconnect(meta.tenant, account.account_id, reason)
+                    self.commands
+                        .mark_needs_reconnect(meta.tenant, account.account_id, &reason)
                         .await;
                 }
                 // Not this account's thread, or a network without the action: nothing to do.

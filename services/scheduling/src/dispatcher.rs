@@ -43,8 +43,8 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::commands::Commands;
+use crate::domain::Link;
 use crate::domain::post::{PostCommand, ScheduledPost, Stage};
-use crate::domain::{AccountCommand, Link};
 use crate::network::{Networks, Outgoing, PublishError, Publisher};
 use crate::store::{self as sql, Due, credentials};
 
@@ -410,46 +410,11 @@ impl Dispatcher {
             tracing::info!(post = %call.post_id, attempt = call.attempt, "published");
         }
         if let Some(reason) = refused_credentials {
-            self.needs_reconnect(call.tenant, call.account, &reason)
+            self.commands
+                .mark_needs_reconnect(call.tenant, call.account, &reason)
                 .await;
         }
         Ok(())
-    }
-
-    /// Marks the account "needs reconnect" (once; the event says why), in a transaction of
-    /// its own: several calls of one round may find the same credentials refused at once, and
-    /// the one that loses the race reloads and finds the account marked already.
-    async fn needs_reconnect(&self, tenant: TenantId, account: AccountId, reason: &str) {
-        for _ in 0..3 {
-            let outcome = async {
-                let Some(view) = self
-                    .commands
-                    .accounts
-                    .load(tenant, *account.as_uuid())
-                    .await?
-                else {
-                    return Ok(());
-                };
-                let command = AccountCommand::MarkNeedsReconnect {
-                    reason: reason.to_owned(),
-                };
-                self.commands
-                    .accounts
-                    .execute(&view, Expected::Exactly(view.version), command)
-                    .await
-                    .map(|_| ())
-                    .map_err(store_error(account.to_string()))
-            }
-            .await;
-            match outcome {
-                Ok(()) => return,
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => {
-                    tracing::warn!(%account, error = %e, "could not mark the account for reconnecting");
-                    return;
-                }
-            }
-        }
     }
 
     /// Records the outcome of a loopback publish (or of a post that cannot go out) in `tx`;

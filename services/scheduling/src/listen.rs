@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use prost::Message as _;
-use tagar_kernel::Expected;
-use tagar_model::{AccountId, Network, TenantId};
+use tagar_model::{AccountId, Network};
 use tagar_networks::{Account, NetworkError};
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
@@ -26,7 +25,6 @@ use tagar_store::{OutboxMessage, Store};
 use tokio_util::sync::CancellationToken;
 
 use crate::commands::Commands;
-use crate::domain::AccountCommand;
 use crate::network::Networks;
 use crate::store::credentials;
 use crate::store::listening::{self, Polled};
@@ -126,7 +124,8 @@ impl Listener {
                 return Ok(0);
             }
             Err(NetworkError::Unauthorized { reason, .. }) => {
-                self.needs_reconnect(polled.tenant, polled.account, reason)
+                self.commands
+                    .mark_needs_reconnect(polled.tenant, polled.account, &reason)
                     .await;
                 return Ok(0);
             }
@@ -166,25 +165,5 @@ impl Listener {
             tracing::info!(account = %polled.account, network = %polled.network, posts = messages.len(), "heard mentions");
         }
         Ok(messages.len())
-    }
-
-    async fn needs_reconnect(&self, tenant: TenantId, account: AccountId, reason: String) {
-        let Ok(Some(view)) = self
-            .commands
-            .accounts
-            .load(tenant, *account.as_uuid())
-            .await
-        else {
-            return;
-        };
-        let command = AccountCommand::MarkNeedsReconnect { reason };
-        if let Err(e) = self
-            .commands
-            .accounts
-            .execute(&view, Expected::Exactly(view.version), command)
-            .await
-        {
-            tracing::warn!(%account, error = %e, "could not mark the account for reconnecting");
-        }
     }
 }
