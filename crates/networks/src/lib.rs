@@ -239,6 +239,23 @@ pub trait Connector: Send + Sync {
         })
     }
 
+    /// The post's counts now (likes, reposts, replies, quotes, views where the network gives
+    /// them), for refreshing a published post's performance over time. Networks that serve
+    /// them only through an index Tagar does not reach refuse.
+    async fn counts(
+        &self,
+        _account: &Account<'_>,
+        native_id: &str,
+    ) -> Result<tagar_model::PostMetrics, NetworkError> {
+        Err(NetworkError::Refused {
+            network: self.network(),
+            reason: format!(
+                "{} counts are not read by Tagar yet (for {native_id})",
+                self.network()
+            ),
+        })
+    }
+
     /// The account's credentials if a call changed them (X rotates refresh tokens), once:
     /// the caller seals and stores them, or the next process signs in with spent ones.
     fn refreshed(&self, _account: Uuid) -> Option<Credentials> {

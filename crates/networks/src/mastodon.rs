@@ -253,6 +253,31 @@ impl Connector for Mastodon {
         self.account_action(account, author_native_id, "mute").await
     }
 
+    async fn counts(
+        &self,
+        account: &Account<'_>,
+        native_id: &str,
+    ) -> Result<tagar_model::PostMetrics, NetworkError> {
+        // "View a single status": `GET /api/v1/statuses/:id`, with `favourites_count`,
+        // `reblogs_count`, `replies_count` and (4.4's quotes) `quotes_count`.
+        let path = format!("/api/v1/statuses/{}", path_segment(native_id)?);
+        let status = self
+            .call(account.credentials, Method::GET, &path, None, None)
+            .await?
+            .ok_or_else(|| NetworkError::Refused {
+                network: Network::Mastodon,
+                reason: format!("status {native_id} does not exist"),
+            })?;
+        let count = |key: &str| status.get(key).and_then(Value::as_u64).unwrap_or(0);
+        Ok(tagar_model::PostMetrics {
+            likes: count("favourites_count"),
+            reposts: count("reblogs_count"),
+            replies: count("replies_count"),
+            quotes: count("quotes_count"),
+            views: 0,
+        })
+    }
+
     async fn mentions(
         &self,
         account: &Account<'_>,

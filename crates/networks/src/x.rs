@@ -631,6 +631,36 @@ impl Connector for X {
         })
     }
 
+    async fn counts(
+        &self,
+        account: &Account<'_>,
+        native_id: &str,
+    ) -> Result<tagar_model::PostMetrics, NetworkError> {
+        // "Posts lookup": `GET /2/tweets/:id?tweet.fields=public_metrics`.
+        let path = format!("/2/tweets/{}", path_segment(native_id)?);
+        let query = [("tweet.fields", "public_metrics".to_owned())];
+        let answer = self
+            .call(
+                Some(account.id),
+                account.credentials,
+                Method::GET,
+                &path,
+                &query,
+                None,
+            )
+            .await
+            .map_err(Failure::into_error)?;
+        let metrics = &answer["data"]["public_metrics"];
+        let count = |key: &str| metrics[key].as_u64().unwrap_or(0);
+        Ok(tagar_model::PostMetrics {
+            likes: count("like_count"),
+            reposts: count("retweet_count"),
+            replies: count("reply_count"),
+            quotes: count("quote_count"),
+            views: count("impression_count"),
+        })
+    }
+
     fn refreshed(&self, account: Uuid) -> Option<Credentials> {
         let mut tokens = self.tokens.lock().expect("tokens");
         let (credentials, unsaved) = tokens.get_mut(&account)?;

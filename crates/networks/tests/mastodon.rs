@@ -199,3 +199,23 @@ async fn mentions_are_heard_once_from_a_cursor() {
     assert_eq!(next.posts.len(), 1);
     assert_eq!(next.posts[0].text, "@kopikita dan satu lagi");
 }
+
+#[tokio::test]
+async fn a_published_status_counts_are_read_back() {
+    let server = MastodonServer::start().await;
+    let (_, _, credentials) = connected(&server, "kopikita").await;
+    let mastodon = Mastodon::new();
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let status = mastodon
+        .publish(&account, &post(Uuid::now_v7(), "Promo"))
+        .await
+        .unwrap();
+    server.engage(&status.native_id, 12, 3);
+    let counts = mastodon.counts(&account, &status.native_id).await.unwrap();
+    assert_eq!((counts.likes, counts.reposts, counts.replies), (12, 3, 0));
+    let err = mastodon.counts(&account, "999").await.unwrap_err();
+    assert!(matches!(err, NetworkError::Refused { .. }), "{err}");
+}

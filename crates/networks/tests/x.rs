@@ -241,3 +241,36 @@ async fn mentions_are_heard_once_from_a_cursor() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_published_post_counts_are_read_back() {
+    let server = XServer::start().await;
+    let brand = server.create_user("kopikita", chrono::Duration::hours(2));
+    let fan = server.create_user("fan", chrono::Duration::hours(2));
+    let (brand_creds, fan_creds) = (
+        credentials(&server, &brand, 7200),
+        credentials(&server, &fan, 7200),
+    );
+    let x = X::new();
+    let as_brand = Account {
+        id: Uuid::new_v4(),
+        credentials: &brand_creds,
+    };
+    let posted = x.publish(&as_brand, &post("Promo", 1)).await.unwrap();
+    let reply = Publication {
+        reply_to: Some(&posted.native_id),
+        ..post("mau!", 1)
+    };
+    x.publish(
+        &Account {
+            id: Uuid::new_v4(),
+            credentials: &fan_creds,
+        },
+        &reply,
+    )
+    .await
+    .unwrap();
+    server.engage(&posted.native_id, 40, 900);
+    let counts = x.counts(&as_brand, &posted.native_id).await.unwrap();
+    assert_eq!((counts.likes, counts.replies, counts.views), (40, 1, 900));
+}

@@ -30,6 +30,8 @@ struct Status {
     text: String,
     in_reply_to_id: Option<String>,
     created_at: DateTime<Utc>,
+    favourites: u64,
+    reblogs: u64,
 }
 
 #[derive(Default)]
@@ -122,6 +124,9 @@ fn status_json(status: &Status, url: &str) -> Value {
         "content": format!("<p>{}</p>", status.text),
         "in_reply_to_id": status.in_reply_to_id,
         "created_at": status.created_at.to_rfc3339(),
+        "favourites_count": status.favourites,
+        "reblogs_count": status.reblogs,
+        "replies_count": 0,
         "account": { "id": status.account },
     })
 }
@@ -196,6 +201,8 @@ async fn post_status(
             .and_then(Value::as_str)
             .map(str::to_owned),
         created_at: Utc::now(),
+        favourites: 0,
+        reblogs: 0,
     };
     if let Some(key) = key {
         server
@@ -205,6 +212,23 @@ async fn post_status(
     let answer = status_json(&status, &state.1);
     server.statuses.push(status);
     ok(limits, answer)
+}
+
+/// "View a single status": `GET /api/v1/statuses/:id`, with its counts.
+async fn get_status(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, limits) = match authorize(&state.0, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let server = state.0.lock().expect("state");
+    match server.statuses.iter().find(|s| s.id == id) {
+        Some(status) => ok(limits, status_json(status, &state.1)),
+        None => error(StatusCode::NOT_FOUND, "Record not found"),
+    }
 }
 
 /// "Delete a status": `DELETE /api/v1/statuses/:id`; another's or a missing one is 404.
@@ -392,7 +416,10 @@ impl MastodonServer {
                 get(verify_credentials),
             )
             .route("/api/v1/statuses", post(post_status))
-            .route("/api/v1/statuses/{id}", delete(delete_status))
+            .route(
+                "/api/v1/statuses/{id}",
+                delete(delete_status).get(get_status),
+            )
             .route("/api/v1/accounts/{id}/block", post(block))
             .route("/api/v1/accounts/{id}/mute", post(mute))
             .route("/api/v1/reports", post(report))
@@ -426,8 +453,19 @@ impl MastodonServer {
             text: text.to_owned(),
             in_reply_to_id: None,
             created_at: Utc::now(),
+            favourites: 0,
+            reblogs: 0,
         });
         id
+    }
+
+    /// People like and boost the status `id`.
+    pub fn engage(&self, id: &str, favourites: u64, reblogs: u64) {
+        let mut server = self.state.lock().expect("state");
+        if let Some(status) = server.statuses.iter_mut().find(|s| s.id == id) {
+            status.favourites += favourites;
+            status.reblogs += reblogs;
+        }
     }
 
     /// Revokes `token`, as the user does under Preferences → Account → Authorized apps.

@@ -21,6 +21,8 @@ struct Tweet {
     text: String,
     in_reply_to: Option<String>,
     created_at: DateTime<Utc>,
+    likes: u64,
+    impressions: u64,
 }
 
 #[derive(Default)]
@@ -184,10 +186,42 @@ async fn create(
             .as_str()
             .map(str::to_owned),
         created_at: Utc::now(),
+        likes: 0,
+        impressions: 0,
     });
     (
         StatusCode::CREATED,
         json!({ "data": { "id": id, "text": text } }).to_string(),
+    )
+        .into_response()
+}
+
+/// "Posts lookup": `GET /2/tweets/:id?tweet.fields=public_metrics`.
+async fn lookup(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = user_of(&state.0, &headers) {
+        return *r;
+    }
+    let server = state.0.lock().expect("state");
+    let Some(t) = server.tweets.iter().find(|t| t.id == id) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Not Found Error",
+            "Could not find tweet",
+        );
+    };
+    let replies = server
+        .tweets
+        .iter()
+        .filter(|r| r.in_reply_to.as_deref() == Some(id.as_str()))
+        .count();
+    let metrics = json!({ "like_count": t.likes, "retweet_count": 0, "reply_count": replies, "quote_count": 0, "impression_count": t.impressions });
+    (
+        StatusCode::OK,
+        json!({ "data": { "id": t.id, "text": t.text, "public_metrics": metrics } }).to_string(),
     )
         .into_response()
 }
@@ -429,7 +463,7 @@ impl XServer {
             .route("/2/oauth2/token", post(token))
             .route("/2/users/me", get(me))
             .route("/2/tweets", post(create))
-            .route("/2/tweets/{id}", delete(remove))
+            .route("/2/tweets/{id}", delete(remove).get(lookup))
             .route("/2/users/{id}/tweets", get(timeline))
             .route("/2/users/{id}/blocking", post(block))
             .route("/2/users/{id}/muting", post(mute))
@@ -488,6 +522,15 @@ impl XServer {
             .filter(|t| t.author == user)
             .map(|t| t.text.clone())
             .collect()
+    }
+
+    /// People like and see the post `id`.
+    pub fn engage(&self, id: &str, likes: u64, impressions: u64) {
+        let mut server = self.state.lock().expect("state");
+        if let Some(t) = server.tweets.iter_mut().find(|t| t.id == id) {
+            t.likes += likes;
+            t.impressions += impressions;
+        }
     }
 
     /// Whom `user` mutes.
