@@ -239,6 +239,17 @@ pub trait Connector: Send + Sync {
         })
     }
 
+    /// A signal for each new mention of the account, pushed by the network as it happens
+    /// (Mastodon's streaming API), so a poller can look at once instead of at its next
+    /// round; `None` for networks without such a stream. The channel closes when the stream
+    /// ends, and polling goes on without it.
+    async fn watch_mentions(
+        &self,
+        _account: &Account<'_>,
+    ) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, NetworkError> {
+        Ok(None)
+    }
+
     /// The post's counts now (likes, reposts, replies, quotes, views where the network gives
     /// them), for refreshing a published post's performance over time. Networks that serve
     /// them only through an index Tagar does not reach refuse.

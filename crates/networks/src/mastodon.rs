@@ -253,6 +253,65 @@ impl Connector for Mastodon {
         self.account_action(account, author_native_id, "mute").await
     }
 
+    async fn watch_mentions(
+        &self,
+        account: &Account<'_>,
+    ) -> Result<Option<tokio::sync::mpsc::Receiver<()>>, NetworkError> {
+        // "Streaming API": `GET /api/v1/streaming/user/notification`, server-sent events; an
+        // `event: notification` whose payload's `type` is `mention` is a new mention.
+        let Credentials::Mastodon {
+            instance,
+            access_token,
+        } = account.credentials
+        else {
+            return Ok(None);
+        };
+        let url = instance
+            .join("/api/v1/streaming/user/notification")
+            .map_err(|e| NetworkError::Refused {
+                network: Network::Mastodon,
+                reason: format!("bad server address: {e}"),
+            })?;
+        // No overall timeout: the stream stays open; the connection itself times out.
+        let client = reqwest::Client::builder()
+            .connect_timeout(CALL_TIMEOUT)
+            .build()
+            .map_err(|e| NetworkError::Unavailable {
+                network: Network::Mastodon,
+                reason: e.to_string(),
+            })?;
+        let mut response = client
+            .get(url)
+            .bearer_auth(access_token.expose_secret())
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .map_err(|e| NetworkError::Unavailable {
+                network: Network::Mastodon,
+                reason: e.without_url().to_string(),
+            })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(network_error(status, &Value::Null, None));
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(async move {
+            let mut events = SseEvents::default();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                for (event, data) in events.feed(&chunk) {
+                    let mention = event == "notification"
+                        && serde_json::from_str::<Value>(&data).is_ok_and(|n| {
+                            n.get("type").and_then(Value::as_str) == Some("mention")
+                        });
+                    if mention && tx.send(()).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Some(rx))
+    }
+
     async fn counts(
         &self,
         account: &Account<'_>,
@@ -368,6 +427,42 @@ fn path_segment(id: &str) -> Result<&str, NetworkError> {
     }
 }
 
+/// Server-sent events, split as they arrive: `event:` and `data:` lines, a blank line ending
+/// each event, `:` lines (heartbeats) ignored.
+#[derive(Default)]
+struct SseEvents {
+    buffer: String,
+    event: String,
+    data: String,
+}
+
+impl SseEvents {
+    fn feed(&mut self, chunk: &[u8]) -> Vec<(String, String)> {
+        self.buffer.push_str(&String::from_utf8_lossy(chunk));
+        let mut done = Vec::new();
+        while let Some(at) = self.buffer.find('\n') {
+            let line: String = self.buffer.drain(..=at).collect();
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if !self.event.is_empty() || !self.data.is_empty() {
+                    done.push((
+                        std::mem::take(&mut self.event),
+                        std::mem::take(&mut self.data),
+                    ));
+                }
+            } else if let Some(value) = line.strip_prefix("event:") {
+                self.event = value.trim().to_owned();
+            } else if let Some(value) = line.strip_prefix("data:") {
+                if !self.data.is_empty() {
+                    self.data.push('\n');
+                }
+                self.data.push_str(value.trim_start());
+            }
+        }
+        done
+    }
+}
+
 /// A status entity as a post: its text from the HTML `content`, its author from `account`.
 fn status_post(status: &Value) -> Option<Post> {
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -432,6 +527,20 @@ fn html_to_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_sent_events_are_split_across_chunks() {
+        let mut events = SseEvents::default();
+        assert!(events.feed(b":thump\n\nevent: notif").is_empty());
+        let done = events.feed(b"ication\ndata: {\"type\":\"mention\"}\n\n");
+        assert_eq!(
+            done,
+            [(
+                "notification".to_owned(),
+                "{\"type\":\"mention\"}".to_owned()
+            )]
+        );
+    }
 
     #[test]
     fn status_html_becomes_text() {

@@ -219,3 +219,26 @@ async fn a_published_status_counts_are_read_back() {
     let err = mastodon.counts(&account, "999").await.unwrap_err();
     assert!(matches!(err, NetworkError::Refused { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn the_streaming_api_signals_each_new_mention() {
+    let server = MastodonServer::start().await;
+    let (_, _, credentials) = connected(&server, "kopikita").await;
+    let (fan, _, _) = connected(&server, "fan").await;
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let mut wake = Mastodon::new()
+        .watch_mentions(&account)
+        .await
+        .unwrap()
+        .expect("Mastodon streams notifications");
+    server.post_as(&fan, "bukan untuk siapa-siapa");
+    server.post_as(&fan, "@kopikita halo!");
+    tokio::time::timeout(std::time::Duration::from_secs(5), wake.recv())
+        .await
+        .expect("a signal within 5 s")
+        .expect("the stream is open");
+    assert!(wake.try_recv().is_err(), "one mention, one signal");
+}

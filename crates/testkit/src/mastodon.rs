@@ -45,11 +45,72 @@ struct Server {
     reset: Option<DateTime<Utc>>,
     blocks: HashSet<(String, String)>,
     mutes: HashSet<(String, String)>,
+    /// Mentions as they happen, for the streaming API: `(mentioned account, notification)`.
+    stream: Option<tokio::sync::broadcast::Sender<(String, Value)>>,
     reports: Vec<(String, String, Vec<String>, String)>,
     next_id: u64,
 }
 
 type Shared = Arc<Mutex<Server>>;
+
+/// Tells the streaming API's listeners of `status`'s mentions.
+fn announce(server: &Server, status: &Status, url: &str) {
+    for (id, name) in &server.accounts {
+        let mention = format!("@{name}");
+        if *id != status.account && status.text.split_whitespace().any(|w| w == mention) {
+            let note =
+                json!({ "id": status.id, "type": "mention", "status": status_json(status, url) });
+            if let Some(stream) = &server.stream {
+                let _ = stream.send((id.clone(), note));
+            }
+        }
+    }
+}
+
+/// "Streaming API": `GET /api/v1/streaming/user/notification`, server-sent events: an
+/// `event: notification` per new notification of the caller, and `:thump` heartbeats.
+async fn streaming(State(state): State<(Shared, String)>, headers: HeaderMap) -> Response {
+    let (account, _) = match authorize(&state.0, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let Some(rx) = state
+        .0
+        .lock()
+        .expect("state")
+        .stream
+        .as_ref()
+        .map(|s| s.subscribe())
+    else {
+        return error(StatusCode::NOT_FOUND, "Streaming is not available");
+    };
+    let events =
+        futures::stream::unfold((rx, account, true), |(mut rx, account, first)| async move {
+            if first {
+                let chunk = Bytes::from_static(b":thump\n\n");
+                return Some((
+                    Ok::<_, std::convert::Infallible>(chunk),
+                    (rx, account, false),
+                ));
+            }
+            loop {
+                match rx.recv().await {
+                    Ok((to, note)) if to == account => {
+                        let chunk = Bytes::from(format!("event: notification\ndata: {note}\n\n"));
+                        return Some((Ok(chunk), (rx, account, false)));
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+    (
+        StatusCode::OK,
+        [("content-type", "text/event-stream")],
+        axum::body::Body::from_stream(events),
+    )
+        .into_response()
+}
 
 /// A running test server.
 #[derive(Clone)]
@@ -210,6 +271,7 @@ async fn post_status(
             .insert((account, key), (Instant::now(), status.id.clone()));
     }
     let answer = status_json(&status, &state.1);
+    announce(&server, &status, &state.1);
     server.statuses.push(status);
     ok(limits, answer)
 }
@@ -410,6 +472,7 @@ impl MastodonServer {
             .expect("a free port");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let state: Shared = Arc::default();
+        state.lock().expect("state").stream = Some(tokio::sync::broadcast::channel(256).0);
         let app = Router::new()
             .route(
                 "/api/v1/accounts/verify_credentials",
@@ -424,6 +487,7 @@ impl MastodonServer {
             .route("/api/v1/accounts/{id}/mute", post(mute))
             .route("/api/v1/reports", post(report))
             .route("/api/v1/notifications", get(notifications))
+            .route("/api/v1/streaming/user/notification", get(streaming))
             .with_state((Arc::clone(&state), url.clone()));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -447,7 +511,7 @@ impl MastodonServer {
         let mut server = self.state.lock().expect("state");
         server.next_id += 1;
         let id = format!("{}", 110_000_000_000_000_000u64 + server.next_id);
-        server.statuses.push(Status {
+        let status = Status {
             id: id.clone(),
             account: account.to_owned(),
             text: text.to_owned(),
@@ -455,7 +519,9 @@ impl MastodonServer {
             created_at: Utc::now(),
             favourites: 0,
             reblogs: 0,
-        });
+        };
+        announce(&server, &status, &self.url);
+        server.statuses.push(status);
         id
     }
 

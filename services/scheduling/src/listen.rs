@@ -8,10 +8,16 @@
 //! (its event id comes from the tenant and the post's id). One replica polls an account at a
 //! time (a lease on its cursor row). A rate limit pauses the account until the network's
 //! reset; refused credentials mark it "needs reconnect", which stops the polling.
+//!
+//! Where the network pushes notifications (Mastodon's streaming API), the replica holding an
+//! account's lease also keeps its stream open, and each new mention makes it look at that
+//! account at once: the stream is the fast path and polling the fallback, and both read
+//! through the same cursor, so a mention is delivered once either way. New accounts are
+//! looked at within seconds of being connected.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use prost::Message as _;
@@ -33,6 +39,8 @@ use crate::store::listening::{self, Polled};
 pub const POLLED: [Network; 2] = [Network::Mastodon, Network::X];
 /// How long a replica's hold on an account lasts.
 const LEASE: Duration = Duration::from_secs(120);
+/// How often the list of accounts is read (new ones are looked at on the next one).
+const LIST_EVERY: Duration = Duration::from_secs(3);
 
 /// Polls linked accounts' mentions into ingest.
 pub struct Listener {
@@ -43,6 +51,11 @@ pub struct Listener {
     interval: Duration,
     owner: String,
     paused: HashMap<AccountId, DateTime<Utc>>,
+    last_looked: HashMap<AccountId, Instant>,
+    known: HashMap<AccountId, Polled>,
+    watched: Arc<Mutex<HashSet<AccountId>>>,
+    wake_tx: tokio::sync::mpsc::Sender<AccountId>,
+    wake_rx: tokio::sync::mpsc::Receiver<AccountId>,
 }
 
 impl Listener {
@@ -53,6 +66,7 @@ impl Listener {
         vault: Option<Arc<Vault>>,
         interval: Duration,
     ) -> Self {
+        let (wake_tx, wake_rx) = tokio::sync::mpsc::channel(256);
         Self {
             commands: Commands::new(store.clone()),
             store,
@@ -61,42 +75,115 @@ impl Listener {
             interval,
             owner: uuid::Uuid::new_v4().to_string(),
             paused: HashMap::new(),
+            last_looked: HashMap::new(),
+            known: HashMap::new(),
+            watched: Arc::default(),
+            wake_tx,
+            wake_rx,
         }
     }
 
-    /// Polls every interval until `cancel`.
+    /// Looks at each account every interval (a new one at once), and at once at an account
+    /// whose stream signals a mention, until `cancel`.
     pub async fn run(mut self, cancel: CancellationToken) {
         loop {
-            if let Err(e) = self.poll_once().await {
+            if let Err(e) = self.poll_due().await {
                 tracing::warn!(error = %e, "listening round failed; retrying");
             }
-            tokio::select! {
+            let woke = tokio::select! {
                 () = cancel.cancelled() => return,
-                () = tokio::time::sleep(self.interval) => {}
-            }
-        }
-    }
-
-    /// One look at every polled account; returns how many posts were handed to ingest.
-    pub async fn poll_once(&mut self) -> anyhow::Result<usize> {
-        let Some(vault) = self.vault.clone() else {
-            return Ok(0);
-        };
-        let now = Utc::now();
-        self.paused.retain(|_, until| *until > now);
-        let mut heard = 0;
-        for polled in listening::polled_accounts(&self.store, &POLLED).await? {
-            if self.paused.contains_key(&polled.account) {
-                continue;
-            }
-            match self.poll(&vault, &polled).await {
-                Ok(n) => heard += n,
-                Err(e) => {
-                    tracing::warn!(account = %polled.account, error = %e, "polling an account failed")
+                () = tokio::time::sleep(LIST_EVERY.min(self.interval)) => None,
+                woke = self.wake_rx.recv() => woke,
+            };
+            if let Some(first) = woke {
+                let mut accounts = HashSet::from([first]);
+                while let Ok(more) = self.wake_rx.try_recv() {
+                    accounts.insert(more);
+                }
+                for account in accounts {
+                    self.look_at(account).await;
                 }
             }
         }
+    }
+
+    /// Looks at every polled account now; returns how many posts were handed to ingest.
+    pub async fn poll_once(&mut self) -> anyhow::Result<usize> {
+        self.last_looked.clear();
+        self.poll_due().await
+    }
+
+    /// Looks at the accounts not looked at within the interval.
+    async fn poll_due(&mut self) -> anyhow::Result<usize> {
+        let now = Utc::now();
+        self.paused.retain(|_, until| *until > now);
+        let mut heard = 0;
+        let accounts = listening::polled_accounts(&self.store, &POLLED).await?;
+        self.known = accounts.iter().map(|p| (p.account, p.clone())).collect();
+        for polled in accounts {
+            let due = self
+                .last_looked
+                .get(&polled.account)
+                .is_none_or(|at| at.elapsed() >= self.interval);
+            if due && !self.paused.contains_key(&polled.account) {
+                heard += self.look_at(polled.account).await;
+            }
+        }
         Ok(heard)
+    }
+
+    /// Looks at one account now, logging a failure; how many posts it handed on.
+    async fn look_at(&mut self, account: AccountId) -> usize {
+        let (Some(vault), Some(polled)) = (self.vault.clone(), self.known.get(&account).cloned())
+        else {
+            return 0;
+        };
+        if self.paused.contains_key(&account) {
+            return 0;
+        }
+        self.last_looked.insert(account, Instant::now());
+        match self.poll(&vault, &polled).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(%account, error = %e, "polling an account failed");
+                0
+            }
+        }
+    }
+
+    /// Opens the account's notification stream, if its network has one and it is not open.
+    async fn watch(
+        &self,
+        polled: &Polled,
+        account: &Account<'_>,
+        connector: &Arc<dyn tagar_networks::Connector>,
+    ) {
+        if self
+            .watched
+            .lock()
+            .expect("watched")
+            .contains(&polled.account)
+        {
+            return;
+        }
+        let Ok(Some(mut signals)) = connector.watch_mentions(account).await else {
+            return;
+        };
+        let (id, wake, watched) = (
+            polled.account,
+            self.wake_tx.clone(),
+            Arc::clone(&self.watched),
+        );
+        watched.lock().expect("watched").insert(id);
+        tokio::spawn(async move {
+            while signals.recv().await.is_some() {
+                if wake.send(id).await.is_err() {
+                    break;
+                }
+            }
+            // The stream ended: polling goes on, and the next look opens it again.
+            watched.lock().expect("watched").remove(&id);
+        });
     }
 
     async fn poll(&mut self, vault: &Vault, polled: &Polled) -> anyhow::Result<usize> {
@@ -117,6 +204,7 @@ impl Listener {
             id: *polled.account.as_uuid(),
             credentials: &creds,
         };
+        self.watch(polled, &account, &connector).await;
         let heard = match connector.mentions(&account, cursor.as_deref()).await {
             Ok(heard) => heard,
             Err(NetworkError::RateLimited { retry_at, .. }) => {
