@@ -42,9 +42,27 @@ const REFRESH_MARGIN_SECONDS: i64 = 300;
 /// The X connector.
 pub struct X {
     http: reqwest::Client,
-    /// The newest credentials per account (refresh tokens rotate), and whether the caller
-    /// has yet to store them.
-    tokens: Mutex<HashMap<Uuid, (Credentials, bool)>>,
+    /// The newest credentials per account (refresh tokens rotate).
+    tokens: Mutex<HashMap<Uuid, Cached>>,
+}
+
+/// Credentials this connector refreshed for an account.
+struct Cached {
+    /// The refresh token of the credentials the caller gave when they were refreshed: while the
+    /// caller still gives those, these are newer; once it gives others, someone else (another
+    /// connector, another replica) refreshed and stored them, and those are the newest.
+    given: String,
+    /// The refreshed credentials.
+    newest: Credentials,
+    /// Whether the caller has yet to store them.
+    unsaved: bool,
+}
+
+fn refresh_token_of(credentials: &Credentials) -> &str {
+    match credentials {
+        Credentials::X { refresh_token, .. } => refresh_token.expose_secret(),
+        _ => "",
+    }
 }
 
 impl std::fmt::Debug for X {
@@ -118,19 +136,26 @@ impl X {
         }
     }
 
-    /// The newest credentials known for `account`: the ones refreshed here, else `given`.
+    /// The newest credentials known for `account`: the ones refreshed here, unless the
+    /// caller now gives newer ones (refreshed and stored elsewhere), else `given`.
     fn current(&self, account: Uuid, given: &Credentials) -> Credentials {
-        self.tokens
-            .lock()
-            .expect("tokens")
-            .get(&account)
-            .map(|(c, _)| c.clone())
-            .unwrap_or_else(|| given.clone())
+        let given_token = refresh_token_of(given);
+        let tokens = self.tokens.lock().expect("tokens");
+        match tokens.get(&account) {
+            Some(cached)
+                if cached.given == given_token
+                    || refresh_token_of(&cached.newest) == given_token =>
+            {
+                cached.newest.clone()
+            }
+            _ => given.clone(),
+        }
     }
 
     async fn refresh(
         &self,
         account: Uuid,
+        given: &Credentials,
         credentials: &Credentials,
     ) -> Result<Credentials, NetworkError> {
         let Credentials::X {
@@ -189,10 +214,14 @@ impl X {
             refresh_token: SecretString::from(refresh),
             expires_at: Some(Utc::now() + chrono::Duration::seconds(expires_in)),
         };
-        self.tokens
-            .lock()
-            .expect("tokens")
-            .insert(account, (refreshed.clone(), true));
+        self.tokens.lock().expect("tokens").insert(
+            account,
+            Cached {
+                given: refresh_token_of(given).to_owned(),
+                newest: refreshed.clone(),
+                unsaved: true,
+            },
+        );
         Ok(refreshed)
     }
 
@@ -221,7 +250,10 @@ impl X {
         ) = (account, &credentials)
             && *at - Utc::now() < chrono::Duration::seconds(REFRESH_MARGIN_SECONDS)
         {
-            credentials = self.refresh(id, &credentials).await.map_err(as_failure)?;
+            credentials = self
+                .refresh(id, given, &credentials)
+                .await
+                .map_err(as_failure)?;
         }
         for fresh in [false, true] {
             let Credentials::X {
@@ -257,7 +289,10 @@ impl X {
                 return Ok(answer);
             }
             if let (StatusCode::UNAUTHORIZED, false, Some(id)) = (status, fresh, account) {
-                credentials = self.refresh(id, &credentials).await.map_err(as_failure)?;
+                credentials = self
+                    .refresh(id, given, &credentials)
+                    .await
+                    .map_err(as_failure)?;
                 continue;
             }
             let detail = answer
@@ -663,7 +698,7 @@ impl Connector for X {
 
     fn refreshed(&self, account: Uuid) -> Option<Credentials> {
         let mut tokens = self.tokens.lock().expect("tokens");
-        let (credentials, unsaved) = tokens.get_mut(&account)?;
-        std::mem::take(unsaved).then(|| credentials.clone())
+        let cached = tokens.get_mut(&account)?;
+        std::mem::take(&mut cached.unsaved).then(|| cached.newest.clone())
     }
 }

@@ -274,3 +274,50 @@ async fn a_published_post_counts_are_read_back() {
     let counts = x.counts(&as_brand, &posted.native_id).await.unwrap();
     assert_eq!((counts.likes, counts.replies, counts.views), (40, 1, 900));
 }
+
+#[tokio::test]
+async fn a_connector_uses_newer_tokens_another_stored_instead_of_its_own_spent_ones() {
+    let server = XServer::start().await;
+    let tokens = server.create_user("kopikita", chrono::Duration::seconds(60));
+    let p0 = credentials(&server, &tokens, 60);
+    let id = Uuid::new_v4();
+    let (first, second) = (X::new(), X::new());
+    // The first refreshes P0 → P1 and hands P1 to be stored.
+    first
+        .publish(
+            &Account {
+                id,
+                credentials: &p0,
+            },
+            &post("satu", 1),
+        )
+        .await
+        .unwrap();
+    let p1 = first.refreshed(id).unwrap();
+    // The second, given P1 (from the store), refreshes it when it expires → P2, stored.
+    server.expire_access_tokens(&tokens.user);
+    second
+        .publish(
+            &Account {
+                id,
+                credentials: &p1,
+            },
+            &post("dua", 1),
+        )
+        .await
+        .unwrap();
+    let p2 = second.refreshed(id).unwrap();
+    // The first, given P2 now, must not go back to its own P1 (whose refresh token is spent).
+    server.expire_access_tokens(&tokens.user);
+    first
+        .publish(
+            &Account {
+                id,
+                credentials: &p2,
+            },
+            &post("tiga", 1),
+        )
+        .await
+        .expect("the newer stored pair is used");
+    assert_eq!(server.refreshes(), 3);
+}

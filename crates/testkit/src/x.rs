@@ -504,6 +504,18 @@ impl XServer {
         server.refresh.retain(|_, u| u != user);
     }
 
+    /// Lets every access token of `user` expire, as two hours passing would (refresh tokens
+    /// keep working).
+    pub fn expire_access_tokens(&self, user: &str) {
+        let mut server = self.state.lock().expect("state");
+        let past = Utc::now() - chrono::Duration::seconds(1);
+        for (who, expires) in server.access.values_mut() {
+            if who == user {
+                *expires = past;
+            }
+        }
+    }
+
     /// Spends `user`'s rate limit until `reset`.
     pub fn limit(&self, user: &str, reset: DateTime<Utc>) {
         self.state
