@@ -53,6 +53,43 @@ async fn say(credentials: &Credentials, text: &str, reply_to: Option<&str>) -> S
         .native_id
 }
 
+/// Waits for the review case of the post `native_id` in `brand`'s queue and decides it as a
+/// moderator would; the case.
+async fn decide(
+    api: &tagar_client::ModerationClient,
+    brand: &str,
+    native_id: &str,
+    decision: v1::Decision,
+) -> v1::ReviewCase {
+    let case = eventually(Duration::from_secs(60), "the post's review case", || {
+        let (mut api, brand) = (api.clone(), brand.to_owned());
+        async move {
+            api.list_review_cases(v1::ListReviewCasesRequest {
+                brand_id: brand,
+                ..Default::default()
+            })
+            .await
+            .ok()?
+            .into_inner()
+            .cases
+            .into_iter()
+            .find(|c| c.native_id == native_id)
+        }
+    })
+    .await;
+    api.clone()
+        .decide_case(v1::DecideCaseRequest {
+            brand_id: brand.to_owned(),
+            case_id: case.case_id.clone(),
+            decision: decision as i32,
+            note: "abusive".into(),
+            expected_version: 0,
+        })
+        .await
+        .expect("decide the case");
+    case
+}
+
 async fn a_reply_on_bluesky_reaches_ingest_moderation_and_analytics(mode: Mode) {
     let brand_account = pds().create_account(&unique("kopi")).await;
     let app_password = pds().create_app_password(&brand_account, "tagar").await;
@@ -212,38 +249,9 @@ async fn a_reply_on_bluesky_reaches_ingest_moderation_and_analytics(mode: Mode) 
         })
         .await;
     // A moderator blocks the abusive customer: the block is a record on the brand's repo.
-    let mut moderation_api = session.moderation();
-    let case = eventually(
-        Duration::from_secs(60),
-        "a review case for the reply",
-        || {
-            let (mut api, brand, reply) = (moderation_api.clone(), brand.clone(), reply.clone());
-            async move {
-                api.list_review_cases(v1::ListReviewCasesRequest {
-                    brand_id: brand,
-                    ..Default::default()
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .cases
-                .into_iter()
-                .find(|c| c.native_id == reply)
-            }
-        },
-    )
-    .await;
+    let moderation_api = session.moderation();
+    let case = decide(&moderation_api, &brand, &reply, v1::Decision::BlockAuthor).await;
     assert_eq!(case.author_id, customer_account.did);
-    moderation_api
-        .decide_case(v1::DecideCaseRequest {
-            brand_id: brand.clone(),
-            case_id: case.case_id.clone(),
-            decision: v1::Decision::BlockAuthor as i32,
-            note: "abusive".into(),
-            expected_version: 0,
-        })
-        .await
-        .unwrap();
     let blocks = eventually(Duration::from_secs(60), "the block on the PDS", || async {
         let blocks = pds()
             .list_records(
@@ -260,36 +268,7 @@ async fn a_reply_on_bluesky_reaches_ingest_moderation_and_analytics(mode: Mode) 
     // Another abusive reply, hidden by a moderator: it joins the thread gate's hidden replies.
     let (_, heckler) = someone("heckler").await;
     let heckle = say(&heckler, "dasar bodoh, kopi basi", Some(&published)).await;
-    let case = eventually(
-        Duration::from_secs(60),
-        "a review case for the heckle",
-        || {
-            let (mut api, brand, heckle) = (moderation_api.clone(), brand.clone(), heckle.clone());
-            async move {
-                api.list_review_cases(v1::ListReviewCasesRequest {
-                    brand_id: brand,
-                    ..Default::default()
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .cases
-                .into_iter()
-                .find(|c| c.native_id == heckle)
-            }
-        },
-    )
-    .await;
-    moderation_api
-        .decide_case(v1::DecideCaseRequest {
-            brand_id: brand.clone(),
-            case_id: case.case_id.clone(),
-            decision: v1::Decision::Hide as i32,
-            note: "abusive".into(),
-            expected_version: 0,
-        })
-        .await
-        .unwrap();
+    decide(&moderation_api, &brand, &heckle, v1::Decision::Hide).await;
     let (_, _, root_rkey) = tagar_networks::bluesky::parse_at_uri(&published).unwrap();
     let root_rkey = root_rkey.to_owned();
     eventually(

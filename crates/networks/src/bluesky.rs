@@ -25,21 +25,26 @@
 //!   which becomes [`NetworkError::RateLimited`].
 
 pub mod firehose;
+mod session;
+mod threadgate;
+mod xrpc;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{SecondsFormat, Utc};
 use reqwest::{Method, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tagar_model::{EntityKind, Network, extract};
 use url::Url;
 use uuid::Uuid;
+
+use session::Session;
+use xrpc::Xrpc;
 
 use crate::{
     Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication, tid,
@@ -74,25 +79,6 @@ impl Default for Bluesky {
     }
 }
 
-#[derive(Clone)]
-struct Session {
-    service: Url,
-    did: String,
-    handle: String,
-    access: SecretString,
-    refresh: SecretString,
-    access_expires: Option<DateTime<Utc>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SessionBody {
-    did: String,
-    handle: String,
-    access_jwt: String,
-    refresh_jwt: String,
-}
-
 #[derive(Deserialize)]
 struct RecordRef {
     uri: String,
@@ -107,67 +93,6 @@ struct RecordBody {
     value: Value,
 }
 
-/// A failed XRPC call, before it is read as a [`NetworkError`].
-#[derive(Debug)]
-enum Xrpc {
-    Status {
-        status: StatusCode,
-        error: String,
-        message: String,
-        reset: Option<DateTime<Utc>>,
-    },
-    Transport(String),
-}
-
-impl Xrpc {
-    fn is_auth(&self) -> bool {
-        matches!(self, Xrpc::Status { status, .. } if *status == StatusCode::UNAUTHORIZED)
-            || matches!(self, Xrpc::Status { error, .. }
-                if matches!(error.as_str(), "ExpiredToken" | "InvalidToken"))
-    }
-
-    fn into_network_error(self) -> NetworkError {
-        let network = Network::Bluesky;
-        match self {
-            Xrpc::Transport(reason) => NetworkError::Unavailable { network, reason },
-            Xrpc::Status { status, reset, .. } if status == StatusCode::TOO_MANY_REQUESTS => {
-                NetworkError::RateLimited {
-                    network,
-                    retry_at: reset.unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(60)),
-                }
-            }
-            e @ Xrpc::Status { .. } if e.is_auth() => NetworkError::Unauthorized {
-                network,
-                reason: e.describe(),
-            },
-            Xrpc::Status { status, .. }
-                if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT =>
-            {
-                NetworkError::Unavailable {
-                    network,
-                    reason: format!("the PDS answered {status}"),
-                }
-            }
-            e => NetworkError::Refused {
-                network,
-                reason: e.describe(),
-            },
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Xrpc::Status {
-                status,
-                error,
-                message,
-                ..
-            } => format!("{status} {error}: {message}"),
-            Xrpc::Transport(reason) => reason.clone(),
-        }
-    }
-}
-
 impl Bluesky {
     /// A connector with its own HTTP client (rustls; calls time out after 15 s).
     pub fn new() -> Self {
@@ -180,141 +105,6 @@ impl Bluesky {
             http,
             sessions: Mutex::new(HashMap::new()),
         }
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        service: &Url,
-        nsid: &str,
-        bearer: Option<&SecretString>,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Result<Value, Xrpc> {
-        let mut url = service
-            .join(&format!("xrpc/{nsid}"))
-            .map_err(|e| Xrpc::Transport(format!("bad PDS address: {e}")))?;
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        let mut request = self.http.request(method, url);
-        if let Some(token) = bearer {
-            request = request.bearer_auth(token.expose_secret());
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.map_err(|e| {
-            // reqwest's message names the URL, never a header: no token in it.
-            Xrpc::Transport(e.without_url().to_string())
-        })?;
-        let status = response.status();
-        let reset = response
-            .headers()
-            .get("ratelimit-reset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .and_then(|secs| DateTime::from_timestamp(secs, 0));
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| Xrpc::Transport(e.without_url().to_string()))?;
-        if status.is_success() {
-            if bytes.is_empty() {
-                return Ok(Value::Null);
-            }
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| Xrpc::Transport(format!("unreadable answer to {nsid}: {e}")));
-        }
-        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let text = |key: &str| {
-            body.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
-        Err(Xrpc::Status {
-            status,
-            error: text("error"),
-            message: text("message"),
-            reset,
-        })
-    }
-
-    async fn create_session(&self, credentials: &Credentials) -> Result<Session, NetworkError> {
-        let Credentials::Bluesky {
-            service,
-            identifier,
-            app_password,
-        } = credentials
-        else {
-            return Err(NetworkError::Refused {
-                network: Network::Bluesky,
-                reason: format!("{} credentials are not Bluesky's", credentials.network()),
-            });
-        };
-        let body = json!({ "identifier": identifier, "password": app_password.expose_secret() });
-        let answer = self
-            .call(
-                Method::POST,
-                service,
-                "com.atproto.server.createSession",
-                None,
-                &[],
-                Some(&body),
-            )
-            .await
-            .map_err(|e| match e {
-                // createSession answers 401 for a wrong identifier or password.
-                e @ Xrpc::Status { status, .. } if status == StatusCode::UNAUTHORIZED => {
-                    NetworkError::Unauthorized {
-                        network: Network::Bluesky,
-                        reason: e.describe(),
-                    }
-                }
-                e => e.into_network_error(),
-            })?;
-        session_from(service.clone(), answer)
-    }
-
-    async fn refresh_session(&self, session: &Session) -> Result<Session, Xrpc> {
-        let answer = self
-            .call(
-                Method::POST,
-                &session.service,
-                "com.atproto.server.refreshSession",
-                Some(&session.refresh),
-                &[],
-                None,
-            )
-            .await?;
-        session_from(session.service.clone(), answer).map_err(|e| Xrpc::Transport(e.to_string()))
-    }
-
-    /// A usable session for `account`: the cached one, refreshed when close to expiry, or a
-    /// new one. `fresh` drops the cached one first (after the PDS refused it).
-    async fn session(&self, account: &Account<'_>, fresh: bool) -> Result<Session, NetworkError> {
-        let cached = {
-            let mut sessions = self.sessions.lock().expect("sessions lock");
-            if fresh {
-                sessions.remove(&account.id);
-            }
-            sessions.get(&account.id).cloned()
-        };
-        let session = match cached {
-            Some(s) if !expires_soon(&s) => s,
-            Some(s) => match self.refresh_session(&s).await {
-                Ok(refreshed) => refreshed,
-                Err(e) if e.is_auth() => self.create_session(account.credentials).await?,
-                Err(e) => return Err(e.into_network_error()),
-            },
-            None => self.create_session(account.credentials).await?,
-        };
-        self.sessions
-            .lock()
-            .expect("sessions lock")
-            .insert(account.id, session.clone());
-        Ok(session)
     }
 
     async fn get_record(
@@ -674,132 +464,6 @@ impl Connector for Bluesky {
     }
 }
 
-impl Bluesky {
-    /// Adds `reply_uri` to the hidden replies of its thread's gate, as the thread's author.
-    async fn hide_with(&self, session: &Session, reply_uri: &str) -> Result<(), Xrpc> {
-        let refuse = |message: String| Xrpc::Status {
-            status: StatusCode::BAD_REQUEST,
-            error: "CannotHide".into(),
-            message,
-            reset: None,
-        };
-        let (repo, collection, rkey) = parse_at_uri(reply_uri)
-            .ok_or_else(|| refuse(format!("{reply_uri:?} is not an at:// URI")))?;
-        let reply = self
-            .get_record(&session.service, repo, collection, rkey)
-            .await?
-            .ok_or_else(|| refuse(format!("{reply_uri} does not exist")))?;
-        let root = reply
-            .value
-            .pointer("/reply/root/uri")
-            .and_then(Value::as_str)
-            .ok_or_else(|| refuse(format!("{reply_uri} is not a reply")))?
-            .to_owned();
-        let (root_repo, _, root_rkey) =
-            parse_at_uri(&root).ok_or_else(|| refuse(format!("{root:?} is not an at:// URI")))?;
-        if root_repo != session.did {
-            return Err(refuse(format!(
-                "only the thread's author hides its replies: {root} is not a post of {}",
-                session.handle
-            )));
-        }
-        let gate = self
-            .get_record(
-                &session.service,
-                &session.did,
-                THREADGATE_COLLECTION,
-                root_rkey,
-            )
-            .await?;
-        let mut record = gate.map(|g| g.value).unwrap_or_else(|| {
-            json!({
-                "$type": THREADGATE_COLLECTION,
-                "post": root,
-                "createdAt": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
-            })
-        });
-        let mut hidden: Vec<Value> = record
-            .get("hiddenReplies")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if !hidden.iter().any(|h| h.as_str() == Some(reply_uri)) {
-            hidden.push(json!(reply_uri));
-        }
-        record["hiddenReplies"] = Value::Array(hidden);
-        let body = json!({
-            "repo": session.did,
-            "collection": THREADGATE_COLLECTION,
-            "rkey": root_rkey,
-            "record": record,
-        });
-        self.call(
-            Method::POST,
-            &session.service,
-            "com.atproto.repo.putRecord",
-            Some(&session.access),
-            &[],
-            Some(&body),
-        )
-        .await
-        .map(|_| ())
-    }
-}
-
-fn session_from(service: Url, answer: Value) -> Result<Session, NetworkError> {
-    let body: SessionBody =
-        serde_json::from_value(answer).map_err(|e| NetworkError::Unavailable {
-            network: Network::Bluesky,
-            reason: format!("unreadable session: {e}"),
-        })?;
-    Ok(Session {
-        service,
-        access_expires: jwt_expiry(&body.access_jwt),
-        did: body.did,
-        handle: body.handle,
-        access: SecretString::from(body.access_jwt),
-        refresh: SecretString::from(body.refresh_jwt),
-    })
-}
-
-fn expires_soon(session: &Session) -> bool {
-    session
-        .access_expires
-        .is_some_and(|at| at - Utc::now() < chrono::Duration::seconds(REFRESH_MARGIN_SECONDS))
-}
-
-/// The `exp` of a JWT, read without checking its signature (the PDS checks it; Tagar only
-/// wants to know when to refresh).
-fn jwt_expiry(jwt: &str) -> Option<DateTime<Utc>> {
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = base64url_decode(payload)?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    DateTime::from_timestamp(claims.get("exp")?.as_i64()?, 0)
-}
-
-fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for byte in text.bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            b'=' => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
 /// `at://repo/collection/rkey` → its three parts.
 pub fn parse_at_uri(uri: &str) -> Option<(&str, &str, &str)> {
     let rest = uri.strip_prefix("at://")?;
@@ -811,15 +475,9 @@ pub fn parse_at_uri(uri: &str) -> Option<(&str, &str, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use chrono::DateTime;
 
-    #[test]
-    fn a_jwt_expiry_is_read_from_its_payload() {
-        // {"exp":1796199951} in base64url, between two dummy parts.
-        let jwt = "e30.eyJleHAiOjE3OTYxOTk5NTF9.sig";
-        assert_eq!(jwt_expiry(jwt), DateTime::from_timestamp(1_796_199_951, 0));
-        assert_eq!(jwt_expiry("nonsense"), None);
-    }
+    use super::*;
 
     #[test]
     fn at_uris_split_into_repo_collection_and_key() {

@@ -30,7 +30,9 @@ use serde_json::{Value, json};
 use tagar_model::Network;
 use uuid::Uuid;
 
-use tagar_model::{Author, NativePostId, Post, PostRef};
+mod answers;
+
+use answers::{Failure, as_failure, path_segment, refused, tweet_post, unavailable};
 
 use crate::{
     Account, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError, Publication,
@@ -74,51 +76,6 @@ impl std::fmt::Debug for X {
 impl Default for X {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-fn unavailable(reason: impl Into<String>) -> NetworkError {
-    NetworkError::Unavailable {
-        network: Network::X,
-        reason: reason.into(),
-    }
-}
-
-fn refused(reason: impl Into<String>) -> NetworkError {
-    NetworkError::Refused {
-        network: Network::X,
-        reason: reason.into(),
-    }
-}
-
-/// A failed call, before it is read as a [`NetworkError`].
-struct Failure {
-    status: StatusCode,
-    detail: String,
-    reset: Option<DateTime<Utc>>,
-}
-
-impl Failure {
-    fn into_error(self) -> NetworkError {
-        let network = Network::X;
-        let reason = format!("{}: {}", self.status, self.detail);
-        match self.status {
-            StatusCode::TOO_MANY_REQUESTS => NetworkError::RateLimited {
-                network,
-                retry_at: self
-                    .reset
-                    .unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(15)),
-            },
-            StatusCode::UNAUTHORIZED => NetworkError::Unauthorized { network, reason },
-            s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
-                NetworkError::Unavailable { network, reason }
-            }
-            _ => NetworkError::Refused { network, reason },
-        }
-    }
-
-    fn is_duplicate(&self) -> bool {
-        self.status == StatusCode::FORBIDDEN && self.detail.contains("duplicate content")
     }
 }
 
@@ -330,6 +287,29 @@ impl X {
         })
     }
 
+    /// `POST /2/users/:me/<relation> {target_user_id}` (blocking, muting); the target.
+    async fn relate<'t>(
+        &self,
+        account: &Account<'_>,
+        relation: &str,
+        target: &'t str,
+    ) -> Result<&'t str, NetworkError> {
+        let target = path_segment(target)?;
+        let me = self.me(Some(account.id), account.credentials).await?;
+        let path = format!("/2/users/{}/{relation}", me.native_id);
+        self.call(
+            Some(account.id),
+            account.credentials,
+            Method::POST,
+            &path,
+            &[],
+            Some(&json!({ "target_user_id": target })),
+        )
+        .await
+        .map_err(Failure::into_error)?;
+        Ok(target)
+    }
+
     /// A post of the account's since `since` with exactly `text`, if there is one.
     async fn find_posted(
         &self,
@@ -363,89 +343,6 @@ impl X {
                 .find(|p| p["text"].as_str() == Some(text))
                 .and_then(|p| p["id"].as_str().map(str::to_owned))
         }))
-    }
-}
-
-fn as_failure(e: NetworkError) -> Failure {
-    let status = match &e {
-        NetworkError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-        NetworkError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        NetworkError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        NetworkError::Refused { .. } => StatusCode::BAD_REQUEST,
-    };
-    let reset = match &e {
-        NetworkError::RateLimited { retry_at, .. } => Some(*retry_at),
-        _ => None,
-    };
-    let detail = match e {
-        NetworkError::Unauthorized { reason, .. }
-        | NetworkError::Unavailable { reason, .. }
-        | NetworkError::Refused { reason, .. } => reason,
-        NetworkError::RateLimited { .. } => String::new(),
-    };
-    Failure {
-        status,
-        detail,
-        reset,
-    }
-}
-
-/// A post object (with its author from `includes.users`) as a post of Tagar's model.
-fn tweet_post(tweet: &Value, users: &HashMap<&str, &Value>) -> Option<Post> {
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let time = |v: &Value, key: &str| {
-        text(v, key)
-            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| t.with_timezone(&Utc))
-    };
-    let author_id = text(tweet, "author_id")?;
-    let user = users.get(author_id.as_str());
-    let mut post = Post::new(
-        Network::X,
-        NativePostId::parse(&text(tweet, "id")?).ok()?,
-        Author {
-            handle: user
-                .and_then(|u| text(u, "username"))
-                .unwrap_or_else(|| author_id.clone()),
-            display_name: user.and_then(|u| text(u, "name")).unwrap_or_default(),
-            followers: user
-                .and_then(|u| u["public_metrics"]["followers_count"].as_u64())
-                .unwrap_or(0),
-            verified: false,
-            account_created_at: user.and_then(|u| time(u, "created_at")),
-            id: author_id,
-        },
-        text(tweet, "text")?,
-        time(tweet, "created_at").unwrap_or_else(Utc::now),
-    );
-    post.language = text(tweet, "lang").filter(|l| l != "und");
-    post.conversation_id = text(tweet, "conversation_id");
-    for reference in tweet["referenced_tweets"].as_array().into_iter().flatten() {
-        let (Some(id), Some(kind)) = (
-            text(reference, "id").and_then(|id| NativePostId::parse(&id).ok()),
-            reference["type"].as_str(),
-        ) else {
-            continue;
-        };
-        let reference = Some(PostRef {
-            native_id: id,
-            author_id: None,
-        });
-        match kind {
-            "replied_to" => post.reply_to = reference,
-            "quoted" => post.quote_of = reference,
-            _ => {}
-        }
-    }
-    Some(post)
-}
-
-/// An X id as one path segment (ids are decimal strings).
-fn path_segment(id: &str) -> Result<&str, NetworkError> {
-    if !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(id)
-    } else {
-        Err(refused(format!("{id:?} is not an X id")))
     }
 }
 
@@ -551,20 +448,10 @@ impl Connector for X {
         account: &Account<'_>,
         author_native_id: &str,
     ) -> Result<String, NetworkError> {
-        let target = path_segment(author_native_id)?;
-        let me = self.me(Some(account.id), account.credentials).await?;
-        let path = format!("/2/users/{}/blocking", me.native_id);
-        self.call(
-            Some(account.id),
-            account.credentials,
-            Method::POST,
-            &path,
-            &[],
-            Some(&json!({ "target_user_id": target })),
-        )
-        .await
-        .map_err(Failure::into_error)?;
-        Ok(target.to_owned())
+        // "Blocks": `POST /2/users/:id/blocking {target_user_id}`.
+        self.relate(account, "blocking", author_native_id)
+            .await
+            .map(str::to_owned)
     }
 
     async fn mute(
@@ -572,20 +459,10 @@ impl Connector for X {
         account: &Account<'_>,
         author_native_id: &str,
     ) -> Result<(), NetworkError> {
-        let target = path_segment(author_native_id)?;
-        let me = self.me(Some(account.id), account.credentials).await?;
-        let path = format!("/2/users/{}/muting", me.native_id);
-        self.call(
-            Some(account.id),
-            account.credentials,
-            Method::POST,
-            &path,
-            &[],
-            Some(&json!({ "target_user_id": target })),
-        )
-        .await
-        .map(|_| ())
-        .map_err(Failure::into_error)
+        // "Mutes": `POST /2/users/:id/muting {target_user_id}`.
+        self.relate(account, "muting", author_native_id)
+            .await
+            .map(|_| ())
     }
 
     async fn hide_reply(

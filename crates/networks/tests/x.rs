@@ -20,6 +20,21 @@ fn credentials(server: &XServer, tokens: &XTokens, expires_in: i64) -> Credentia
     .unwrap()
 }
 
+/// A user who authorized the app, and their credentials (a two-hour access token).
+fn user(server: &XServer, name: &str) -> (XTokens, Credentials) {
+    let tokens = server.create_user(name, chrono::Duration::hours(2));
+    let creds = credentials(server, &tokens, 7200);
+    (tokens, creds)
+}
+
+/// Acting as the account with `credentials` (a process of its own: no tokens cached).
+fn acting(credentials: &Credentials) -> Account<'_> {
+    Account {
+        id: Uuid::new_v4(),
+        credentials,
+    }
+}
+
 fn post(text: &str, attempt: u32) -> Publication<'_> {
     Publication {
         key: Uuid::now_v7(),
@@ -158,21 +173,11 @@ async fn rate_limits_and_revocation_say_what_to_do_next() {
 #[tokio::test]
 async fn the_conversation_author_hides_a_reply_and_mutes_its_author() {
     let server = XServer::start().await;
-    let brand = server.create_user("kopikita", chrono::Duration::hours(2));
-    let troll = server.create_user("troll", chrono::Duration::hours(2));
-    let (brand_creds, troll_creds) = (
-        credentials(&server, &brand, 7200),
-        credentials(&server, &troll, 7200),
-    );
+    let (brand, brand_creds) = user(&server, "kopikita");
+    let (troll, troll_creds) = user(&server, "troll");
     let x = X::new();
-    let as_brand = Account {
-        id: Uuid::new_v4(),
-        credentials: &brand_creds,
-    };
-    let as_troll = Account {
-        id: Uuid::new_v4(),
-        credentials: &troll_creds,
-    };
+    let as_brand = acting(&brand_creds);
+    let as_troll = acting(&troll_creds);
     let thread = x.publish(&as_brand, &post("Promo kopi", 1)).await.unwrap();
     let reply = Publication {
         reply_to: Some(&thread.native_id),
@@ -201,21 +206,11 @@ async fn the_conversation_author_hides_a_reply_and_mutes_its_author() {
 #[tokio::test]
 async fn mentions_are_heard_once_from_a_cursor() {
     let server = XServer::start().await;
-    let brand = server.create_user("kopikita", chrono::Duration::hours(2));
-    let fan = server.create_user("fan", chrono::Duration::hours(2));
-    let (brand_creds, fan_creds) = (
-        credentials(&server, &brand, 7200),
-        credentials(&server, &fan, 7200),
-    );
+    let (_, brand_creds) = user(&server, "kopikita");
+    let (fan, fan_creds) = user(&server, "fan");
     let x = X::new();
-    let as_brand = Account {
-        id: Uuid::new_v4(),
-        credentials: &brand_creds,
-    };
-    let as_fan = Account {
-        id: Uuid::new_v4(),
-        credentials: &fan_creds,
-    };
+    let as_brand = acting(&brand_creds);
+    let as_fan = acting(&fan_creds);
     let thread = x.publish(&as_brand, &post("Promo kopi", 1)).await.unwrap();
     let reply = Publication {
         reply_to: Some(&thread.native_id),
@@ -227,7 +222,10 @@ async fn mentions_are_heard_once_from_a_cursor() {
     assert_eq!(heard.posts.len(), 1);
     let got = &heard.posts[0];
     assert_eq!(got.native_id.as_str(), reply.native_id);
-    assert_eq!(got.author.handle, "fan");
+    assert_eq!(
+        (got.author.id.as_str(), got.author.handle.as_str()),
+        (fan.user.as_str(), "fan")
+    );
     assert_eq!(
         got.reply_to.as_ref().map(|r| r.native_id.as_str()),
         Some(thread.native_id.as_str())
@@ -245,17 +243,10 @@ async fn mentions_are_heard_once_from_a_cursor() {
 #[tokio::test]
 async fn a_published_post_counts_are_read_back() {
     let server = XServer::start().await;
-    let brand = server.create_user("kopikita", chrono::Duration::hours(2));
-    let fan = server.create_user("fan", chrono::Duration::hours(2));
-    let (brand_creds, fan_creds) = (
-        credentials(&server, &brand, 7200),
-        credentials(&server, &fan, 7200),
-    );
+    let (_, brand_creds) = user(&server, "kopikita");
+    let (_, fan_creds) = user(&server, "fan");
     let x = X::new();
-    let as_brand = Account {
-        id: Uuid::new_v4(),
-        credentials: &brand_creds,
-    };
+    let as_brand = acting(&brand_creds);
     let posted = x.publish(&as_brand, &post("Promo", 1)).await.unwrap();
     let reply = Publication {
         reply_to: Some(&posted.native_id),

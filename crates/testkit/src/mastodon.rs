@@ -7,6 +7,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod listening;
+
+use listening::{announce, notifications, streaming};
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -24,7 +28,7 @@ const MAX_CHARACTERS: usize = 500;
 const RATE_LIMIT: u32 = 300;
 
 #[derive(Debug, Clone)]
-struct Status {
+pub(crate) struct Status {
     id: String,
     account: String,
     text: String,
@@ -35,7 +39,7 @@ struct Status {
 }
 
 #[derive(Default)]
-struct Server {
+pub(crate) struct Server {
     accounts: HashMap<String, String>,
     tokens: HashMap<String, String>,
     revoked: HashSet<String>,
@@ -51,66 +55,7 @@ struct Server {
     next_id: u64,
 }
 
-type Shared = Arc<Mutex<Server>>;
-
-/// Tells the streaming API's listeners of `status`'s mentions.
-fn announce(server: &Server, status: &Status, url: &str) {
-    for (id, name) in &server.accounts {
-        let mention = format!("@{name}");
-        if *id != status.account && status.text.split_whitespace().any(|w| w == mention) {
-            let note =
-                json!({ "id": status.id, "type": "mention", "status": status_json(status, url) });
-            if let Some(stream) = &server.stream {
-                let _ = stream.send((id.clone(), note));
-            }
-        }
-    }
-}
-
-/// "Streaming API": `GET /api/v1/streaming/user/notification`, server-sent events: an
-/// `event: notification` per new notification of the caller, and `:thump` heartbeats.
-async fn streaming(State(state): State<(Shared, String)>, headers: HeaderMap) -> Response {
-    let (account, _) = match authorize(&state.0, &headers) {
-        Ok(a) => a,
-        Err(r) => return *r,
-    };
-    let Some(rx) = state
-        .0
-        .lock()
-        .expect("state")
-        .stream
-        .as_ref()
-        .map(|s| s.subscribe())
-    else {
-        return error(StatusCode::NOT_FOUND, "Streaming is not available");
-    };
-    let events =
-        futures::stream::unfold((rx, account, true), |(mut rx, account, first)| async move {
-            if first {
-                let chunk = Bytes::from_static(b":thump\n\n");
-                return Some((
-                    Ok::<_, std::convert::Infallible>(chunk),
-                    (rx, account, false),
-                ));
-            }
-            loop {
-                match rx.recv().await {
-                    Ok((to, note)) if to == account => {
-                        let chunk = Bytes::from(format!("event: notification\ndata: {note}\n\n"));
-                        return Some((Ok(chunk), (rx, account, false)));
-                    }
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        });
-    (
-        StatusCode::OK,
-        [("content-type", "text/event-stream")],
-        axum::body::Body::from_stream(events),
-    )
-        .into_response()
-}
+pub(crate) type Shared = Arc<Mutex<Server>>;
 
 /// A running test server.
 #[derive(Clone)]
@@ -120,13 +65,16 @@ pub struct MastodonServer {
     state: Shared,
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     (status, json!({ "error": message }).to_string()).into_response()
 }
 
 /// The caller's account, after the token and rate-limit checks every authenticated
 /// endpoint makes ("OAuth", "Rate limits": headers on every response, 429 when spent).
-fn authorize(state: &Shared, headers: &HeaderMap) -> Result<(String, HeaderMap), Box<Response>> {
+pub(crate) fn authorize(
+    state: &Shared,
+    headers: &HeaderMap,
+) -> Result<(String, HeaderMap), Box<Response>> {
     let mut server = state.lock().expect("state");
     let token = headers
         .get("authorization")
@@ -178,7 +126,7 @@ fn authorize(state: &Shared, headers: &HeaderMap) -> Result<(String, HeaderMap),
     Ok((account, limit_headers))
 }
 
-fn status_json(status: &Status, url: &str) -> Value {
+pub(crate) fn status_json(status: &Status, url: &str) -> Value {
     json!({
         "id": status.id,
         "uri": format!("{url}/users/{}/statuses/{}", status.account, status.id),
@@ -192,7 +140,7 @@ fn status_json(status: &Status, url: &str) -> Value {
     })
 }
 
-fn ok(headers: HeaderMap, body: Value) -> Response {
+pub(crate) fn ok(headers: HeaderMap, body: Value) -> Response {
     (StatusCode::OK, headers, body.to_string()).into_response()
 }
 
@@ -315,10 +263,11 @@ async fn delete_status(
     ok(limits, status_json(&gone, &state.1))
 }
 
-/// "Block account": `POST /api/v1/accounts/:id/block`, a Relationship back.
-async fn block(
+/// "Block account" and "Mute account": `POST /api/v1/accounts/:id/block` (or `/mute`), a
+/// Relationship back; idempotent.
+async fn relate(
     State(state): State<(Shared, String)>,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
     let (account, limits) = match authorize(&state.0, &headers) {
@@ -329,82 +278,13 @@ async fn block(
     if !server.accounts.contains_key(&id) {
         return error(StatusCode::NOT_FOUND, "Record not found");
     }
-    server.blocks.insert((account, id.clone()));
-    ok(limits, json!({ "id": id, "blocking": true }))
-}
-
-/// "Get all notifications": `GET /api/v1/notifications?types[]=mention&since_id=…&limit=…`:
-/// the statuses that mention the caller (`@username` in their text), newest first, each
-/// notification with its own id (ids grow).
-async fn notifications(
-    State(state): State<(Shared, String)>,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-) -> Response {
-    let (account, limits) = match authorize(&state.0, &headers) {
-        Ok(a) => a,
-        Err(r) => return *r,
+    let (set, field) = match action.as_str() {
+        "block" => (&mut server.blocks, "blocking"),
+        "mute" => (&mut server.mutes, "muting"),
+        _ => return error(StatusCode::NOT_FOUND, "Not found"),
     };
-    let query: Vec<(String, String)> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let since: u64 = query
-        .iter()
-        .find(|(k, _)| k == "since_id")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let limit: usize = query
-        .iter()
-        .find(|(k, _)| k == "limit")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(40)
-        .min(80);
-    let server = state.0.lock().expect("state");
-    let username = server.accounts[&account].clone();
-    let mention = format!("@{username}");
-    let notes: Vec<Value> = server
-        .statuses
-        .iter()
-        .filter(|s| s.account != account && s.text.split_whitespace().any(|w| w == mention))
-        .filter_map(|s| {
-            // A notification's id grows with its status's (here: the same number).
-            let id = s.id.parse::<u64>().ok()?;
-            (id > since).then(|| {
-                let author = &server.accounts[&s.account];
-                let mut status = status_json(s, &state.1);
-                status["account"] = json!({
-                    "id": s.account, "acct": author, "display_name": author,
-                    "followers_count": 12, "created_at": "2024-01-01T00:00:00.000Z",
-                });
-                status["language"] = json!("id");
-                json!({ "id": id.to_string(), "type": "mention", "created_at": status["created_at"], "status": status })
-            })
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .take(limit)
-        .collect();
-    ok(limits, Value::Array(notes))
-}
-
-/// "Mute account": `POST /api/v1/accounts/:id/mute`, a Relationship back.
-async fn mute(
-    State(state): State<(Shared, String)>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let (account, limits) = match authorize(&state.0, &headers) {
-        Ok(a) => a,
-        Err(r) => return *r,
-    };
-    let mut server = state.0.lock().expect("state");
-    if !server.accounts.contains_key(&id) {
-        return error(StatusCode::NOT_FOUND, "Record not found");
-    }
-    server.mutes.insert((account, id.clone()));
-    ok(limits, json!({ "id": id, "muting": true }))
+    set.insert((account, id.clone()));
+    ok(limits, json!({ "id": id, field: true }))
 }
 
 /// "File a report": `POST /api/v1/reports` with `account_id` (required), `status_ids`,
@@ -483,8 +363,7 @@ impl MastodonServer {
                 "/api/v1/statuses/{id}",
                 delete(delete_status).get(get_status),
             )
-            .route("/api/v1/accounts/{id}/block", post(block))
-            .route("/api/v1/accounts/{id}/mute", post(mute))
+            .route("/api/v1/accounts/{id}/{action}", post(relate))
             .route("/api/v1/reports", post(report))
             .route("/api/v1/notifications", get(notifications))
             .route("/api/v1/streaming/user/notification", get(streaming))

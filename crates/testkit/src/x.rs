@@ -345,10 +345,11 @@ async fn mentions(
     (StatusCode::OK, body.to_string()).into_response()
 }
 
-/// "Blocks": `POST /2/users/:id/blocking` with `target_user_id`.
-async fn block(
+/// "Blocks" and "Mutes": `POST /2/users/:id/blocking` (or `/muting`) with
+/// `target_user_id`, from the caller's own account.
+async fn relate(
     State(state): State<(Shared, String)>,
-    Path(id): Path<String>,
+    Path((id, relation)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -360,43 +361,21 @@ async fn block(
         return problem(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            "You can only block from your own account.",
+            "You can only block or mute from your own account.",
         );
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let target = body["target_user_id"].as_str().unwrap_or("").to_owned();
-    state.0.lock().expect("state").blocks.insert((user, target));
-    (
-        StatusCode::OK,
-        json!({ "data": { "blocking": true } }).to_string(),
-    )
-        .into_response()
-}
-
-/// "Mutes": `POST /2/users/:id/muting` with `target_user_id`.
-async fn mute(
-    State(state): State<(Shared, String)>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let user = match user_of(&state.0, &headers) {
-        Ok(u) => u,
-        Err(r) => return *r,
+    let mut server = state.0.lock().expect("state");
+    let set = match relation.as_str() {
+        "blocking" => &mut server.blocks,
+        "muting" => &mut server.mutes,
+        _ => return problem(StatusCode::NOT_FOUND, "Not Found Error", "No such endpoint"),
     };
-    if user != id {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "You can only mute from your own account.",
-        );
-    }
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let target = body["target_user_id"].as_str().unwrap_or("").to_owned();
-    state.0.lock().expect("state").mutes.insert((user, target));
+    set.insert((user, target));
     (
         StatusCode::OK,
-        json!({ "data": { "muting": true } }).to_string(),
+        json!({ "data": { relation: true } }).to_string(),
     )
         .into_response()
 }
@@ -465,8 +444,7 @@ impl XServer {
             .route("/2/tweets", post(create))
             .route("/2/tweets/{id}", delete(remove).get(lookup))
             .route("/2/users/{id}/tweets", get(timeline))
-            .route("/2/users/{id}/blocking", post(block))
-            .route("/2/users/{id}/muting", post(mute))
+            .route("/2/users/{id}/{relation}", post(relate))
             .route("/2/users/{id}/mentions", get(mentions))
             .route("/2/tweets/{id}/hidden", axum::routing::put(hide))
             .with_state((Arc::clone(&state), url.clone()));

@@ -21,15 +21,7 @@ async fn a_mention_is_heard_at_once_through_the_stream(mode: Mode) {
     // The system's own listener polls each account every 60 s (the default).
     let system = support::start(mode, 1).await;
     let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
-    let brand = admin
-        .create_brand(unary(v1::CreateBrandRequest {
-            name: "Kopi Kita".into(),
-            time_zone: "Asia/Jakarta".into(),
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .brand_id;
+    let brand = support::jakarta_brand(&mut admin).await;
     let account = admin
         .connect_account(unary(v1::ConnectAccountRequest {
             brand_id: brand.clone(),

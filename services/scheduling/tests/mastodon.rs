@@ -42,15 +42,7 @@ async fn a_mastodon_post_goes_out_once_through_crashes_rate_limits_and_revocatio
     let (account_id, token) = server.create_account("kopikita");
     let system = support::start(mode, 1).await;
     let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
-    let brand = admin
-        .create_brand(unary(v1::CreateBrandRequest {
-            name: "Kopi Kita".into(),
-            time_zone: "Asia/Jakarta".into(),
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .brand_id;
+    let brand = support::jakarta_brand(&mut admin).await;
     let connect = |token: String| v1::ConnectAccountRequest {
         brand_id: brand.clone(),
         network: v1::Network::Mastodon as i32,

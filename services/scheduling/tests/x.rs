@@ -23,15 +23,7 @@ async fn an_x_post_goes_out_once_without_an_idempotency_key(mode: Mode) {
     let tokens = server.create_user("kopikita", chrono::Duration::seconds(60));
     let system = support::start(mode, 1).await;
     let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
-    let brand = admin
-        .create_brand(unary(v1::CreateBrandRequest {
-            name: "Kopi Kita".into(),
-            time_zone: "Asia/Jakarta".into(),
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .brand_id;
+    let brand = support::jakarta_brand(&mut admin).await;
     let account = admin
         .connect_account(unary(v1::ConnectAccountRequest {
             brand_id: brand.clone(),

@@ -295,3 +295,16 @@ pub async fn published(admin: &Agent, brand: &str, post: &str) -> tagar_proto::v
     )
     .await
 }
+
+/// Creates "Kopi Kita", a Jakarta brand; its id.
+pub async fn jakarta_brand(admin: &mut Agent) -> String {
+    admin
+        .create_brand(tagar_client::unary(tagar_proto::v1::CreateBrandRequest {
+            name: "Kopi Kita".into(),
+            time_zone: "Asia/Jakarta".into(),
+        }))
+        .await
+        .expect("create the brand")
+        .into_inner()
+        .brand_id
+}
