@@ -40,6 +40,7 @@ async fn say(credentials: &Credentials, text: &str, reply_to: Option<&str>) -> S
     let post = Publication {
         key: Uuid::now_v7(),
         text,
+        media: &[],
         reply_to,
         quote: None,
         created_at: Utc::now(),

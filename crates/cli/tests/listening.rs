@@ -94,6 +94,7 @@ async fn mentions_on_mastodon_and_x_reach_the_brand(mode: Mode) {
             &Publication {
                 key: Uuid::now_v7(),
                 text: "@kopikita kapan buka cabang Bandung?",
+                media: &[],
                 reply_to: None,
                 quote: None,
                 created_at: Utc::now(),

@@ -6,6 +6,7 @@
 //! - [`canonical_hashtag`] gives the one form of a tag for matching and counting;
 //! - [`weigh`] measures a text against a network's [`NetworkRules`] (the table is [`RULES`]);
 //! - [`checks::check`] runs a brand's voice policy over a draft;
+//! - [`media_rules`] says what media each network takes;
 //! - [`bounds`] holds the bound of every field Tagar takes in.
 
 pub mod bounds;
@@ -18,6 +19,7 @@ mod error;
 mod extract;
 mod ids;
 mod length;
+mod media_rules;
 mod names;
 mod network;
 mod post;
@@ -31,6 +33,7 @@ pub use error::ValueError;
 pub use extract::{extract, hashtags, is_entity};
 pub use ids::{AccountId, BrandId, IdError, NativePostId, TenantId};
 pub use length::{LengthCheck, Verdict, XWeighting, weigh, weigh_extracted, weigh_x};
+pub use media_rules::{MediaProblem, MediaRules, media_rules};
 pub use names::{BrandName, TenantName, TimeZone};
 pub use network::{Network, UnknownNetwork};
 pub use post::{Author, Media, MediaKind, Post, PostMetrics, PostRef};

@@ -15,6 +15,11 @@
 //!   byte ranges (mentions resolved to DIDs with `com.atproto.identity.resolveHandle`; one
 //!   that does not resolve stays plain text). Replies carry `reply.root` and `reply.parent`,
 //!   quotes an `app.bsky.embed.record`.
+//! - **Media:** each item is uploaded with `com.atproto.repo.uploadBlob` and referenced from
+//!   the post: images in an `app.bsky.embed.images` (alt text with each), a video in an
+//!   `app.bsky.embed.video`, and beside a quote an `app.bsky.embed.recordWithMedia`. A later
+//!   attempt reads the record first and uploads nothing when it is there; blobs an attempt
+//!   uploaded but no record references are dropped by the PDS.
 //! - **Hiding a reply:** the thread's root post gets an `app.bsky.feed.threadgate` record (its
 //!   key the root's) whose `hiddenReplies` lists the reply, written with
 //!   `com.atproto.repo.putRecord` and keeping the gate's other rules; only the thread's
@@ -39,7 +44,7 @@ use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tagar_model::{EntityKind, Network, extract};
+use tagar_model::{EntityKind, MediaKind, Network, extract};
 use url::Url;
 use uuid::Uuid;
 
@@ -47,7 +52,8 @@ use session::Session;
 use xrpc::Xrpc;
 
 use crate::{
-    Account, Connector, Credentials, Delivered, Identity, Limits, NetworkError, Publication, tid,
+    Account, Attachment, Connector, Credentials, Delivered, Identity, Limits, NetworkError,
+    Publication, tid,
 };
 
 /// The collection posts are records of.
@@ -279,12 +285,80 @@ impl Bluesky {
             let (parent, root) = self.post_ref(&session.service, uri).await?;
             record["reply"] = json!({ "root": root, "parent": parent });
         }
-        if let Some(uri) = post.quote {
-            let (quoted, _) = self.post_ref(&session.service, uri).await?;
-            record["embed"] = json!({ "$type": "app.bsky.embed.record", "record": quoted });
+        if !post.media.is_empty() && post.attempt > 1 {
+            // An earlier attempt may have published it: no uploads for nothing.
+            if let Ok(Some(found)) = self
+                .get_record(&session.service, &session.did, POST_COLLECTION, rkey)
+                .await
+            {
+                return Ok(Delivered {
+                    native_id: found.uri,
+                    version: found.cid,
+                    already: true,
+                });
+            }
+        }
+        let media = self.media_embed(session, post.media).await?;
+        let quoted = match post.quote {
+            Some(uri) => Some(self.post_ref(&session.service, uri).await?.0),
+            None => None,
+        };
+        let embed = match (media, quoted) {
+            (Some(media), Some(quoted)) => Some(json!({
+                "$type": "app.bsky.embed.recordWithMedia",
+                "record": { "record": quoted },
+                "media": media,
+            })),
+            (Some(media), None) => Some(media),
+            (None, Some(quoted)) => {
+                Some(json!({ "$type": "app.bsky.embed.record", "record": quoted }))
+            }
+            (None, None) => None,
+        };
+        if let Some(embed) = embed {
+            record["embed"] = embed;
         }
         self.create_once(session, POST_COLLECTION, rkey, &record)
             .await
+    }
+
+    /// Uploads `media` as blobs; the embed that shows them: `app.bsky.embed.images` (up to
+    /// four, each with its alt text, `""` when none) or `app.bsky.embed.video` (one).
+    async fn media_embed(
+        &self,
+        session: &Session,
+        media: &[Attachment],
+    ) -> Result<Option<Value>, Xrpc> {
+        let Some(first) = media.first() else {
+            return Ok(None);
+        };
+        let mut blobs = Vec::with_capacity(media.len());
+        for item in media {
+            let blob = self
+                .upload_blob(
+                    &session.service,
+                    &session.access,
+                    item.mime,
+                    item.bytes.clone(),
+                )
+                .await?;
+            blobs.push(blob);
+        }
+        if first.kind == MediaKind::Video {
+            let mut video = json!({ "$type": "app.bsky.embed.video", "video": blobs[0] });
+            if let Some(alt) = &first.alt_text {
+                video["alt"] = json!(alt);
+            }
+            return Ok(Some(video));
+        }
+        let images: Vec<Value> = media
+            .iter()
+            .zip(blobs)
+            .map(|(item, blob)| json!({ "image": blob, "alt": item.alt_text.as_deref().unwrap_or("") }))
+            .collect();
+        Ok(Some(
+            json!({ "$type": "app.bsky.embed.images", "images": images }),
+        ))
     }
 
     /// Creates a record at `rkey`, or finds the one an earlier attempt created there.

@@ -19,10 +19,12 @@
 pub mod bluesky;
 mod credentials;
 pub mod mastodon;
+pub mod media;
 pub mod tid;
 pub mod x;
 
 pub use credentials::{Credentials, CredentialsError};
+pub use media::{Attachment, MediaError, MediaFetcher};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -36,6 +38,11 @@ pub struct Publication<'a> {
     pub key: Uuid,
     /// The text, as approved.
     pub text: &'a str,
+    /// Its media, fetched and checked against the network's rules ([`MediaFetcher`]); the
+    /// connector uploads them with each attempt (an upload an attempt does not use is
+    /// dropped by the network: Bluesky's unreferenced blobs, Mastodon's unattached media, X's
+    /// after a day).
+    pub media: &'a [Attachment],
     /// The network's id of the post this one replies to, if any.
     pub reply_to: Option<&'a str>,
     /// The network's id of the post this one quotes, if any.

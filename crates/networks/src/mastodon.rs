@@ -7,6 +7,10 @@
 //!   duplicate submissions of the same status ... Idempotency keys are stored for up to 1
 //!   hour"): a retry with the same key is answered with the status the first call created.
 //!   Replies are `in_reply_to_id`; quotes `quoted_status_id` (Mastodon 4.4's quote posts).
+//! - **Media:** each item is uploaded first (`POST /api/v2/media`, its alt text as
+//!   `description`), waited for until processed, and named in the status's `media_ids`.
+//!   Every attempt uploads again (the key covers the status, not the uploads); media no status
+//!   uses are removed by the server.
 //! - **Errors** ("Rate limits", "Error entity"): `422` is a validation refusal (text too long,
 //!   a duplicate), `401` a revoked or wrong token (`{"error": "The access token was
 //!   revoked"}`), `429` a spent rate limit whose `X-RateLimit-Reset` header is an ISO 8601
@@ -32,7 +36,8 @@ use url::Url;
 use tagar_model::{Author, NativePostId, Post, PostRef};
 
 use crate::{
-    Account, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError, Publication,
+    Account, Attachment, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError,
+    Publication,
 };
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -81,15 +86,13 @@ impl Mastodon {
         Self { http }
     }
 
-    /// One authenticated call; `Ok(None)` for a 404.
-    async fn call(
+    /// An authenticated request to `path` on the account's server.
+    fn request(
         &self,
         credentials: &Credentials,
         method: Method,
         path: &str,
-        body: Option<&Value>,
-        idempotency_key: Option<&str>,
-    ) -> Result<Option<Value>, NetworkError> {
+    ) -> Result<reqwest::RequestBuilder, NetworkError> {
         let Credentials::Mastodon {
             instance,
             access_token,
@@ -104,46 +107,117 @@ impl Mastodon {
             network: Network::Mastodon,
             reason: format!("bad server address: {e}"),
         })?;
-        let mut request = self
+        Ok(self
             .http
             .request(method, url)
-            .bearer_auth(access_token.expose_secret());
+            .bearer_auth(access_token.expose_secret()))
+    }
+
+    /// One authenticated call; `Ok(None)` for a 404.
+    async fn call(
+        &self,
+        credentials: &Credentials,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Option<Value>, NetworkError> {
+        let mut request = self.request(credentials, method, path)?;
         if let Some(body) = body {
             request = request.json(body);
         }
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| NetworkError::Unavailable {
-                network: Network::Mastodon,
-                reason: e.without_url().to_string(),
-            })?;
-        let status = response.status();
-        let reset = response
-            .headers()
-            .get("x-ratelimit-reset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-            .map(|t| t.with_timezone(&Utc));
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| NetworkError::Unavailable {
-                network: Network::Mastodon,
-                reason: e.without_url().to_string(),
-            })?;
-        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if status == StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        if !status.is_success() {
-            return Err(network_error(status, &body, reset));
-        }
-        Ok(Some(body))
+        answer(request).await
     }
+
+    /// Uploads one item ("Upload media as an attachment": `POST /api/v2/media`, multipart
+    /// `file` and `description`) and waits until the server has processed it: a `202` answer
+    /// has no `url` yet, and `GET /api/v1/media/:id` answers `206` until it has ("Get media
+    /// attachment"); a status naming unprocessed media is refused. The attachment's id.
+    async fn upload(
+        &self,
+        credentials: &Credentials,
+        item: &Attachment,
+    ) -> Result<String, NetworkError> {
+        let file = reqwest::multipart::Part::stream(item.bytes.clone())
+            .file_name(item.file_name())
+            .mime_str(item.mime)
+            .map_err(|e| NetworkError::Refused {
+                network: Network::Mastodon,
+                reason: format!("media type {}: {e}", item.mime),
+            })?;
+        let mut form = reqwest::multipart::Form::new().part("file", file);
+        if let Some(alt) = &item.alt_text {
+            form = form.text("description", alt.clone());
+        }
+        let request = self
+            .request(credentials, Method::POST, "/api/v2/media")?
+            .timeout(crate::media::UPLOAD_TIMEOUT)
+            .multipart(form);
+        let mut media = answer(request)
+            .await?
+            .ok_or_else(|| NetworkError::Refused {
+                network: Network::Mastodon,
+                reason: "POST /api/v2/media is not served".into(),
+            })?;
+        let id = id_of(&media, "POST /api/v2/media")?;
+        let path = format!("/api/v1/media/{}", path_segment(&id)?);
+        let mut wait = Duration::from_millis(250);
+        let started = std::time::Instant::now();
+        while media.get("url").is_none_or(Value::is_null) {
+            if started.elapsed() > crate::media::UPLOAD_TIMEOUT {
+                return Err(NetworkError::Unavailable {
+                    network: Network::Mastodon,
+                    reason: format!("media {id} still processing after {:?}", started.elapsed()),
+                });
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(5));
+            media = self
+                .call(credentials, Method::GET, &path, None, None)
+                .await?
+                .ok_or_else(|| NetworkError::Refused {
+                    network: Network::Mastodon,
+                    reason: format!("media {id} is gone"),
+                })?;
+        }
+        Ok(id)
+    }
+}
+
+/// Sends `request`; its answer's body, `None` for a 404, or the error its status means.
+async fn answer(request: reqwest::RequestBuilder) -> Result<Option<Value>, NetworkError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| NetworkError::Unavailable {
+            network: Network::Mastodon,
+            reason: e.without_url().to_string(),
+        })?;
+    let status = response.status();
+    let reset = response
+        .headers()
+        .get("x-ratelimit-reset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| NetworkError::Unavailable {
+            network: Network::Mastodon,
+            reason: e.without_url().to_string(),
+        })?;
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status == StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    if !status.is_success() {
+        return Err(network_error(status, &body, reset));
+    }
+    Ok(Some(body))
 }
 
 fn id_of(value: &Value, what: &str) -> Result<String, NetworkError> {
@@ -200,6 +274,13 @@ impl Connector for Mastodon {
         post: &Publication<'_>,
     ) -> Result<Delivered, NetworkError> {
         let mut body = json!({ "status": post.text });
+        if !post.media.is_empty() {
+            let mut ids = Vec::with_capacity(post.media.len());
+            for item in post.media {
+                ids.push(self.upload(account.credentials, item).await?);
+            }
+            body["media_ids"] = json!(ids);
+        }
         if let Some(id) = post.reply_to {
             body["in_reply_to_id"] = json!(id);
         }

@@ -12,7 +12,13 @@
 //!   ([`Publication::attempt`] > 1) the connector first looks for the post among the account's
 //!   posts since the first attempt (`GET /2/users/:id/tweets`, same text) and answers with it
 //!   if it is there. `POST /2/tweets` that X refuses as duplicate content (403 "You are not
-//!   allowed to create a Tweet with duplicate content.") is looked up the same way.
+//!   allowed to create a Tweet with duplicate content.") is looked up the same way. X shows
+//!   a post's text with every link shortened to `https://t.co/…`, `&`, `<` and `>` escaped,
+//!   and a link to its media at the end, so the text is compared as X would show it.
+//! - **Media:** uploaded before the post (images in one request, GIFs and videos in 4 MiB
+//!   segments, waited for until processed), alt text set with the media metadata call, and
+//!   named in the post's `media.media_ids`. Uploads are not reused across attempts; X drops
+//!   unused media after a day.
 //! - **Errors** ("Rate limits", "Response codes"): 429 with `x-rate-limit-reset` (Unix
 //!   seconds); 401 (after one refresh) `Unauthorized`; 5xx `Unavailable`; other 4xx `Refused`.
 //! - **Limits** (X Help, "X's limits"): 2,400 posts a day per account, counted in half-hour
@@ -27,7 +33,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use tagar_model::Network;
+use tagar_model::{MediaKind, Network};
 use uuid::Uuid;
 
 mod answers;
@@ -35,7 +41,8 @@ mod answers;
 use answers::{Failure, as_failure, path_segment, refused, tweet_post, unavailable};
 
 use crate::{
-    Account, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError, Publication,
+    Account, Attachment, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError,
+    Publication,
 };
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -47,6 +54,20 @@ pub struct X {
     /// The newest credentials per account (refresh tokens rotate).
     tokens: Mutex<HashMap<Uuid, Cached>>,
 }
+
+/// What a call sends.
+enum Body<'a> {
+    Nothing,
+    Json(&'a Value),
+    /// `multipart/form-data`: the bytes as `media`, and text fields.
+    Form {
+        media: bytes::Bytes,
+        fields: Vec<(&'static str, String)>,
+    },
+}
+
+/// The largest piece of a chunked upload ("Chunked media upload": up to 5 MB a segment).
+const SEGMENT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Credentials this connector refreshed for an account.
 struct Cached {
@@ -194,6 +215,19 @@ impl X {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Value, Failure> {
+        let body = body.map_or(Body::Nothing, Body::Json);
+        self.send(account, given, method, path, query, &body).await
+    }
+
+    async fn send(
+        &self,
+        account: Option<Uuid>,
+        given: &Credentials,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: &Body<'_>,
+    ) -> Result<Value, Failure> {
         let mut credentials = match account {
             Some(id) => self.current(id, given),
             None => given.clone(),
@@ -227,8 +261,22 @@ impl X {
                 .request(method.clone(), url)
                 .bearer_auth(access_token.expose_secret())
                 .query(query);
-            if let Some(body) = body {
-                request = request.json(body);
+            match body {
+                Body::Nothing => {}
+                Body::Json(body) => request = request.json(body),
+                Body::Form { media, fields } => {
+                    let part = reqwest::multipart::Part::stream(media.clone())
+                        .file_name("media")
+                        .mime_str("application/octet-stream")
+                        .map_err(|e| as_failure(refused(format!("media part: {e}"))))?;
+                    let mut form = reqwest::multipart::Form::new().part("media", part);
+                    for (name, value) in fields {
+                        form = form.text(*name, value.clone());
+                    }
+                    request = request
+                        .timeout(crate::media::UPLOAD_TIMEOUT)
+                        .multipart(form);
+                }
             }
             let response = request
                 .send()
@@ -310,11 +358,123 @@ impl X {
         Ok(target)
     }
 
-    /// A post of the account's since `since` with exactly `text`, if there is one.
+    /// Uploads one item; its media id. Images in one request ("Media upload": `POST
+    /// /2/media/upload`, multipart `media` and `media_category=tweet_image`); GIFs and videos
+    /// in segments ("Chunked media upload": `POST /2/media/upload/initialize`, `…/{id}/append`
+    /// per segment with its `segment_index`, `…/{id}/finalize`), then, while the answer's
+    /// `processing_info.state` is `pending` or `in_progress`, `GET /2/media/upload?command=
+    /// STATUS&media_id={id}` after `check_after_secs`. Alt text: `POST /2/media/metadata`.
+    async fn upload(&self, account: &Account<'_>, item: &Attachment) -> Result<String, Failure> {
+        let who = Some(account.id);
+        let given = account.credentials;
+        let category = match item.kind {
+            MediaKind::Image => "tweet_image",
+            MediaKind::Gif => "tweet_gif",
+            MediaKind::Video => "tweet_video",
+            MediaKind::Audio => return Err(as_failure(refused("X takes no audio"))),
+        };
+        let id_in = |answer: &Value, what: &str| {
+            answer["data"]["id"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| as_failure(unavailable(format!("{what} answered without an id"))))
+        };
+        let id = if item.kind == MediaKind::Image {
+            let form = Body::Form {
+                media: item.bytes.clone(),
+                fields: vec![
+                    ("media_category", category.to_owned()),
+                    ("media_type", item.mime.to_owned()),
+                ],
+            };
+            let answer = self
+                .send(who, given, Method::POST, "/2/media/upload", &[], &form)
+                .await?;
+            id_in(&answer, "POST /2/media/upload")?
+        } else {
+            let init = json!({
+                "media_type": item.mime,
+                "total_bytes": item.bytes.len(),
+                "media_category": category,
+            });
+            let answer = self
+                .call(
+                    who,
+                    given,
+                    Method::POST,
+                    "/2/media/upload/initialize",
+                    &[],
+                    Some(&init),
+                )
+                .await?;
+            let id = id_in(&answer, "POST /2/media/upload/initialize")?;
+            let segment = path_segment(&id).map_err(as_failure)?;
+            let append = format!("/2/media/upload/{segment}/append");
+            for (index, start) in (0..item.bytes.len()).step_by(SEGMENT_BYTES).enumerate() {
+                let end = (start + SEGMENT_BYTES).min(item.bytes.len());
+                let form = Body::Form {
+                    media: item.bytes.slice(start..end),
+                    fields: vec![("segment_index", index.to_string())],
+                };
+                self.send(who, given, Method::POST, &append, &[], &form)
+                    .await?;
+            }
+            let finalize = format!("/2/media/upload/{segment}/finalize");
+            let mut answer = self
+                .call(who, given, Method::POST, &finalize, &[], None)
+                .await?;
+            let started = std::time::Instant::now();
+            loop {
+                let info = &answer["data"]["processing_info"];
+                match info["state"].as_str() {
+                    None | Some("succeeded") => break,
+                    Some("failed") => {
+                        let why = info["error"]["message"]
+                            .as_str()
+                            .unwrap_or("no reason given");
+                        return Err(as_failure(refused(format!(
+                            "X could not process the media: {why}"
+                        ))));
+                    }
+                    Some(_) if started.elapsed() > crate::media::UPLOAD_TIMEOUT => {
+                        return Err(as_failure(unavailable(format!(
+                            "media {id} still processing after {:?}",
+                            started.elapsed()
+                        ))));
+                    }
+                    Some(_) => {
+                        let secs = info["check_after_secs"].as_u64().unwrap_or(1).clamp(1, 30);
+                        tokio::time::sleep(Duration::from_secs(secs)).await;
+                    }
+                }
+                let query = [("command", "STATUS".to_owned()), ("media_id", id.clone())];
+                answer = self
+                    .call(who, given, Method::GET, "/2/media/upload", &query, None)
+                    .await?;
+            }
+            id
+        };
+        if let Some(alt) = &item.alt_text {
+            let metadata = json!({ "id": id, "metadata": { "alt_text": { "text": alt } } });
+            self.call(
+                who,
+                given,
+                Method::POST,
+                "/2/media/metadata",
+                &[],
+                Some(&metadata),
+            )
+            .await?;
+        }
+        Ok(id)
+    }
+
+    /// A post of the account's since `since` that is `text` as X shows it, if there is one.
     async fn find_posted(
         &self,
         account: &Account<'_>,
         text: &str,
+        with_media: bool,
         since: DateTime<Utc>,
     ) -> Result<Option<String>, NetworkError> {
         let me = self.me(Some(account.id), account.credentials).await?;
@@ -340,7 +500,11 @@ impl X {
         Ok(posts["data"].as_array().and_then(|posts| {
             posts
                 .iter()
-                .find(|p| p["text"].as_str() == Some(text))
+                .find(|p| {
+                    p["text"]
+                        .as_str()
+                        .is_some_and(|shown| answers::same_text(text, shown, with_media))
+                })
                 .and_then(|p| p["id"].as_str().map(str::to_owned))
         }))
     }
@@ -376,7 +540,9 @@ impl Connector for X {
             .first_attempt_at
             .map_or(post.created_at, |first| first.min(post.created_at));
         if post.attempt > 1
-            && let Some(id) = self.find_posted(account, post.text, since).await?
+            && let Some(id) = self
+                .find_posted(account, post.text, !post.media.is_empty(), since)
+                .await?
         {
             return Ok(Delivered {
                 native_id: id,
@@ -385,6 +551,17 @@ impl Connector for X {
             });
         }
         let mut body = json!({ "text": post.text });
+        if !post.media.is_empty() {
+            let mut ids = Vec::with_capacity(post.media.len());
+            for item in post.media {
+                ids.push(
+                    self.upload(account, item)
+                        .await
+                        .map_err(Failure::into_error)?,
+                );
+            }
+            body["media"] = json!({ "media_ids": ids });
+        }
         if let Some(id) = post.reply_to {
             body["reply"] = json!({ "in_reply_to_tweet_id": path_segment(id)? });
         }
@@ -411,7 +588,10 @@ impl Connector for X {
                 already: false,
             }),
             Err(failure) if failure.is_duplicate() => {
-                match self.find_posted(account, post.text, since).await? {
+                match self
+                    .find_posted(account, post.text, !post.media.is_empty(), since)
+                    .await?
+                {
                     Some(id) => Ok(Delivered {
                         native_id: id,
                         version: None,

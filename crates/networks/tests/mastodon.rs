@@ -12,6 +12,7 @@ fn post(key: Uuid, text: &str) -> Publication<'_> {
     Publication {
         key,
         text,
+        media: &[],
         reply_to: None,
         quote: None,
         created_at: Utc::now(),

@@ -39,6 +39,7 @@ fn post(text: &str, attempt: u32) -> Publication<'_> {
     Publication {
         key: Uuid::now_v7(),
         text,
+        media: &[],
         reply_to: None,
         quote: None,
         created_at: Utc::now(),

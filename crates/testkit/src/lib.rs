@@ -9,6 +9,7 @@
 //! - [`bench`]: what every benchmark prints the same way (sizes, counts, the machine).
 //! - [`pds`]: a real Bluesky PDS and PLC directory, one per test process.
 //! - [`mastodon`]: a Mastodon server of the documented endpoints Tagar uses.
+//! - [`media`]: a server of a brand's media files, and small real files to serve.
 //! - [`x`]: an X API v2 server of the documented endpoints Tagar uses.
 //! - [`faults`]: a PostgreSQL cluster and a broker of a test's own, to restart under it.
 
@@ -16,6 +17,7 @@ pub mod bench;
 mod broker;
 pub mod faults;
 pub mod mastodon;
+pub mod media;
 pub mod pds;
 pub mod x;
 

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod listening;
+mod media;
 
 use listening::{announce, notifications, streaming};
 
@@ -36,6 +37,8 @@ pub(crate) struct Status {
     created_at: DateTime<Utc>,
     favourites: u64,
     reblogs: u64,
+    /// The ids of its media attachments.
+    media: Vec<String>,
 }
 
 #[derive(Default)]
@@ -52,6 +55,7 @@ pub(crate) struct Server {
     /// Mentions as they happen, for the streaming API: `(mentioned account, notification)`.
     stream: Option<tokio::sync::broadcast::Sender<(String, Value)>>,
     reports: Vec<(String, String, Vec<String>, String)>,
+    media: Vec<media::Attachment>,
     next_id: u64,
 }
 
@@ -137,6 +141,7 @@ pub(crate) fn status_json(status: &Status, url: &str) -> Value {
         "reblogs_count": status.reblogs,
         "replies_count": 0,
         "account": { "id": status.account },
+        "media_attachments": status.media.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(),
     })
 }
 
@@ -188,7 +193,11 @@ async fn post_status(
         let status = server.statuses.iter().find(|s| &s.id == id).expect("kept");
         return ok(limits, status_json(status, &state.1));
     }
-    if text.trim().is_empty() {
+    let media = match media::attach(&server, &account, &body) {
+        Ok(ids) => ids,
+        Err(refused) => return *refused,
+    };
+    if text.trim().is_empty() && media.is_empty() {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Validation failed: Text can't be blank",
@@ -212,7 +221,13 @@ async fn post_status(
         created_at: Utc::now(),
         favourites: 0,
         reblogs: 0,
+        media,
     };
+    for m in server.media.iter_mut() {
+        if status.media.contains(&m.id) {
+            m.status = Some(status.id.clone());
+        }
+    }
     if let Some(key) = key {
         server
             .idempotency
@@ -365,6 +380,10 @@ impl MastodonServer {
             )
             .route("/api/v1/accounts/{id}/{action}", post(relate))
             .route("/api/v1/reports", post(report))
+            .route("/api/v2/media", post(media::upload))
+            .route("/api/v1/media/{id}", get(media::get))
+            // Uploads as large as the network takes, not axum's default of 2 MB.
+            .layer(axum::extract::DefaultBodyLimit::max(128 * 1024 * 1024))
             .route("/api/v1/notifications", get(notifications))
             .route("/api/v1/streaming/user/notification", get(streaming))
             .with_state((Arc::clone(&state), url.clone()));
@@ -372,6 +391,26 @@ impl MastodonServer {
             let _ = axum::serve(listener, app).await;
         });
         Self { url, state }
+    }
+
+    /// The media of status `id`, in order: `(MIME type, bytes, description)`.
+    pub fn attachments_of(&self, id: &str) -> Vec<(String, Vec<u8>, Option<String>)> {
+        let server = self.state.lock().expect("state");
+        let Some(status) = server.statuses.iter().find(|s| s.id == id) else {
+            return Vec::new();
+        };
+        status
+            .media
+            .iter()
+            .filter_map(|m| server.media.iter().find(|a| &a.id == m))
+            .map(|a| (a.mime.clone(), a.bytes.clone(), a.description.clone()))
+            .collect()
+    }
+
+    /// How many files the account uploaded, attached or not.
+    pub fn uploads_of(&self, account: &str) -> usize {
+        let server = self.state.lock().expect("state");
+        server.media.iter().filter(|m| m.account == account).count()
     }
 
     /// Makes an account `username` and an access token for it: `(account id, token)`.
@@ -398,6 +437,7 @@ impl MastodonServer {
             created_at: Utc::now(),
             favourites: 0,
             reblogs: 0,
+            media: Vec::new(),
         };
         announce(&server, &status, &self.url);
         server.statuses.push(status);

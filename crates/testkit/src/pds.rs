@@ -178,6 +178,27 @@ impl Pds {
         response.json().await.ok()
     }
 
+    /// The blob `cid` of `did`'s repository (`com.atproto.sync.getBlob`), and its
+    /// `Content-Type`.
+    pub async fn get_blob(&self, did: &str, cid: &str) -> (String, Vec<u8>) {
+        let response = reqwest::Client::new()
+            .get(self.xrpc("com.atproto.sync.getBlob"))
+            .query(&[("did", did), ("cid", cid)])
+            .send()
+            .await
+            .expect("getBlob")
+            .error_for_status()
+            .expect("getBlob succeeds");
+        let mime = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = response.bytes().await.expect("the blob").to_vec();
+        (mime, bytes)
+    }
+
     /// Creates an app password called `name` for `account`, as a user does for Tagar.
     pub async fn create_app_password(&self, account: &PdsAccount, name: &str) -> String {
         let answer: Value = reqwest::Client::new()

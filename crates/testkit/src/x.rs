@@ -14,11 +14,17 @@ use axum::routing::{delete, get, post};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+mod media;
+
 #[derive(Debug, Clone)]
 struct Tweet {
     id: String,
     author: String,
+    /// The text as X shows it: links shortened, `&<>` escaped, a link to the media last.
     text: String,
+    /// The text as its author wrote it.
+    written: String,
+    media: Vec<String>,
     in_reply_to: Option<String>,
     created_at: DateTime<Utc>,
     likes: u64,
@@ -38,6 +44,7 @@ struct Server {
     hidden: HashSet<String>,
     limited: HashMap<String, DateTime<Utc>>,
     refreshes: u32,
+    uploads: Vec<media::Upload>,
     next_id: u64,
 }
 
@@ -168,7 +175,7 @@ async fn create(
     if server
         .tweets
         .iter()
-        .any(|t| t.author == user && t.text == text)
+        .any(|t| t.author == user && t.written == text)
     {
         return problem(
             StatusCode::FORBIDDEN,
@@ -176,12 +183,19 @@ async fn create(
             "You are not allowed to create a Tweet with duplicate content.",
         );
     }
+    let media = match media::attach(&server, &user, &body) {
+        Ok(ids) => ids,
+        Err(refused) => return *refused,
+    };
     server.next_id += 1;
     let id = format!("{}", 1_800_000_000_000_000_000u64 + server.next_id);
+    let shown = shown(&text, &media);
     server.tweets.push(Tweet {
         id: id.clone(),
         author: user,
-        text: text.clone(),
+        text: shown.clone(),
+        written: text,
+        media,
         in_reply_to: body["reply"]["in_reply_to_tweet_id"]
             .as_str()
             .map(str::to_owned),
@@ -191,9 +205,35 @@ async fn create(
     });
     (
         StatusCode::CREATED,
-        json!({ "data": { "id": id, "text": text } }).to_string(),
+        json!({ "data": { "id": id, "text": shown } }).to_string(),
     )
         .into_response()
+}
+
+/// A post's text as X shows it ("Post object", "URLs and t.co"): every link shortened to
+/// `https://t.co/…`, `&`, `<` and `>` as HTML entities, and a post with media ending in a
+/// link to it.
+fn shown(text: &str, media: &[String]) -> String {
+    let mut words: Vec<String> = text
+        .split(' ')
+        .map(|word| {
+            if word.starts_with("http://") || word.starts_with("https://") {
+                format!("https://t.co/{:08x}", word.len() * 7919)
+            } else {
+                word.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            }
+        })
+        .collect();
+    if let Some(first) = media.first() {
+        words.push(format!(
+            "https://t.co/m{}",
+            &first[first.len().saturating_sub(8)..]
+        ));
+    }
+    words.retain(|w| !w.is_empty());
+    words.join(" ")
 }
 
 /// "Posts lookup": `GET /2/tweets/:id?tweet.fields=public_metrics`.
@@ -430,6 +470,19 @@ pub struct XTokens {
     pub refresh_token: String,
 }
 
+/// A post's media item, as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XMedia {
+    /// `tweet_image`, `tweet_gif` or `tweet_video`.
+    pub category: String,
+    /// The `media_type` the upload declared.
+    pub mime: String,
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Its alt text, if set.
+    pub alt_text: Option<String>,
+}
+
 impl XServer {
     /// Starts a server on a free port of 127.0.0.1, for the rest of the test.
     pub async fn start() -> Self {
@@ -447,11 +500,37 @@ impl XServer {
             .route("/2/users/{id}/{relation}", post(relate))
             .route("/2/users/{id}/mentions", get(mentions))
             .route("/2/tweets/{id}/hidden", axum::routing::put(hide))
+            .route("/2/media/upload", post(media::upload).get(media::status))
+            .route("/2/media/upload/initialize", post(media::initialize))
+            .route("/2/media/upload/{id}/append", post(media::append))
+            .route("/2/media/upload/{id}/finalize", post(media::finalize))
+            .route("/2/media/metadata", post(media::metadata))
+            // Uploads as large as the network takes, not axum's default of 2 MB.
+            .layer(axum::extract::DefaultBodyLimit::max(128 * 1024 * 1024))
             .with_state((Arc::clone(&state), url.clone()));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         Self { url, state }
+    }
+
+    /// The media of post `id`, in order.
+    pub fn media_of(&self, id: &str) -> Vec<XMedia> {
+        let server = self.state.lock().expect("state");
+        let Some(tweet) = server.tweets.iter().find(|t| t.id == id) else {
+            return Vec::new();
+        };
+        tweet
+            .media
+            .iter()
+            .filter_map(|m| server.uploads.iter().find(|u| &u.id == m))
+            .map(|u| XMedia {
+                category: u.category.clone(),
+                mime: u.mime.clone(),
+                bytes: u.bytes.clone(),
+                alt_text: u.alt_text.clone(),
+            })
+            .collect()
     }
 
     /// A user `username` who authorized the app; its access token expires in `expires_in`.
@@ -510,7 +589,7 @@ impl XServer {
             .tweets
             .iter()
             .filter(|t| t.author == user)
-            .map(|t| t.text.clone())
+            .map(|t| t.written.clone())
             .collect()
     }
 

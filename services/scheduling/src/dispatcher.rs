@@ -12,9 +12,10 @@
 //! network takes. So:
 //! 1. the claiming transaction records `PublishStarted` (attempt n, a lease until `now +
 //!    lease`) and commits: the post is `publishing`, and due again only when the lease ends;
-//! 2. outside any transaction, the connector publishes with the scheduled post's id as its
-//!    idempotency key (Bluesky: the record key), within the call timeout (shorter than the
-//!    lease);
+//! 2. outside any transaction, the post's media are fetched (`tagar_networks::media`: public
+//!    addresses only, the network's sizes) and the connector uploads them and publishes with
+//!    the scheduled post's id as its idempotency key (Bluesky: the record key), within the
+//!    call timeout (shorter than the lease; both longer for a post with media);
 //! 3. a second transaction records the answer (`PostPublished`, or `PublishFailed` with a
 //!    retry time), expecting the version of step 1: if the lease ran out and another
 //!    dispatcher took the post, this one records nothing.
@@ -65,6 +66,11 @@ pub struct DispatcherConfig {
     pub lease: Duration,
     /// How long one network call may take; shorter than `lease`.
     pub call_timeout: Duration,
+    /// The same two for a post with media, whose fetching and uploading take longer.
+    pub media_lease: Duration,
+    /// How long fetching a post's media and publishing it may take; shorter than
+    /// `media_lease`.
+    pub media_call_timeout: Duration,
     /// The first retry's delay after a failure; each further one doubles it, up to
     /// `max_backoff`.
     pub backoff: Duration,
@@ -79,6 +85,8 @@ impl Default for DispatcherConfig {
             batch: 32,
             lease: Duration::from_secs(120),
             call_timeout: Duration::from_secs(60),
+            media_lease: Duration::from_secs(900),
+            media_call_timeout: Duration::from_secs(600),
             backoff: Duration::from_secs(5),
             max_backoff: Duration::from_secs(600),
         }
@@ -105,6 +113,7 @@ struct Call {
     connector: Arc<dyn Connector>,
     credentials: Credentials,
     text: String,
+    media: Vec<tagar_model::Media>,
     written_at: DateTime<Utc>,
     first_attempt_at: Option<DateTime<Utc>>,
     /// The round's time, and when (on this machine's clock) the round began.
@@ -302,7 +311,12 @@ impl Dispatcher {
             let outcome = cannot("the account has no stored credentials; reconnect it".into());
             return self.record(tx, &view, outcome, now).await.map(Step::Done);
         };
-        let lease_until = now + chrono::Duration::from_std(self.config.lease).unwrap_or_default();
+        let lease = if post.media.is_empty() {
+            self.config.lease
+        } else {
+            self.config.media_lease
+        };
+        let lease_until = now + chrono::Duration::from_std(lease).unwrap_or_default();
         let started = self
             .execute(tx, &view, PostCommand::StartPublish { now, lease_until })
             .await?;
@@ -316,6 +330,7 @@ impl Dispatcher {
             connector: connector.clone(),
             credentials,
             text: post.text.clone(),
+            media: post.media.clone(),
             written_at: uuid_time(due.post_id).unwrap_or(now),
             first_attempt_at: started.state.first_attempt_at,
             round: (now, std::time::Instant::now()),
@@ -328,25 +343,35 @@ impl Dispatcher {
             id: *call.account.as_uuid(),
             credentials: &call.credentials,
         };
-        let publication = Publication {
-            key: call.post_id,
-            text: &call.text,
-            reply_to: None,
-            quote: None,
-            created_at: call.written_at,
-            attempt: call.attempt,
-            first_attempt_at: call.first_attempt_at,
+        let timeout = if call.media.is_empty() {
+            self.config.call_timeout
+        } else {
+            self.config.media_call_timeout
         };
-        let answer = match tokio::time::timeout(
-            self.config.call_timeout,
-            call.connector.publish(&account, &publication),
-        )
-        .await
-        {
+        let publish = async {
+            let media = self
+                .networks
+                .media()
+                .fetch_all(call.network, &call.media)
+                .await
+                .map_err(|e| e.into_network_error(call.network))?;
+            let publication = Publication {
+                key: call.post_id,
+                text: &call.text,
+                media: &media.items,
+                reply_to: None,
+                quote: None,
+                created_at: call.written_at,
+                attempt: call.attempt,
+                first_attempt_at: call.first_attempt_at,
+            };
+            call.connector.publish(&account, &publication).await
+        };
+        let answer = match tokio::time::timeout(timeout, publish).await {
             Ok(answer) => answer,
             Err(_) => Err(NetworkError::Unavailable {
                 network: call.network,
-                reason: format!("no answer within {:?}", self.config.call_timeout),
+                reason: format!("no answer within {timeout:?}"),
             }),
         };
         // The round's clock moved on by the time the call took.

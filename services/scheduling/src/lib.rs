@@ -77,20 +77,23 @@ impl ServiceModule for Scheduling {
     }
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
+        // One set of connectors for the process: X's rotating refresh tokens are cached per
+        // connector, so the dispatcher, the listener and the decisions consumer share them.
+        let networks = Networks::configured(&platform.networks);
         let dispatcher = Dispatcher::new(
             platform.background.clone(),
             Arc::new(Loopback),
             &platform.metrics,
             DispatcherConfig::default(),
         )?
-        .with_networks(Networks::real(), platform.vault.clone());
+        .with_networks(networks.clone(), platform.vault.clone());
         let token = platform.shutdown.token();
         platform
             .shutdown
             .spawn("scheduling-dispatcher", dispatcher.run(token));
         let listener = listen::Listener::new(
             platform.background.clone(),
-            Networks::real(),
+            networks.clone(),
             platform.vault.clone(),
             std::time::Duration::from_secs(platform.networks.poll_seconds.max(1)),
         );
@@ -102,7 +105,7 @@ impl ServiceModule for Scheduling {
             consumers::DECISIONS,
             consumers::Blocker::new(
                 platform.background.clone(),
-                Networks::real(),
+                networks,
                 platform.vault.clone(),
                 &platform.metrics,
             )?,

@@ -11,10 +11,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use prost::Message as _;
 use tagar_model::{AccountId, Author, BrandId, Media, NativePostId, Network, Post, TenantId};
-use tagar_networks::Connector;
 use tagar_networks::bluesky::Bluesky;
 use tagar_networks::mastodon::Mastodon;
 use tagar_networks::x::X;
+use tagar_networks::{Connector, MediaFetcher};
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
@@ -144,10 +144,12 @@ impl Publisher for Loopback {
     }
 }
 
-/// The connectors of the networks accounts can be linked to, by network.
+/// The connectors of the networks accounts can be linked to, by network, and the fetcher of
+/// the media their posts carry.
 #[derive(Clone, Default)]
 pub struct Networks {
     connectors: Vec<Arc<dyn Connector>>,
+    media: MediaFetcher,
 }
 
 impl std::fmt::Debug for Networks {
@@ -167,12 +169,33 @@ impl Networks {
             .with(Arc::new(X::new()))
     }
 
+    /// Every network Tagar can talk to, fetching media as `config` says.
+    pub fn configured(config: &tagar_kernel::NetworksConfig) -> Self {
+        let media = if config.media_private_addresses {
+            MediaFetcher::allowing_private_addresses()
+        } else {
+            MediaFetcher::new()
+        };
+        Self::real().with_media(media)
+    }
+
     /// The same, with `connector` for its network (replacing one there was).
     pub fn with(mut self, connector: Arc<dyn Connector>) -> Self {
         self.connectors
             .retain(|c| c.network() != connector.network());
         self.connectors.push(connector);
         self
+    }
+
+    /// The same, fetching media with `media` (one that allows private addresses, say).
+    pub fn with_media(mut self, media: MediaFetcher) -> Self {
+        self.media = media;
+        self
+    }
+
+    /// The fetcher of posts' media.
+    pub fn media(&self) -> &MediaFetcher {
+        &self.media
     }
 
     /// The connector for `network`, if Tagar has one.

@@ -7,10 +7,9 @@ mod support;
 
 use std::time::Duration;
 
-use tagar_client::unary;
 use tagar_kernel::{Mode, both_modes};
 use tagar_proto::topics;
-use tagar_proto::v1::{self, envelope::Event};
+use tagar_proto::v1::envelope::Event;
 use tagar_runtime::auth::{BrandScope, Role};
 use tagar_testkit::mastodon::MastodonServer;
 
@@ -22,21 +21,7 @@ async fn a_mention_is_heard_at_once_through_the_stream(mode: Mode) {
     let system = support::start(mode, 1).await;
     let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
     let brand = support::jakarta_brand(&mut admin).await;
-    let account = admin
-        .connect_account(unary(v1::ConnectAccountRequest {
-            brand_id: brand.clone(),
-            network: v1::Network::Mastodon as i32,
-            handle: "kopikita".into(),
-            credentials: Some(v1::connect_account_request::Credentials::Mastodon(
-                v1::MastodonCredentials {
-                    instance: server.url.clone(),
-                    access_token: token,
-                },
-            )),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let account = support::connect_mastodon(&mut admin, &brand, &server.url, token).await;
     // Looked at (and its stream opened) within seconds of being connected.
     let store = system.platform().store.clone();
     tagar_kernel::testing::eventually(Duration::from_secs(15), "the first look", || {

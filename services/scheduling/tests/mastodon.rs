@@ -170,3 +170,123 @@ async fn a_mastodon_post_goes_out_once_through_crashes_rate_limits_and_revocatio
 }
 
 both_modes!(a_mastodon_post_goes_out_once_through_crashes_rate_limits_and_revocation);
+
+/// Schedules the menu post with `media` a day ahead.
+async fn in_a_day(
+    admin: &mut support::Agent,
+    brand: &str,
+    account: &str,
+    media: Vec<v1::Media>,
+) -> String {
+    let (text, ahead) = ("Menu baru #KopiKita", chrono::Duration::days(1));
+    support::schedule_with_media(admin, brand, account, text, media, ahead).await
+}
+
+fn image(url: String, alt: &str, rights: bool) -> v1::Media {
+    v1::Media {
+        kind: v1::MediaKind::Image as i32,
+        url,
+        alt_text: alt.into(),
+        usage_rights: rights,
+    }
+}
+
+async fn a_post_goes_out_with_its_media_and_media_that_cannot_be_fetched_fail_it(mode: Mode) {
+    let server = MastodonServer::start().await;
+    let (account_id, token) = server.create_account("kopikita");
+    let files = tagar_testkit::media::MediaServer::start().await;
+    let system = support::start(mode, 1).await;
+    let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
+    let brand = support::jakarta_brand(&mut admin).await;
+    let account = support::connect_mastodon(&mut admin, &brand, &server.url, token).await;
+    let menu = tagar_testkit::media::png(24, 24, [120, 80, 40]);
+    let menu_url = files.put("menu.png", "image/png", menu.clone());
+    let draft = |media: Vec<v1::Media>| v1::CreateDraftRequest {
+        brand_id: brand.clone(),
+        account_id: account.account_id.clone(),
+        text: "Menu baru #KopiKita".into(),
+        media,
+    };
+
+    // Refused at the draft, naming the item: no rights, or more than Mastodon takes.
+    let no_rights = admin
+        .create_draft(unary(draft(vec![image(menu_url.clone(), "", false)])))
+        .await
+        .unwrap_err();
+    assert!(no_rights.message().starts_with("media[0]"), "{no_rights:?}");
+    let five = vec![image(menu_url.clone(), "", true); 5];
+    let too_many = admin.create_draft(unary(draft(five))).await.unwrap_err();
+    assert!(
+        too_many.message().starts_with("media[4]") && too_many.message().contains("at most 4"),
+        "{too_many:?}"
+    );
+
+    // Published with the image and its alt text.
+    let then = Utc::now() + chrono::Duration::days(2);
+    let post = in_a_day(
+        &mut admin,
+        &brand,
+        &account.account_id,
+        vec![image(menu_url.clone(), "Menu baru", true)],
+    )
+    .await;
+    let local = dispatcher(&system, Arc::new(Mastodon::new()));
+    assert_eq!(local.dispatch_once(then).await.unwrap(), 1);
+    let published = get(&mut admin, &brand, &post).await;
+    assert_eq!(
+        published.state(),
+        v1::PostState::Published,
+        "{}",
+        published.reason
+    );
+    assert_eq!(
+        server.attachments_of(&published.published_native_id),
+        [("image/png".to_owned(), menu, Some("Menu baru".to_owned()))]
+    );
+
+    // Gone from the brand's server: the post fails for good, saying which media and why.
+    let post = in_a_day(
+        &mut admin,
+        &brand,
+        &account.account_id,
+        vec![image(format!("{}/media/gone.png", files.url), "", true)],
+    )
+    .await;
+    local.dispatch_once(then).await.unwrap();
+    let failed = get(&mut admin, &brand, &post).await;
+    assert_eq!(failed.state(), v1::PostState::Failed);
+    assert!(
+        failed.reason.contains("media[0]") && failed.reason.contains("404"),
+        "{}",
+        failed.reason
+    );
+
+    // As deployed, media on a private address (here, the test's own) are never fetched.
+    let post = in_a_day(
+        &mut admin,
+        &brand,
+        &account.account_id,
+        vec![image(menu_url, "", true)],
+    )
+    .await;
+    let deployed = tagar_scheduling::network::Networks::default().with(Arc::new(Mastodon::new()));
+    support::dispatcher_over(&system, deployed, Duration::from_secs(5))
+        .dispatch_once(then)
+        .await
+        .unwrap();
+    let refused = get(&mut admin, &brand, &post).await;
+    assert_eq!(refused.state(), v1::PostState::Failed);
+    assert!(
+        refused.reason.contains("not a public address"),
+        "{}",
+        refused.reason
+    );
+    assert_eq!(
+        server.statuses_of(&account_id).len(),
+        1,
+        "only the first went out"
+    );
+    system.stop().await;
+}
+
+both_modes!(a_post_goes_out_with_its_media_and_media_that_cannot_be_fetched_fail_it);

@@ -28,6 +28,8 @@ pub enum PostCommand {
     Draft {
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        media: MediaArgs,
         /// The post's text.
         text: String,
     },
@@ -56,6 +58,8 @@ pub enum PostCommand {
     ScheduleNew {
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        media: MediaArgs,
         /// Local time in the brand's zone: YYYY-MM-DDTHH:MM[:SS].
         #[arg(long, value_parser = parse_local_time, value_name = "LOCAL_TIME")]
         at: String,
@@ -90,6 +94,71 @@ pub struct Target {
     /// The brand's social account to post on (`tagar account connect` prints it).
     #[arg(long, value_name = "ACCOUNT_ID")]
     account: String,
+}
+
+/// The media a new post carries. Tagar keeps their addresses and fetches each when the post
+/// is published (public addresses only, at most the network's size).
+#[derive(Debug, Args)]
+pub struct MediaArgs {
+    /// Media to attach, in order, as KIND=URL: KIND is image, gif, video or audio (repeat for
+    /// more; X and Bluesky take up to 4 images or one video, Mastodon also one audio clip).
+    #[arg(long = "media", value_name = "KIND=URL", value_parser = parse_media)]
+    media: Vec<(v1::MediaKind, String)>,
+    /// Alt text, in order: the first --alt describes the first --media (repeat for more).
+    #[arg(long = "alt", value_name = "TEXT")]
+    alt: Vec<String>,
+    /// The brand holds the rights to publish every attached media; without it a draft with
+    /// media is refused.
+    #[arg(long)]
+    media_rights: bool,
+}
+
+impl MediaArgs {
+    fn into_media(self) -> anyhow::Result<Vec<v1::Media>> {
+        if self.alt.len() > self.media.len() {
+            anyhow::bail!(
+                "--alt: {} alt texts for {} media; each --alt describes one --media, in order",
+                self.alt.len(),
+                self.media.len()
+            );
+        }
+        let mut alt = self.alt.into_iter();
+        Ok(self
+            .media
+            .into_iter()
+            .map(|(kind, url)| v1::Media {
+                kind: kind as i32,
+                url,
+                alt_text: alt.next().unwrap_or_default(),
+                usage_rights: self.media_rights,
+            })
+            .collect())
+    }
+}
+
+/// Reads `--media KIND=URL`.
+fn parse_media(s: &str) -> Result<(v1::MediaKind, String), String> {
+    let Some((kind, url)) = s.split_once('=') else {
+        return Err(format!(
+            "{s:?} is not KIND=URL (image=https://cdn.example/menu.png)"
+        ));
+    };
+    let kind = match kind.trim().to_ascii_lowercase().as_str() {
+        "image" => v1::MediaKind::Image,
+        "gif" => v1::MediaKind::Gif,
+        "video" => v1::MediaKind::Video,
+        "audio" => v1::MediaKind::Audio,
+        other => {
+            return Err(format!(
+                "{other:?} is not a media kind: image, gif, video or audio"
+            ));
+        }
+    };
+    let url = url.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!("{url:?} is not an http(s) address"));
+    }
+    Ok((kind, url.to_owned()))
 }
 
 /// An existing post, with an optional optimistic-concurrency check.
@@ -234,7 +303,11 @@ pub async fn run(config: Option<&Path>, args: PostArgs) -> anyhow::Result<()> {
     let session = Session::connect(config, &args.conn).await?;
     let mut client = session.scheduling();
     let post = match args.command {
-        PostCommand::Draft { target, text } => draft(&mut client, target, text).await?,
+        PostCommand::Draft {
+            target,
+            media,
+            text,
+        } => draft(&mut client, target, text, media.into_media()?).await?,
         PostCommand::Approve { post } => {
             let expected_version = current_version(&mut client, &post).await?;
             client
@@ -262,9 +335,14 @@ pub async fn run(config: Option<&Path>, args: PostArgs) -> anyhow::Result<()> {
             let expected_version = current_version(&mut client, &post).await?;
             schedule(&mut client, post.brand, post.post_id, at, expected_version).await?
         }
-        PostCommand::ScheduleNew { target, at, text } => {
+        PostCommand::ScheduleNew {
+            target,
+            media,
+            at,
+            text,
+        } => {
             let brand = target.brand.clone();
-            let drafted = draft(&mut client, target, text).await?;
+            let drafted = draft(&mut client, target, text, media.into_media()?).await?;
             let approved = client
                 .approve_post(unary(v1::ApprovePostRequest {
                     brand_id: brand.clone(),
@@ -321,13 +399,14 @@ async fn draft(
     client: &mut Client,
     target: Target,
     text: String,
+    media: Vec<v1::Media>,
 ) -> anyhow::Result<v1::ScheduledPost> {
     client
         .create_draft(unary(v1::CreateDraftRequest {
             brand_id: target.brand,
             account_id: target.account,
             text,
-            media: Vec::new(),
+            media,
         }))
         .await
         .or_status()
@@ -354,6 +433,40 @@ async fn schedule(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_are_kind_and_address_with_alt_text_in_order() {
+        assert_eq!(
+            parse_media("image=https://cdn.example/a.png"),
+            Ok((v1::MediaKind::Image, "https://cdn.example/a.png".to_owned()))
+        );
+        assert!(parse_media("https://cdn.example/a.png").is_err());
+        assert!(parse_media("picture=https://cdn.example/a.png").is_err());
+        assert!(parse_media("image=file:///etc/passwd").is_err());
+        let args = MediaArgs {
+            media: vec![
+                (v1::MediaKind::Image, "https://a.example/1.png".into()),
+                (v1::MediaKind::Image, "https://a.example/2.png".into()),
+            ],
+            alt: vec!["first".into()],
+            media_rights: true,
+        };
+        let media = args.into_media().expect("media");
+        assert_eq!(
+            media
+                .iter()
+                .map(|m| m.alt_text.as_str())
+                .collect::<Vec<_>>(),
+            ["first", ""]
+        );
+        assert!(media.iter().all(|m| m.usage_rights));
+        let too_many_alts = MediaArgs {
+            media: vec![],
+            alt: vec!["orphan".into()],
+            media_rights: false,
+        };
+        assert!(too_many_alts.into_media().is_err());
+    }
 
     #[test]
     fn local_times_are_checked_and_normalised() {

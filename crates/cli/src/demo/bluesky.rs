@@ -201,6 +201,7 @@ pub async fn run(session: &Session, pds: &str, brand: &DemoBrand) -> anyhow::Res
             &Publication {
                 key: uuid::Uuid::now_v7(),
                 text: "Wah, mampir sore ini! Ada yang tanpa gula?",
+                media: &[],
                 reply_to: Some(&published.published_native_id),
                 quote: None,
                 created_at: Utc::now(),

@@ -52,6 +52,10 @@ pub struct NetworksConfig {
     /// Seconds between looks at each linked Mastodon and X account's mentions (default 60:
     /// within X's rate limit for mentions on its basic tier).
     pub poll_seconds: u64,
+    /// Whether posts' media may be fetched from loopback and private addresses (default
+    /// `false`: only public ones, so a tenant's media address cannot reach the deployment's
+    /// own services). Turn on for a media server inside the deployment, and in tests.
+    pub media_private_addresses: bool,
 }
 
 impl Default for NetworksConfig {
@@ -60,6 +64,7 @@ impl Default for NetworksConfig {
             bluesky_firehose: None,
             bluesky_resolver: None,
             poll_seconds: 60,
+            media_private_addresses: false,
         }
     }
 }

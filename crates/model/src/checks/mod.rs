@@ -94,6 +94,12 @@ pub enum ProblemKind {
         /// The parameters it lacks.
         missing: Vec<String>,
     },
+    /// Media the network does not take (too many, mixed, a kind it has not, alt text too
+    /// long).
+    MediaNotAccepted {
+        /// Its position among the draft's media, from 0.
+        index: usize,
+    },
     /// Media the brand has no rights to publish.
     MediaWithoutRights {
         /// Its position among the draft's media, from 0.
@@ -125,6 +131,15 @@ pub fn check(policy: &BrandVoicePolicy, draft: &Draft<'_>) -> Vec<Problem> {
     let media_only = length.verdict == Verdict::Empty && !draft.media.is_empty();
     if !length.is_valid() && !media_only {
         problems.push(network_problem(draft, &length));
+    }
+    if let Some(Err(problem)) = crate::media_rules(draft.network).map(|r| r.check(draft.media)) {
+        problems.push(Problem {
+            kind: ProblemKind::MediaNotAccepted {
+                index: problem.index,
+            },
+            span: None,
+            message: format!("media {}: {}", problem.index + 1, problem.reason),
+        });
     }
 
     if let Some(allowed) = policy.max_hashtags {

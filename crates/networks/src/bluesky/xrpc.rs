@@ -71,6 +71,13 @@ impl Xrpc {
     }
 }
 
+/// What a call sends.
+enum Payload<'a> {
+    Nothing,
+    Json(&'a Value),
+    Bytes { mime: &'a str, bytes: bytes::Bytes },
+}
+
 impl Bluesky {
     pub(super) async fn call(
         &self,
@@ -80,6 +87,46 @@ impl Bluesky {
         bearer: Option<&SecretString>,
         query: &[(&str, &str)],
         body: Option<&Value>,
+    ) -> Result<Value, Xrpc> {
+        let payload = body.map_or(Payload::Nothing, Payload::Json);
+        self.send(method, service, nsid, bearer, query, payload)
+            .await
+    }
+
+    /// `com.atproto.repo.uploadBlob`: the bytes as the body, their type as `Content-Type`;
+    /// the answer's `blob`, to reference from a record.
+    pub(super) async fn upload_blob(
+        &self,
+        service: &Url,
+        bearer: &SecretString,
+        mime: &str,
+        bytes: bytes::Bytes,
+    ) -> Result<Value, Xrpc> {
+        let nsid = "com.atproto.repo.uploadBlob";
+        let answer = self
+            .send(
+                Method::POST,
+                service,
+                nsid,
+                Some(bearer),
+                &[],
+                Payload::Bytes { mime, bytes },
+            )
+            .await?;
+        answer
+            .get("blob")
+            .cloned()
+            .ok_or_else(|| Xrpc::Transport(format!("the answer to {nsid} has no blob")))
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        service: &Url,
+        nsid: &str,
+        bearer: Option<&SecretString>,
+        query: &[(&str, &str)],
+        payload: Payload<'_>,
     ) -> Result<Value, Xrpc> {
         let mut url = service
             .join(&format!("xrpc/{nsid}"))
@@ -91,8 +138,15 @@ impl Bluesky {
         if let Some(token) = bearer {
             request = request.bearer_auth(token.expose_secret());
         }
-        if let Some(body) = body {
-            request = request.json(body);
+        match payload {
+            Payload::Nothing => {}
+            Payload::Json(body) => request = request.json(body),
+            Payload::Bytes { mime, bytes } => {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, mime)
+                    .timeout(crate::media::UPLOAD_TIMEOUT)
+                    .body(bytes);
+            }
         }
         let response = request.send().await.map_err(|e| {
             // reqwest's message names the URL, never a header: no token in it.

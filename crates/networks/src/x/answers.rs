@@ -137,3 +137,63 @@ pub(super) fn path_segment(id: &str) -> Result<&str, NetworkError> {
         Err(refused(format!("{id:?} is not an X id")))
     }
 }
+
+/// Whether `shown`, a post's text as X shows it, is `ours` as written: X shortens every link
+/// to `https://t.co/…`, escapes `&`, `<` and `>` as HTML entities, and ends a post with media
+/// with one more link, to the media ("Post object": `text`; "URLs and t.co").
+pub(super) fn same_text(ours: &str, shown: &str, with_media: bool) -> bool {
+    const LINK: &str = "\u{0}";
+    let mut written = String::with_capacity(ours.len());
+    let mut at = 0;
+    for url in tagar_model::extract(Network::X, ours).urls() {
+        written.push_str(&ours[at..url.span.start]);
+        written.push_str(LINK);
+        at = url.span.end;
+    }
+    written.push_str(&ours[at..]);
+    let unescaped = shown
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let mut words: Vec<&str> = unescaped
+        .split_whitespace()
+        .map(|w| {
+            if w.starts_with("https://t.co/") {
+                LINK
+            } else {
+                w
+            }
+        })
+        .collect();
+    if with_media && words.last() == Some(&LINK) {
+        words.pop();
+    }
+    written.split_whitespace().eq(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text;
+
+    #[test]
+    fn a_post_is_recognised_as_x_shows_it() {
+        assert!(same_text("Promo hari ini", "Promo hari ini", false));
+        assert!(same_text(
+            "Menu baru: https://kopikita.co.id/menu?utm_source=x & more",
+            "Menu baru: https://t.co/AbC123 &amp; more",
+            false
+        ));
+        assert!(same_text(
+            "Lihat fotonya",
+            "Lihat fotonya https://t.co/pic1",
+            true
+        ));
+        assert!(same_text("", "https://t.co/pic1", true));
+        assert!(!same_text(
+            "Lihat fotonya",
+            "Lihat fotonya https://t.co/pic1",
+            false
+        ));
+        assert!(!same_text("Promo hari ini", "Promo besok", false));
+    }
+}

@@ -188,11 +188,23 @@ impl tagar_networks::Connector for DiesAfterTheCall {
     }
 }
 
-/// A dispatcher of the system's store publishing through `connector` alone, with a 30 s
-/// lease and `backoff` before the first retry.
+/// A dispatcher of the system's store publishing through `connector` alone (media fetched
+/// from the test's own servers too), with a 30 s lease and `backoff` before the first retry.
 pub fn dispatcher(
     system: &TestApp,
     connector: Arc<dyn tagar_networks::Connector>,
+    backoff: std::time::Duration,
+) -> tagar_scheduling::dispatcher::Dispatcher {
+    let networks = tagar_scheduling::network::Networks::default()
+        .with(connector)
+        .with_media(tagar_networks::MediaFetcher::allowing_private_addresses());
+    dispatcher_over(system, networks, backoff)
+}
+
+/// The same, publishing through `networks`.
+pub fn dispatcher_over(
+    system: &TestApp,
+    networks: tagar_scheduling::network::Networks,
     backoff: std::time::Duration,
 ) -> tagar_scheduling::dispatcher::Dispatcher {
     let platform = system.platform();
@@ -208,10 +220,7 @@ pub fn dispatcher(
         config,
     )
     .expect("a dispatcher")
-    .with_networks(
-        tagar_scheduling::network::Networks::default().with(connector),
-        platform.vault.clone(),
-    )
+    .with_networks(networks, platform.vault.clone())
 }
 
 /// Drafts, approves and schedules `text` for `account` `ahead` of now (Jakarta wall clock);
@@ -223,6 +232,18 @@ pub async fn schedule(
     text: &str,
     ahead: chrono::Duration,
 ) -> String {
+    schedule_with_media(admin, brand, account, text, vec![], ahead).await
+}
+
+/// The same, with `media`.
+pub async fn schedule_with_media(
+    admin: &mut Agent,
+    brand: &str,
+    account: &str,
+    text: &str,
+    media: Vec<tagar_proto::v1::Media>,
+    ahead: chrono::Duration,
+) -> String {
     use tagar_client::unary;
     use tagar_proto::v1;
     let draft = admin
@@ -230,7 +251,7 @@ pub async fn schedule(
             brand_id: brand.into(),
             account_id: account.into(),
             text: text.into(),
-            media: vec![],
+            media,
         }))
         .await
         .expect("draft")
@@ -307,4 +328,30 @@ pub async fn jakarta_brand(admin: &mut Agent) -> String {
         .expect("create the brand")
         .into_inner()
         .brand_id
+}
+
+/// Connects the Mastodon account `kopikita` on the server at `instance` with `token` to
+/// `brand`.
+pub async fn connect_mastodon(
+    admin: &mut Agent,
+    brand: &str,
+    instance: &str,
+    token: String,
+) -> tagar_proto::v1::SocialAccount {
+    use tagar_proto::v1;
+    admin
+        .connect_account(tagar_client::unary(v1::ConnectAccountRequest {
+            brand_id: brand.into(),
+            network: v1::Network::Mastodon as i32,
+            handle: "kopikita".into(),
+            credentials: Some(v1::connect_account_request::Credentials::Mastodon(
+                v1::MastodonCredentials {
+                    instance: instance.into(),
+                    access_token: token,
+                },
+            )),
+        }))
+        .await
+        .expect("connected")
+        .into_inner()
 }

@@ -175,7 +175,8 @@ fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), Refu
         None => Ok(()),
         Some(problem) => {
             let field = match problem.kind {
-                ProblemKind::MediaWithoutRights { index } => format!("media[{index}]"),
+                ProblemKind::MediaWithoutRights { index }
+                | ProblemKind::MediaNotAccepted { index } => format!("media[{index}]"),
                 _ => "text".to_owned(),
             };
             Err(Refusal::invalid(field, problem.message))
