@@ -48,6 +48,52 @@ impl Clients {
             .account_id
     }
 
+    /// Drafts, approves and schedules `text` on `account` `seconds` from now (Jakarta wall
+    /// clock): the post's id.
+    pub async fn schedule_in(
+        &mut self,
+        brand: &str,
+        account: String,
+        text: &str,
+        seconds: i64,
+    ) -> String {
+        let draft = self
+            .scheduling
+            .create_draft(v1::CreateDraftRequest {
+                brand_id: brand.to_owned(),
+                account_id: account,
+                text: text.into(),
+                media: vec![],
+            })
+            .await
+            .expect("draft")
+            .into_inner();
+        let approved = self
+            .scheduling
+            .approve_post(v1::ApprovePostRequest {
+                brand_id: brand.to_owned(),
+                post_id: draft.post_id.clone(),
+                expected_version: draft.version,
+            })
+            .await
+            .expect("approve")
+            .into_inner();
+        let at = (chrono::Utc::now() + chrono::Duration::seconds(seconds))
+            .with_timezone(&chrono_tz::Asia::Jakarta)
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string();
+        self.scheduling
+            .schedule_post(v1::SchedulePostRequest {
+                brand_id: brand.to_owned(),
+                post_id: draft.post_id.clone(),
+                local_time: at,
+                expected_version: approved.version,
+            })
+            .await
+            .expect("schedule");
+        draft.post_id
+    }
+
     /// Pushes posts in one stream and returns the response.
     pub async fn push(
         &mut self,

@@ -4,12 +4,13 @@
 
 mod client;
 mod faults;
+mod networks;
 mod reflection;
 mod restart;
 mod scenario;
 
 use tagar_kernel::Mode;
-use tagar_kernel::testing::TestApp;
+use tagar_kernel::testing::{Launch, TestApp};
 use tagar_model::TenantId;
 use tagar_runtime::auth::{BrandScope, Role};
 
@@ -51,4 +52,29 @@ async fn distributed_restart_of_analytics_mid_replay_loses_and_doubles_nothing()
 async fn grpcurl_lists_the_services_and_calls_one_through_reflection() {
     let (app, key) = system(Mode::Standalone).await;
     reflection::grpcurl_lists_and_calls(&app, &key).await;
+}
+
+/// The system in `mode` with a short publishing lease, so that a restarted process tries
+/// again within seconds.
+async fn short_lease(mode: Mode) -> (TestApp, String) {
+    let app = TestApp::launch_with(mode, Launch::Binary(TAGAR.into()), |s| {
+        s.networks.publish_lease_seconds = 4;
+    })
+    .await;
+    let key = app.key(TenantId::new(), Role::Admin, BrandScope::All).await;
+    (app, key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_killed_between_a_network_call_and_its_commit_publishes_once() {
+    let (mut app, key) = short_lease(Mode::Standalone).await;
+    networks::a_kill_between_the_call_and_the_commit_leaves_one_post(&mut app, &key, "standalone")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distributed_scheduling_killed_between_a_network_call_and_its_commit_publishes_once() {
+    let (mut app, key) = short_lease(Mode::Distributed).await;
+    networks::a_kill_between_the_call_and_the_commit_leaves_one_post(&mut app, &key, "scheduling")
+        .await;
 }

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use tagar_proto::v1;
 
 use tagar_kernel::testing::{TestApp, x_post};
@@ -84,48 +83,18 @@ pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
 
     // Publish a post a few seconds from now, in the brand's time zone.
     let account_id = c.x_account(&brand_id, "kopinusantara").await;
-    let draft = c
-        .scheduling
-        .create_draft(v1::CreateDraftRequest {
-            brand_id: brand_id.clone(),
+    let post_id = c
+        .schedule_in(
+            &brand_id,
             account_id,
-            text: "Selamat sore! Sudah #KopiSenja hari ini?".into(),
-            media: vec![],
-        })
-        .await
-        .expect("draft")
-        .into_inner();
-    let approved = c
-        .scheduling
-        .approve_post(v1::ApprovePostRequest {
-            brand_id: brand_id.clone(),
-            post_id: draft.post_id.clone(),
-            expected_version: draft.version,
-        })
-        .await
-        .expect("approve")
-        .into_inner();
-    let jakarta = chrono_tz::Asia::Jakarta;
-    let at = (Utc::now() + chrono::Duration::seconds(4))
-        .with_timezone(&jakarta)
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    c.scheduling
-        .schedule_post(v1::SchedulePostRequest {
-            brand_id: brand_id.clone(),
-            post_id: draft.post_id.clone(),
-            local_time: at,
-            expected_version: approved.version,
-        })
-        .await
-        .expect("schedule");
+            "Selamat sore! Sudah #KopiSenja hari ini?",
+            4,
+        )
+        .await;
 
     let published = eventually(WAIT, "the scheduled post published", || {
-        let (mut scheduling, brand_id, post_id) = (
-            c.scheduling.clone(),
-            brand_id.clone(),
-            draft.post_id.clone(),
-        );
+        let (mut scheduling, brand_id, post_id) =
+            (c.scheduling.clone(), brand_id.clone(), post_id.clone());
         async move {
             let p = scheduling
                 .get_scheduled_post(v1::GetScheduledPostRequest { brand_id, post_id })

@@ -10,6 +10,7 @@
 //! - [`pds`]: a real Bluesky PDS and PLC directory, one per test process.
 //! - [`mastodon`]: a Mastodon server of the documented endpoints Tagar uses.
 //! - [`media`]: a server of a brand's media files, and small real files to serve.
+//! - [`proxy`]: a proxy that lets a network call through and holds its answer back.
 //! - [`x`]: an X API v2 server of the documented endpoints Tagar uses.
 //! - [`faults`]: a PostgreSQL cluster and a broker of a test's own, to restart under it.
 
@@ -19,6 +20,7 @@ pub mod faults;
 pub mod mastodon;
 pub mod media;
 pub mod pds;
+pub mod proxy;
 pub mod x;
 
 use std::sync::atomic::{AtomicU64, Ordering};

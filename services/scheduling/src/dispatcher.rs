@@ -94,6 +94,17 @@ impl Default for DispatcherConfig {
 }
 
 impl DispatcherConfig {
+    /// The defaults with a lease of `lease` (at least 2 s) for posts without media, and a
+    /// call timeout of half of it.
+    pub fn with_lease(lease: Duration) -> Self {
+        let lease = lease.max(Duration::from_secs(2));
+        Self {
+            lease,
+            call_timeout: lease / 2,
+            ..Self::default()
+        }
+    }
+
     fn retry_at(&self, now: DateTime<Utc>, attempt: u32) -> DateTime<Utc> {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
         let delay = self.backoff.saturating_mul(factor).min(self.max_backoff);

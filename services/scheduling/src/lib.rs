@@ -84,7 +84,9 @@ impl ServiceModule for Scheduling {
             platform.background.clone(),
             Arc::new(Loopback),
             &platform.metrics,
-            DispatcherConfig::default(),
+            DispatcherConfig::with_lease(std::time::Duration::from_secs(
+                platform.networks.publish_lease_seconds,
+            )),
         )?
         .with_networks(networks.clone(), platform.vault.clone());
         let token = platform.shutdown.token();

@@ -56,6 +56,10 @@ pub struct NetworksConfig {
     /// `false`: only public ones, so a tenant's media address cannot reach the deployment's
     /// own services). Turn on for a media server inside the deployment, and in tests.
     pub media_private_addresses: bool,
+    /// How long one attempt at publishing a post to its network holds the post (default
+    /// 120): after it, another dispatcher (or this one, restarted) may try again, with the
+    /// same idempotency key. A network call may take half of it.
+    pub publish_lease_seconds: u64,
 }
 
 impl Default for NetworksConfig {
@@ -65,6 +69,7 @@ impl Default for NetworksConfig {
             bluesky_resolver: None,
             poll_seconds: 60,
             media_private_addresses: false,
+            publish_lease_seconds: 120,
         }
     }
 }

@@ -88,7 +88,8 @@ impl TestApp {
     }
 
     /// Starts Tagar as `launch` says, in `mode`, on fresh storage, with settings `configure`
-    /// changes. Child processes get the changes that travel in their environment (storage).
+    /// changes. Child processes get the changes that travel in their environment (storage,
+    /// `networks.*`).
     pub async fn launch_with(
         mode: Mode,
         launch: Launch,
@@ -514,7 +515,23 @@ fn spawn_child(
             command.env("TAGAR__VAULT__MASTER_KEYS_FILE", keys);
         }
     }
+    let networks = &test.settings.networks;
+    if let Some(firehose) = &networks.bluesky_firehose {
+        command.env("TAGAR__NETWORKS__BLUESKY_FIREHOSE", firehose);
+    }
     command
+        .env(
+            "TAGAR__NETWORKS__POLL_SECONDS",
+            networks.poll_seconds.to_string(),
+        )
+        .env(
+            "TAGAR__NETWORKS__MEDIA_PRIVATE_ADDRESSES",
+            networks.media_private_addresses.to_string(),
+        )
+        .env(
+            "TAGAR__NETWORKS__PUBLISH_LEASE_SECONDS",
+            networks.publish_lease_seconds.to_string(),
+        )
         .env(
             "TAGAR__TELEMETRY__FILTER",
             std::env::var("TAGAR_TEST_CHILD_LOG").unwrap_or_else(|_| "warn".into()),
