@@ -94,6 +94,31 @@ impl Clients {
         draft.post_id
     }
 
+    /// The post once it is published (waiting at most `wait`).
+    pub async fn published(
+        &self,
+        brand: &str,
+        post: &str,
+        wait: std::time::Duration,
+    ) -> v1::ScheduledPost {
+        eventually(wait, "the scheduled post published", || {
+            let mut scheduling = self.scheduling.clone();
+            let request = v1::GetScheduledPostRequest {
+                brand_id: brand.to_owned(),
+                post_id: post.to_owned(),
+            };
+            async move {
+                let p = scheduling
+                    .get_scheduled_post(request)
+                    .await
+                    .ok()?
+                    .into_inner();
+                (p.state() == v1::PostState::Published).then_some(p)
+            }
+        })
+        .await
+    }
+
     /// Pushes posts in one stream and returns the response.
     pub async fn push(
         &mut self,

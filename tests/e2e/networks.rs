@@ -9,7 +9,7 @@ use tagar_proto::v1;
 use tagar_testkit::pds::pds;
 use tagar_testkit::proxy::HoldingProxy;
 
-use crate::client::{Clients, eventually};
+use crate::client::Clients;
 
 /// `victim` is the process that serves scheduling (`standalone`, or `scheduling`).
 pub async fn a_kill_between_the_call_and_the_commit_leaves_one_post(
@@ -58,19 +58,7 @@ pub async fn a_kill_between_the_call_and_the_commit_leaves_one_post(
     // Once the attempt's lease ends, the restarted dispatcher tries again with the same record
     // key, finds the record and records it.
     let mut c = Clients::connect(app, key).await;
-    let published = eventually(Duration::from_secs(60), "recorded as published", || {
-        let (mut scheduling, brand_id, post_id) =
-            (c.scheduling.clone(), brand.clone(), post.clone());
-        async move {
-            let p = scheduling
-                .get_scheduled_post(v1::GetScheduledPostRequest { brand_id, post_id })
-                .await
-                .ok()?
-                .into_inner();
-            (p.state() == v1::PostState::Published).then_some(p)
-        }
-    })
-    .await;
+    let published = c.published(&brand, &post, Duration::from_secs(60)).await;
     let records = pds.list_records(&made.did, "app.bsky.feed.post").await;
     assert_eq!(records.len(), 1, "one post on the PDS: {records:?}");
     assert_eq!(records[0]["value"]["text"], text);

@@ -92,19 +92,7 @@ pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
         )
         .await;
 
-    let published = eventually(WAIT, "the scheduled post published", || {
-        let (mut scheduling, brand_id, post_id) =
-            (c.scheduling.clone(), brand_id.clone(), post_id.clone());
-        async move {
-            let p = scheduling
-                .get_scheduled_post(v1::GetScheduledPostRequest { brand_id, post_id })
-                .await
-                .ok()?
-                .into_inner();
-            (p.state == v1::PostState::Published as i32).then_some(p)
-        }
-    })
-    .await;
+    let published = c.published(&brand_id, &post_id, WAIT).await;
     assert!(!published.published_native_id.is_empty());
 
     // It shows up in analytics once, and, back through the loopback network and ingest, as the
