@@ -38,14 +38,8 @@ async fn say(credentials: &Credentials, text: &str, reply_to: Option<&str>) -> S
         credentials,
     };
     let post = Publication {
-        key: Uuid::now_v7(),
-        text,
-        media: &[],
         reply_to,
-        quote: None,
-        created_at: Utc::now(),
-        attempt: 1,
-        first_attempt_at: None,
+        ..Publication::new(Uuid::now_v7(), text)
     };
     Bluesky::new()
         .publish(&account, &post)

@@ -1,13 +1,13 @@
 //! Listening by polling, every service running: what people say to a brand's Mastodon and X
-//! accounts (mentions) is heard through scheduling's listener, taken in by ingest as posts
-//! addressed to the brand, classified by moderation and counted by analytics, each once.
+//! accounts (mentions), and what they post with the brand's hashtag (search), is heard
+//! through scheduling's listener, taken in by ingest (addressed to the brand, or matched by
+//! its rule), classified by moderation and counted by analytics, each once.
 //! The networks are the harness's servers of their documented endpoints.
 
 mod support;
 
 use std::time::Duration;
 
-use chrono::Utc;
 use secrecy::SecretString;
 use tagar_kernel::testing::{TestApp, brand_listening, eventually};
 use tagar_kernel::{Mode, both_modes};
@@ -85,39 +85,54 @@ async fn mentions_on_mastodon_and_x_reach_the_brand(mode: Mode) {
         None,
     )
     .unwrap();
-    let tweet = X::new()
-        .publish(
-            &Account {
-                id: Uuid::new_v4(),
-                credentials: &tweeter_creds,
-            },
-            &Publication {
-                key: Uuid::now_v7(),
-                text: "@kopikita kapan buka cabang Bandung?",
-                media: &[],
-                reply_to: None,
-                quote: None,
-                created_at: Utc::now(),
-                attempt: 1,
-                first_attempt_at: None,
-            },
-        )
-        .await
-        .unwrap()
-        .native_id;
+    let tweet_as = |text: &'static str| {
+        let creds = tweeter_creds.clone();
+        async move {
+            X::new()
+                .publish(
+                    &Account {
+                        id: Uuid::new_v4(),
+                        credentials: &creds,
+                    },
+                    &Publication::new(Uuid::now_v7(), text),
+                )
+                .await
+                .unwrap()
+                .native_id
+        }
+    };
+    let tweet = tweet_as("@kopikita kapan buka cabang Bandung?").await;
+    // Not addressed to the brand, but carrying its hashtag: heard by searching the networks
+    // for the brand's listening rules (X's recent search, Mastodon's hashtag timeline), and
+    // matched by ingest's rules like a pushed post. What carries neither is not heard.
+    let tagged_tweet = tweet_as("#KopiKitaRasa mantap, antre dari pagi").await;
+    let tagged_toot = mastodon.post_as(&fan, "Hari ini #KopiKitaRasa enak sekali");
+    tweet_as("kopi di tempat lain").await;
+    mastodon.post_as(&fan, "tidak ada tagar di sini");
 
     let mut ingested = app.reader(topics::POSTS_INGESTED).await;
     let seen = ingested
-        .until(Duration::from_secs(60), "both mentions ingested", |seen| {
-            [&toot, &tweet].iter().all(|id| {
-                seen.iter().any(|e| {
-                    matches!(&e.event, Some(Event::PostIngested(p))
+        .until(
+            Duration::from_secs(60),
+            "the mentions and the tagged posts ingested",
+            |seen| {
+                [&toot, &tweet, &tagged_tweet, &tagged_toot]
+                    .iter()
+                    .all(|id| {
+                        seen.iter().any(|e| {
+                            matches!(&e.event, Some(Event::PostIngested(p))
                     if p.post.as_ref().is_some_and(|post| &post.native_id == *id))
-                })
-            })
-        })
+                        })
+                    })
+            },
+        )
         .await;
-    for (id, source) in [(&toot, "mastodon"), (&tweet, "x")] {
+    for (id, source) in [
+        (&toot, "mastodon"),
+        (&tweet, "x"),
+        (&tagged_toot, "mastodon"),
+        (&tagged_tweet, "x"),
+    ] {
         let found = seen
             .iter()
             .find_map(|e| match &e.event {
@@ -131,7 +146,10 @@ async fn mentions_on_mastodon_and_x_reach_the_brand(mode: Mode) {
             .unwrap();
         assert_eq!(found.source, source);
         assert_eq!(found.matches.len(), 1, "{found:?}");
-        assert_eq!(found.matches[0].brand_id, brand, "addressed to the brand");
+        assert_eq!(
+            found.matches[0].brand_id, brand,
+            "addressed to the brand, or its rule"
+        );
     }
     let mut moderation = app.reader(topics::MODERATION_EVENTS).await;
     moderation
@@ -149,14 +167,14 @@ async fn mentions_on_mastodon_and_x_reach_the_brand(mode: Mode) {
         let (analytics, brand) = (analytics.clone(), brand.clone());
         async move { support::mentions(&analytics, &brand).await }
     };
-    eventually(Duration::from_secs(60), "both mentions counted", || {
+    eventually(Duration::from_secs(60), "the four counted", || {
         let mentions = mentions();
-        async move { (mentions.await? >= 2).then_some(()) }
+        async move { (mentions.await? >= 4).then_some(()) }
     })
     .await;
-    // More polls go by: the cursors keep each mention counted once.
+    // More polls go by: the cursors keep each counted once, and the untagged posts unheard.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(mentions().await, Some(2));
+    assert_eq!(mentions().await, Some(4));
     app.stop().await;
 }
 

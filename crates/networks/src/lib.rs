@@ -56,6 +56,23 @@ pub struct Publication<'a> {
     pub first_attempt_at: Option<DateTime<Utc>>,
 }
 
+impl<'a> Publication<'a> {
+    /// A first attempt at publishing `text` alone (no media, not a reply or quote), written
+    /// now, under `key`.
+    pub fn new(key: Uuid, text: &'a str) -> Self {
+        Self {
+            key,
+            text,
+            media: &[],
+            reply_to: None,
+            quote: None,
+            created_at: chrono::Utc::now(),
+            attempt: 1,
+            first_attempt_at: None,
+        }
+    }
+}
+
 /// What the network answered to a publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivered {
@@ -83,6 +100,18 @@ pub struct Heard {
     pub posts: Vec<tagar_model::Post>,
     /// Where the next look starts (the newest id seen); `None` when nothing new came.
     pub cursor: Option<String>,
+}
+
+/// What a brand listens for on a network's search: its listening rules' hashtags, keywords
+/// and handles.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SearchTerm {
+    /// A hashtag, without `#`.
+    Hashtag(String),
+    /// A word or phrase.
+    Keyword(String),
+    /// A handle, without `@`.
+    Handle(String),
 }
 
 /// What the network allows one account, as its documentation gives it.
@@ -140,6 +169,26 @@ impl NetworkError {
             self,
             NetworkError::RateLimited { .. } | NetworkError::Unavailable { .. }
         )
+    }
+}
+
+/// The newer of two post ids of a network whose ids are decimal numbers that grow with time
+/// (X's, a Mastodon server's).
+pub(crate) fn newer_id(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if (b.len(), &b) > (a.len(), &a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_newer_id_is_the_larger_number() {
+        let id = |s: &str| Some(s.to_owned());
+        assert_eq!(super::newer_id(id("999"), id("1000")), id("1000"));
+        assert_eq!(super::newer_id(id("1001"), id("1000")), id("1001"));
+        assert_eq!(super::newer_id(None, id("5")), id("5"));
     }
 }
 
@@ -244,6 +293,20 @@ pub trait Connector: Send + Sync {
             network: self.network(),
             reason: format!("{} is not listened to by polling", self.network()),
         })
+    }
+
+    /// Public posts matching any of `terms` since `cursor`, oldest first, read with the
+    /// account's credentials, where the network has a search: X's recent search (hashtags,
+    /// keywords, handles), Mastodon's hashtag timelines (hashtags only: its full-text search
+    /// is not public). Terms the network cannot search for are left out; a network without
+    /// search hears nothing.
+    async fn search(
+        &self,
+        _account: &Account<'_>,
+        _terms: &[SearchTerm],
+        _cursor: Option<&str>,
+    ) -> Result<Heard, NetworkError> {
+        Ok(Heard::default())
     }
 
     /// A signal for each new mention of the account, pushed by the network as it happens

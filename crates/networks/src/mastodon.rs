@@ -15,6 +15,9 @@
 //!   a duplicate), `401` a revoked or wrong token (`{"error": "The access token was
 //!   revoked"}`), `429` a spent rate limit whose `X-RateLimit-Reset` header is an ISO 8601
 //!   time, `5xx` the server's trouble.
+//! - **Listening:** mention notifications (polled, and the streaming API as the fast path),
+//!   and the brand's hashtags' timelines (`GET /api/v1/timelines/tag/:hashtag`, walked
+//!   forward with `min_id`).
 //! - **Limits:** 300 requests per 5 minutes per account for the whole API ("Rate limits"),
 //!   one request a post: 3,600 posts an hour, 86,400 a day at most (servers may set less).
 //! - **Delete:** `DELETE /api/v1/statuses/:id` (a `404` means it is gone already). **Block:**
@@ -37,10 +40,14 @@ use tagar_model::{Author, NativePostId, Post, PostRef};
 
 use crate::{
     Account, Attachment, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError,
-    Publication,
+    Publication, SearchTerm,
 };
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// Statuses a timeline page holds at most.
+const PAGE: usize = 40;
+/// The most pages of a hashtag timeline one look reads.
+const MAX_PAGES: usize = 10;
 
 /// The Mastodon connector.
 #[derive(Debug, Clone)]
@@ -446,6 +453,59 @@ impl Connector for Mastodon {
             .filter_map(status_post)
             .collect();
         Ok(Heard { posts, cursor })
+    }
+
+    async fn search(
+        &self,
+        account: &Account<'_>,
+        terms: &[SearchTerm],
+        cursor: Option<&str>,
+    ) -> Result<Heard, NetworkError> {
+        // "View hashtag timeline": `GET /api/v1/timelines/tag/:hashtag`, 40 a page at most,
+        // newest first; `min_id` gives the page just newer than it, so a look walks forward
+        // from the cursor (status ids grow with time on a server, so one cursor serves every
+        // tag). Keywords and handles: Mastodon's full-text search covers only what the
+        // account has interacted with, so they are not searched.
+        let mut heard = Heard::default();
+        for term in terms {
+            let SearchTerm::Hashtag(tag) = term else {
+                continue;
+            };
+            let tag: String = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect();
+            let mut since = cursor.map(str::to_owned);
+            for _ in 0..MAX_PAGES {
+                let mut path = format!("/api/v1/timelines/tag/{tag}?limit={PAGE}");
+                if let Some(since) = &since {
+                    path.push_str(&format!("&min_id={}", path_segment(since)?));
+                }
+                let page = self
+                    .call(account.credentials, Method::GET, &path, None, None)
+                    .await?
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default();
+                let newest_here = page
+                    .iter()
+                    .filter_map(|s| s.get("id").and_then(Value::as_str))
+                    .max_by_key(|id| (id.len(), id.to_string()))
+                    .map(str::to_owned);
+                heard
+                    .posts
+                    .extend(page.iter().rev().filter_map(status_post));
+                heard.cursor = crate::newer_id(heard.cursor.take(), newest_here.clone());
+                // A first look reads one page: what is recent, not the tag's history.
+                if page.len() < PAGE || cursor.is_none() {
+                    break;
+                }
+                since = newest_here;
+            }
+        }
+        // Oldest first; ids grow with time, and order posts of one instant.
+        heard.posts.sort_by_cached_key(|p| {
+            let id = p.native_id.as_str();
+            (p.created_at, id.len(), id.to_owned())
+        });
+        heard.posts.dedup_by(|a, b| a.native_id == b.native_id);
+        Ok(heard)
     }
 
     async fn report(

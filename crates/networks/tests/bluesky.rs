@@ -1,6 +1,5 @@
 //! The Bluesky connector against a real PDS (`tagar_testkit::pds`).
 
-use chrono::Utc;
 use secrecy::SecretString;
 use tagar_networks::bluesky::{BLOCK_COLLECTION, Bluesky, POST_COLLECTION, parse_at_uri};
 use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication, tid};
@@ -21,16 +20,7 @@ fn unique(name: &str) -> String {
 }
 
 fn post(key: Uuid, text: &str) -> Publication<'_> {
-    Publication {
-        key,
-        text,
-        media: &[],
-        reply_to: None,
-        quote: None,
-        created_at: Utc::now(),
-        attempt: 1,
-        first_attempt_at: None,
-    }
+    Publication::new(key, text)
 }
 
 #[tokio::test]

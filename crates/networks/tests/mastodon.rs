@@ -1,24 +1,14 @@
 //! The Mastodon connector against `tagar_testkit::mastodon`, a server of the documented
 //! endpoints and semantics it uses.
 
-use chrono::Utc;
 use secrecy::SecretString;
 use tagar_networks::mastodon::Mastodon;
-use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication};
+use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication, SearchTerm};
 use tagar_testkit::mastodon::MastodonServer;
 use uuid::Uuid;
 
 fn post(key: Uuid, text: &str) -> Publication<'_> {
-    Publication {
-        key,
-        text,
-        media: &[],
-        reply_to: None,
-        quote: None,
-        created_at: Utc::now(),
-        attempt: 1,
-        first_attempt_at: None,
-    }
+    Publication::new(key, text)
 }
 
 async fn connected(server: &MastodonServer, name: &str) -> (String, String, Credentials) {
@@ -242,4 +232,53 @@ async fn the_streaming_api_signals_each_new_mention() {
         .expect("a signal within 5 s")
         .expect("the stream is open");
     assert!(wake.try_recv().is_err(), "one mention, one signal");
+}
+
+#[tokio::test]
+async fn hashtag_timelines_are_walked_forward_from_a_cursor() {
+    let server = MastodonServer::start().await;
+    let (_, _, credentials) = connected(&server, "kopikita").await;
+    let (fan, _, _) = connected(&server, "fan").await;
+    let mastodon = Mastodon::new();
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let terms = [
+        SearchTerm::Hashtag("KopiKita".into()),
+        SearchTerm::Hashtag("تهران_باران".into()),
+        // Not searchable on Mastodon: left out, not an error.
+        SearchTerm::Keyword("es kopi".into()),
+    ];
+    server.post_as(&fan, "kemarin #kopikita");
+    let first = mastodon.search(&account, &terms, None).await.unwrap();
+    assert_eq!(first.posts.len(), 1);
+    let cursor = first.cursor.expect("a cursor");
+
+    // 90 statuses since, over both tags: more than two pages of 40 for one of them.
+    let texts: Vec<String> = (0..90)
+        .map(|i| match i % 4 {
+            3 => format!("باران {i} #تهران_باران"),
+            _ => format!("pagi {i} #KopiKita"),
+        })
+        .collect();
+    for text in &texts {
+        server.post_as(&fan, text);
+    }
+    server.post_as(&fan, "es kopi tanpa tagar");
+    let heard = mastodon
+        .search(&account, &terms, Some(&cursor))
+        .await
+        .unwrap();
+    let got: Vec<&str> = heard.posts.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(got, texts.iter().map(String::as_str).collect::<Vec<_>>());
+    let next = heard.cursor.expect("the newest");
+    assert!(
+        mastodon
+            .search(&account, &terms, Some(&next))
+            .await
+            .unwrap()
+            .posts
+            .is_empty()
+    );
 }

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use secrecy::SecretString;
 use tagar_networks::x::X;
-use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication};
+use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication, SearchTerm};
 use tagar_testkit::x::{XServer, XTokens};
 use uuid::Uuid;
 
@@ -37,14 +37,9 @@ fn acting(credentials: &Credentials) -> Account<'_> {
 
 fn post(text: &str, attempt: u32) -> Publication<'_> {
     Publication {
-        key: Uuid::now_v7(),
-        text,
-        media: &[],
-        reply_to: None,
-        quote: None,
-        created_at: Utc::now(),
         attempt,
         first_attempt_at: (attempt > 1).then(|| Utc::now() - chrono::Duration::minutes(2)),
+        ..Publication::new(Uuid::now_v7(), text)
     }
 }
 
@@ -312,4 +307,56 @@ async fn a_connector_uses_newer_tokens_another_stored_instead_of_its_own_spent_o
         .await
         .expect("the newer stored pair is used");
     assert_eq!(server.refreshes(), 3);
+}
+
+#[tokio::test]
+async fn recent_search_hears_the_brands_terms_across_pages_from_a_cursor() {
+    let server = XServer::start().await;
+    let (_, brand_creds) = user(&server, "kopikita");
+    let (_, fan_creds) = user(&server, "fan");
+    let x = X::new();
+    let as_brand = acting(&brand_creds);
+    let as_fan = acting(&fan_creds);
+    let terms = [
+        SearchTerm::Hashtag("KopiKita".into()),
+        SearchTerm::Keyword("es kopi susu".into()),
+        SearchTerm::Handle("kopikita".into()),
+    ];
+    x.publish(&as_fan, &post("kemarin #kopikita", 1))
+        .await
+        .unwrap();
+    // The first look: what is recent, and a cursor.
+    let first = x.search(&as_brand, &terms, None).await.unwrap();
+    assert_eq!(first.posts.len(), 1);
+    let cursor = first.cursor.expect("a cursor");
+
+    // 130 posts since: two pages of 100, read oldest first.
+    let texts: Vec<String> = (0..130)
+        .map(|i| match i % 3 {
+            0 => format!("pagi {i} #KopiKita"),
+            1 => format!("Es kopi susu {i} enak"),
+            _ => format!("@kopikita nomor {i}"),
+        })
+        .collect();
+    for text in &texts {
+        x.publish(&as_fan, &post(text, 1)).await.unwrap();
+    }
+    x.publish(&as_fan, &post("tentang teh saja", 1))
+        .await
+        .unwrap();
+    let heard = x.search(&as_brand, &terms, Some(&cursor)).await.unwrap();
+    let got: Vec<&str> = heard.posts.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(got, texts.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        heard.posts.iter().all(|p| p.author.handle == "fan"),
+        "authors expanded"
+    );
+    let next = heard.cursor.expect("the newest");
+    assert!(
+        x.search(&as_brand, &terms, Some(&next))
+            .await
+            .unwrap()
+            .posts
+            .is_empty()
+    );
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 mod listening;
 mod media;
 
-use listening::{announce, notifications, streaming};
+use listening::{announce, notifications, streaming, tag_timeline};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -385,6 +385,7 @@ impl MastodonServer {
             // Uploads as large as the network takes, not axum's default of 2 MB.
             .layer(axum::extract::DefaultBodyLimit::max(128 * 1024 * 1024))
             .route("/api/v1/notifications", get(notifications))
+            .route("/api/v1/timelines/tag/{hashtag}", get(tag_timeline))
             .route("/api/v1/streaming/user/notification", get(streaming))
             .with_state((Arc::clone(&state), url.clone()));
         tokio::spawn(async move {

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 mod media;
+mod search;
 
 #[derive(Debug, Clone)]
 struct Tweet {
@@ -336,14 +337,7 @@ async fn mentions(
     if let Err(r) = user_of(&state.0, &headers) {
         return *r;
     }
-    let query: HashMap<String, String> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let since: u64 = query
-        .get("since_id")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let query = search::query_of(&uri);
     let server = state.0.lock().expect("state");
     let Some(name) = server.users.get(&id) else {
         return problem(
@@ -358,31 +352,8 @@ async fn mentions(
         .iter()
         .rev()
         .filter(|t| t.author != id && t.text.split_whitespace().any(|w| w == mention))
-        .filter(|t| t.id.parse::<u64>().is_ok_and(|n| n > since))
-        .take(100)
         .collect();
-    let data: Vec<Value> = found
-        .iter()
-        .map(|t| {
-            let mut tweet = json!({
-                "id": t.id, "text": t.text, "author_id": t.author,
-                "created_at": t.created_at.to_rfc3339(), "conversation_id": t.id, "lang": "id",
-            });
-            if let Some(parent) = &t.in_reply_to {
-                tweet["referenced_tweets"] = json!([{ "type": "replied_to", "id": parent }]);
-            }
-            tweet
-        })
-        .collect();
-    let users: Vec<Value> = found
-        .iter()
-        .map(|t| json!({ "id": t.author, "username": server.users[&t.author], "name": server.users[&t.author], "public_metrics": { "followers_count": 7 } }))
-        .collect();
-    let mut body = json!({ "data": data, "includes": { "users": users }, "meta": { "result_count": found.len() } });
-    if let Some(newest) = found.first() {
-        body["meta"]["newest_id"] = json!(newest.id);
-    }
-    (StatusCode::OK, body.to_string()).into_response()
+    search::page(&server, found, &query)
 }
 
 /// "Blocks" and "Mutes": `POST /2/users/:id/blocking` (or `/muting`) with
@@ -500,6 +471,7 @@ impl XServer {
             .route("/2/users/{id}/{relation}", post(relate))
             .route("/2/users/{id}/mentions", get(mentions))
             .route("/2/tweets/{id}/hidden", axum::routing::put(hide))
+            .route("/2/tweets/search/recent", get(search::recent))
             .route("/2/media/upload", post(media::upload).get(media::status))
             .route("/2/media/upload/initialize", post(media::initialize))
             .route("/2/media/upload/{id}/append", post(media::append))

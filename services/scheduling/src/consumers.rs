@@ -16,10 +16,10 @@ use async_trait::async_trait;
 use prometheus::IntCounter;
 use tagar_eventlog::{HandleError, Record, RecordHandler};
 use tagar_kernel::Subscription;
-use tagar_networks::{Account, NetworkError};
+use tagar_networks::{Account, NetworkError, SearchTerm};
 use tagar_proto::convert::network_from_wire;
 use tagar_proto::topics;
-use tagar_proto::v1::{Decision, envelope::Event};
+use tagar_proto::v1::{Decision, RuleKind, envelope::Event};
 use tagar_runtime::Metrics;
 use tagar_runtime::vault::Vault;
 use tagar_store::Store;
@@ -155,5 +155,101 @@ impl RecordHandler for Blocker {
             }
         }
         Ok(())
+    }
+}
+
+/// The consumer group of ingest's listening rules, and what it reads.
+pub const RULES: Subscription =
+    Subscription::new("tagar-scheduling-rules", &[topics::LISTENING_RULES]);
+
+/// Keeps the brands' listening rules as the terms the listener searches the networks for:
+/// a hashtag rule its hashtag, a keyword rule its words, a handle rule its handle, and a
+/// competitor rule whichever of the three its pattern is (`#…`, `@…`, else words).
+/// Idempotent: a redelivered rule is kept once, a removal of what is gone does nothing.
+pub struct Terms {
+    store: Store,
+}
+
+impl Terms {
+    /// Keeps the terms in `store`.
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+/// The search term a rule of `kind` with `pattern` stands for.
+fn term_of(kind: RuleKind, pattern: &str) -> Option<SearchTerm> {
+    let pattern = pattern.trim();
+    let bare = |p: &str| p.trim_start_matches(['#', '＃', '@', '＠']).to_owned();
+    let term = match kind {
+        RuleKind::Hashtag => SearchTerm::Hashtag(bare(pattern)),
+        RuleKind::Handle => SearchTerm::Handle(bare(pattern)),
+        RuleKind::Keyword => SearchTerm::Keyword(pattern.to_owned()),
+        RuleKind::Competitor if pattern.starts_with(['#', '＃']) => {
+            SearchTerm::Hashtag(bare(pattern))
+        }
+        RuleKind::Competitor if pattern.starts_with(['@', '＠']) => {
+            SearchTerm::Handle(bare(pattern))
+        }
+        RuleKind::Competitor => SearchTerm::Keyword(pattern.to_owned()),
+        RuleKind::Unspecified => return None,
+    };
+    let empty = match &term {
+        SearchTerm::Hashtag(t) | SearchTerm::Handle(t) | SearchTerm::Keyword(t) => t.is_empty(),
+    };
+    (!empty).then_some(term)
+}
+
+#[async_trait]
+impl RecordHandler for Terms {
+    async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
+        let (meta, envelope) = tagar_kernel::events::decode(record)?;
+        let retry = |e: tagar_store::StoreError| HandleError::Retry(e.to_string());
+        match &envelope.event {
+            Some(Event::ListeningRuleAdded(added)) => {
+                let rule = added.rule.as_ref().ok_or_else(|| {
+                    HandleError::Poison("ListeningRuleAdded.rule is missing".into())
+                })?;
+                let brand = tagar_model::BrandId::parse(&rule.brand_id)
+                    .map_err(|e| HandleError::Poison(format!("rule.brand_id: {e}")))?;
+                let kind = RuleKind::try_from(rule.kind).unwrap_or(RuleKind::Unspecified);
+                let Some(term) = term_of(kind, &rule.pattern) else {
+                    return Ok(());
+                };
+                sql::listening::remember_term(&self.store, meta.tenant, brand, &rule.rule_id, &term)
+                    .await
+                    .map_err(retry)
+            }
+            Some(Event::ListeningRuleRemoved(removed)) => {
+                sql::listening::forget_term(&self.store, meta.tenant, &removed.rule_id)
+                    .await
+                    .map_err(retry)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_become_the_terms_a_network_is_searched_for() {
+        let term = |kind, pattern| term_of(kind, pattern);
+        assert_eq!(
+            term(RuleKind::Hashtag, "#KopiKita"),
+            Some(SearchTerm::Hashtag("KopiKita".into()))
+        );
+        assert_eq!(
+            term(RuleKind::Competitor, "@starcoffee"),
+            Some(SearchTerm::Handle("starcoffee".into()))
+        );
+        assert_eq!(
+            term(RuleKind::Competitor, "Star Coffee"),
+            Some(SearchTerm::Keyword("Star Coffee".into()))
+        );
+        assert_eq!(term(RuleKind::Hashtag, "#"), None);
+        assert_eq!(term(RuleKind::Unspecified, "x"), None);
     }
 }

@@ -56,6 +56,7 @@ impl ServiceModule for Scheduling {
             topics::LOOPBACK_NETWORK,
             topics::MODERATION_EVENTS,
             topics::NETWORK_HEARD,
+            topics::LISTENING_RULES,
         ]
     }
 
@@ -102,6 +103,10 @@ impl ServiceModule for Scheduling {
         platform.shutdown.spawn(
             "scheduling-listener",
             listener.run(platform.shutdown.token()),
+        );
+        platform.consume(
+            consumers::RULES,
+            consumers::Terms::new(platform.background.clone()),
         );
         platform.consume(
             consumers::DECISIONS,

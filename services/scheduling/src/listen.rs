@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use prost::Message as _;
-use tagar_model::{AccountId, Network};
-use tagar_networks::{Account, NetworkError};
+use tagar_model::{AccountId, BrandId, Network};
+use tagar_networks::{Account, Heard, NetworkError};
 use tagar_proto::envelope::EnvelopeBuilder;
 use tagar_proto::topics;
 use tagar_proto::v1::{self, envelope::Event};
@@ -53,6 +53,8 @@ pub struct Listener {
     paused: HashMap<AccountId, DateTime<Utc>>,
     last_looked: HashMap<AccountId, Instant>,
     known: HashMap<AccountId, Polled>,
+    /// The accounts the brands' terms are searched from: one per brand and network.
+    searchers: HashSet<AccountId>,
     watched: Arc<Mutex<HashSet<AccountId>>>,
     wake_tx: tokio::sync::mpsc::Sender<AccountId>,
     wake_rx: tokio::sync::mpsc::Receiver<AccountId>,
@@ -77,6 +79,7 @@ impl Listener {
             paused: HashMap::new(),
             last_looked: HashMap::new(),
             known: HashMap::new(),
+            searchers: HashSet::new(),
             watched: Arc::default(),
             wake_tx,
             wake_rx,
@@ -120,6 +123,12 @@ impl Listener {
         let mut heard = 0;
         let accounts = listening::polled_accounts(&self.store, &POLLED).await?;
         self.known = accounts.iter().map(|p| (p.account, p.clone())).collect();
+        let mut searched = HashSet::new();
+        self.searchers = accounts
+            .iter()
+            .filter(|p| searched.insert((p.tenant, p.brand, p.network)))
+            .map(|p| p.account)
+            .collect();
         for polled in accounts {
             let due = self
                 .last_looked
@@ -186,12 +195,39 @@ impl Listener {
         });
     }
 
+    /// What a listening call heard, or `None` when the account is to be left alone for now:
+    /// rate limited (paused until the network's reset) or refused (marked "needs
+    /// reconnect").
+    async fn heard(
+        &mut self,
+        polled: &Polled,
+        call: impl std::future::Future<Output = Result<Heard, NetworkError>>,
+    ) -> Option<Heard> {
+        match call.await {
+            Ok(heard) => Some(heard),
+            Err(NetworkError::RateLimited { retry_at, .. }) => {
+                self.paused.insert(polled.account, retry_at);
+                None
+            }
+            Err(NetworkError::Unauthorized { reason, .. }) => {
+                self.commands
+                    .mark_needs_reconnect(polled.tenant, polled.account, &reason)
+                    .await;
+                None
+            }
+            Err(e) => {
+                tracing::warn!(account = %polled.account, error = %e, "listening failed; trying again next round");
+                None
+            }
+        }
+    }
+
     async fn poll(&mut self, vault: &Vault, polled: &Polled) -> anyhow::Result<usize> {
         let Some(connector) = self.networks.get(polled.network).cloned() else {
             return Ok(0);
         };
         let until = tagar_store::now_us() + i64::try_from(LEASE.as_micros()).unwrap_or(i64::MAX);
-        let Some(cursor) = listening::lease(&self.store, polled, &self.owner, until).await? else {
+        let Some(cursors) = listening::lease(&self.store, polled, &self.owner, until).await? else {
             return Ok(0);
         };
         let mut tx = self.store.begin().await?;
@@ -205,45 +241,44 @@ impl Listener {
             credentials: &creds,
         };
         self.watch(polled, &account, &connector).await;
-        let heard = match connector.mentions(&account, cursor.as_deref()).await {
-            Ok(heard) => heard,
-            Err(NetworkError::RateLimited { retry_at, .. }) => {
-                self.paused.insert(polled.account, retry_at);
-                return Ok(0);
-            }
-            Err(NetworkError::Unauthorized { reason, .. }) => {
-                self.commands
-                    .mark_needs_reconnect(polled.tenant, polled.account, &reason)
-                    .await;
-                return Ok(0);
-            }
-            Err(e) => return Err(e.into()),
+        let Some(mentions) = self
+            .heard(
+                polled,
+                connector.mentions(&account, cursors.mentions.as_deref()),
+            )
+            .await
+        else {
+            return Ok(0);
         };
+        // The brand's hashtags, keywords and handles, searched from one of its accounts per
+        // network; what is found is not addressed to the brand, so ingest matches it against
+        // the tenant's rules like a pushed post (a competitor's term counts for the
+        // competitor, not the brand).
+        let mut found = Heard::default();
+        if self.searchers.contains(&polled.account) {
+            let terms = listening::search_terms(&self.store, polled.tenant, polled.brand).await?;
+            if !terms.is_empty() {
+                // A failed search leaves its cursor, and the mentions still go on.
+                let search = connector.search(&account, &terms, cursors.search.as_deref());
+                found = self.heard(polled, search).await.unwrap_or_default();
+            }
+        }
         let mut tx = self.store.begin().await?;
-        let messages: Vec<OutboxMessage> = heard
+        let messages: Vec<OutboxMessage> = mentions
             .posts
             .iter()
-            .map(|post| {
-                let event = Event::NetworkPostDelivered(v1::NetworkPostDelivered {
-                    post: Some(v1::Post::from(post)),
-                    account_id: polled.account.to_string(),
-                });
-                let envelope = EnvelopeBuilder::new(polled.tenant, event)
-                    .brand(polled.brand)
-                    .build();
-                OutboxMessage {
-                    topic: topics::NETWORK_HEARD.to_owned(),
-                    key: post.conversation_key().to_owned().into(),
-                    payload: envelope.encode_to_vec().into(),
-                    headers: tagar_kernel::events::headers_of(&envelope),
-                }
-            })
+            .map(|post| delivery(polled, post, Some(polled.brand)))
+            .chain(found.posts.iter().map(|post| delivery(polled, post, None)))
             .collect();
         if !messages.is_empty() {
             tx.enqueue(&messages).await?;
         }
-        if let Some(next) = &heard.cursor {
-            listening::save_cursor(&mut tx, polled, next).await?;
+        let moved = listening::Cursors {
+            mentions: mentions.cursor,
+            search: found.cursor,
+        };
+        if moved != listening::Cursors::default() {
+            listening::save_cursors(&mut tx, polled, &moved).await?;
         }
         if let Some(renewed) = connector.refreshed(*polled.account.as_uuid()) {
             credentials::save(&mut tx, vault, polled.tenant, polled.account, &renewed).await?;
@@ -253,5 +288,25 @@ impl Listener {
             tracing::info!(account = %polled.account, network = %polled.network, posts = messages.len(), "heard mentions");
         }
         Ok(messages.len())
+    }
+}
+
+/// A post heard through `polled`'s account, for ingest: addressed to `brand` (a mention of
+/// its account), or to no one (a search result, matched by the tenant's rules).
+fn delivery(polled: &Polled, post: &tagar_model::Post, brand: Option<BrandId>) -> OutboxMessage {
+    let event = Event::NetworkPostDelivered(v1::NetworkPostDelivered {
+        post: Some(v1::Post::from(post)),
+        account_id: polled.account.to_string(),
+    });
+    let mut envelope = EnvelopeBuilder::new(polled.tenant, event);
+    if let Some(brand) = brand {
+        envelope = envelope.brand(brand);
+    }
+    let envelope = envelope.build();
+    OutboxMessage {
+        topic: topics::NETWORK_HEARD.to_owned(),
+        key: post.conversation_key().to_owned().into(),
+        payload: envelope.encode_to_vec().into(),
+        headers: tagar_kernel::events::headers_of(&envelope),
     }
 }

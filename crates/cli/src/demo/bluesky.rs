@@ -199,14 +199,11 @@ pub async fn run(session: &Session, pds: &str, brand: &DemoBrand) -> anyhow::Res
                 credentials: &credentials,
             },
             &Publication {
-                key: uuid::Uuid::now_v7(),
-                text: "Wah, mampir sore ini! Ada yang tanpa gula?",
-                media: &[],
                 reply_to: Some(&published.published_native_id),
-                quote: None,
-                created_at: Utc::now(),
-                attempt: 1,
-                first_attempt_at: None,
+                ..Publication::new(
+                    uuid::Uuid::now_v7(),
+                    "Wah, mampir sore ini! Ada yang tanpa gula?",
+                )
             },
         )
         .await

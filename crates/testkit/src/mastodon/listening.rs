@@ -71,6 +71,18 @@ pub(super) async fn streaming(
         .into_response()
 }
 
+/// A status as others see it, its author's account filled in ("Status" entity).
+fn public_status(server: &Server, status: &Status, url: &str) -> Value {
+    let author = &server.accounts[&status.account];
+    let mut shown = status_json(status, url);
+    shown["account"] = json!({
+        "id": status.account, "acct": author, "display_name": author,
+        "followers_count": 12, "created_at": "2024-01-01T00:00:00.000Z",
+    });
+    shown["language"] = json!("id");
+    shown
+}
+
 /// "Get all notifications": `GET /api/v1/notifications?types[]=mention&since_id=…&limit=…`:
 /// the statuses that mention the caller (`@username` in their text), newest first, each
 /// notification with its own id (ids grow).
@@ -109,13 +121,7 @@ pub(super) async fn notifications(
             // A notification's id grows with its status's (here: the same number).
             let id = s.id.parse::<u64>().ok()?;
             (id > since).then(|| {
-                let author = &server.accounts[&s.account];
-                let mut status = status_json(s, &state.1);
-                status["account"] = json!({
-                    "id": s.account, "acct": author, "display_name": author,
-                    "followers_count": 12, "created_at": "2024-01-01T00:00:00.000Z",
-                });
-                status["language"] = json!("id");
+                let status = public_status(&server, s, &state.1);
                 json!({ "id": id.to_string(), "type": "mention", "created_at": status["created_at"], "status": status })
             })
         })
@@ -125,4 +131,60 @@ pub(super) async fn notifications(
         .take(limit)
         .collect();
     ok(limits, Value::Array(notes))
+}
+
+/// "View hashtag timeline": `GET /api/v1/timelines/tag/:hashtag?limit=…&min_id=…&since_id=…`:
+/// public statuses with the hashtag (any case), newest first; `min_id` gives the page
+/// immediately newer than it, `since_id` the newest page after it.
+pub(super) async fn tag_timeline(
+    State(state): State<(Shared, String)>,
+    axum::extract::Path(tag): axum::extract::Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (_, limits) = match authorize(&state.0, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let number = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+    };
+    let limit = number("limit").map_or(20, |n| n.min(40) as usize);
+    let wanted = format!("#{}", tag.to_lowercase());
+    let server = state.0.lock().expect("state");
+    let mut tagged: Vec<&Status> = server
+        .statuses
+        .iter()
+        .filter(|s| {
+            s.text
+                .to_lowercase()
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '?'))
+                .any(|w| w == wanted)
+        })
+        .filter(|s| {
+            let id = s.id.parse::<u64>().unwrap_or(0);
+            id > number("min_id").or(number("since_id")).unwrap_or(0)
+        })
+        .collect();
+    // Oldest first: `min_id` takes the oldest `limit` after it, `since_id` the newest.
+    tagged.sort_by_key(|s| s.id.parse::<u64>().unwrap_or(0));
+    let page: Vec<&Status> = if number("min_id").is_some() {
+        tagged.into_iter().take(limit).collect()
+    } else {
+        let skip = tagged.len().saturating_sub(limit);
+        tagged.into_iter().skip(skip).collect()
+    };
+    let statuses: Vec<Value> = page
+        .iter()
+        .rev()
+        .map(|s| public_status(&server, s, &state.1))
+        .collect();
+    ok(limits, Value::Array(statuses))
 }
