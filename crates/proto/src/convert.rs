@@ -289,14 +289,30 @@ impl TryFrom<v1::Post> for model::Post {
             repost_of: post_ref(p.repost_of, "post.repost_of")?,
             conversation_id: non_empty(p.conversation_id),
             media: media_from_wire(p.media)?,
-            metrics: model::PostMetrics {
-                likes: m.likes,
-                reposts: m.reposts,
-                replies: m.replies,
-                quotes: m.quotes,
-                views: m.views,
-            },
+            metrics: metrics_from_wire(&m),
         })
+    }
+}
+
+/// Counts on the wire.
+pub fn metrics_to_wire(m: &model::PostMetrics) -> v1::PostMetrics {
+    v1::PostMetrics {
+        likes: m.likes,
+        reposts: m.reposts,
+        replies: m.replies,
+        quotes: m.quotes,
+        views: m.views,
+    }
+}
+
+/// Counts from the wire.
+pub fn metrics_from_wire(m: &v1::PostMetrics) -> model::PostMetrics {
+    model::PostMetrics {
+        likes: m.likes,
+        reposts: m.reposts,
+        replies: m.replies,
+        quotes: m.quotes,
+        views: m.views,
     }
 }
 
@@ -329,13 +345,7 @@ impl From<&model::Post> for v1::Post {
             repost_of: p.repost_of.as_ref().map(ref_to_wire),
             conversation_id: p.conversation_id.clone().unwrap_or_default(),
             media: p.media.iter().map(media_to_wire).collect(),
-            metrics: Some(v1::PostMetrics {
-                likes: p.metrics.likes,
-                reposts: p.metrics.reposts,
-                replies: p.metrics.replies,
-                quotes: p.metrics.quotes,
-                views: p.metrics.views,
-            }),
+            metrics: Some(metrics_to_wire(&p.metrics)),
         }
     }
 }

@@ -46,6 +46,8 @@ pub fn event_type(event: &Event) -> &'static str {
         Event::PublishStarted(_) => "tagar.scheduling.PublishStarted",
         Event::SocialAccountNeedsReconnect(_) => "tagar.scheduling.SocialAccountNeedsReconnect",
         Event::SocialAccountReconnected(_) => "tagar.scheduling.SocialAccountReconnected",
+        Event::PublishedPostCounted(_) => "tagar.scheduling.PublishedPostCounted",
+        Event::PostCountingStopped(_) => "tagar.scheduling.PostCountingStopped",
         Event::NetworkPostDelivered(_) => "tagar.network.NetworkPostDelivered",
     }
 }

@@ -454,6 +454,15 @@ impl MastodonServer {
         }
     }
 
+    /// The status `id` is deleted (by its author, or by the server's moderators).
+    pub fn delete(&self, id: &str) {
+        self.state
+            .lock()
+            .expect("state")
+            .statuses
+            .retain(|s| s.id != id);
+    }
+
     /// Revokes `token`, as the user does under Preferences → Account → Authorized apps.
     pub fn revoke(&self, token: &str) {
         self.state

@@ -15,6 +15,7 @@
 
 pub mod commands;
 pub mod consumers;
+pub mod counts;
 pub mod dispatcher;
 pub mod domain;
 pub mod grpc;
@@ -104,6 +105,16 @@ impl ServiceModule for Scheduling {
             "scheduling-listener",
             listener.run(platform.shutdown.token()),
         );
+        let counter = counts::Counter::new(
+            platform.background.clone(),
+            networks.clone(),
+            platform.vault.clone(),
+            &platform.metrics,
+            std::time::Duration::from_secs(30),
+        )?;
+        platform
+            .shutdown
+            .spawn("scheduling-counter", counter.run(platform.shutdown.token()));
         platform.consume(
             consumers::RULES,
             consumers::Terms::new(platform.background.clone()),

@@ -205,6 +205,28 @@ async fn a_brands_bluesky_post_is_published_to_the_pds_once(mode: Mode) {
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["value"]["text"], text);
 
+    // A PDS serves no counts (an AppView does): the first reading stops the counting,
+    // saying why, instead of asking again and again.
+    let platform = system.platform();
+    let mut counter = tagar_scheduling::counts::Counter::new(
+        platform.store.clone(),
+        tagar_scheduling::network::Networks::default().with(Arc::new(Bluesky::new())),
+        platform.vault.clone(),
+        &platform.metrics,
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let later = Utc::now() + chrono::Duration::minutes(6);
+    assert_eq!(counter.count_once(later).await.unwrap(), 1);
+    assert_eq!(
+        counter
+            .count_once(later + chrono::Duration::days(40))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(get(&mut admin, &brand, &post).await.metrics, None);
+
     // At rest the credentials are ciphertext only.
     let sealed: Vec<String> = sqlx::query_scalar("SELECT sealed FROM scheduling_credentials")
         .fetch_all(system.platform().store.pool())

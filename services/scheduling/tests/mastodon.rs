@@ -290,3 +290,77 @@ async fn a_post_goes_out_with_its_media_and_media_that_cannot_be_fetched_fail_it
 }
 
 both_modes!(a_post_goes_out_with_its_media_and_media_that_cannot_be_fetched_fail_it);
+
+async fn a_published_post_counts_are_read_back_at_growing_intervals(mode: Mode) {
+    let server = MastodonServer::start().await;
+    let (_, token) = server.create_account("kopikita");
+    let system = support::start(mode, 1).await;
+    let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
+    let brand = support::jakarta_brand(&mut admin).await;
+    let account = support::connect_mastodon(&mut admin, &brand, &server.url, token).await;
+    let post = schedule(
+        &mut admin,
+        &brand,
+        &account.account_id,
+        "Promo akhir pekan #KopiKita",
+        chrono::Duration::days(1),
+    )
+    .await;
+    let then = Utc::now() + chrono::Duration::days(2);
+    dispatcher(&system, Arc::new(Mastodon::new()))
+        .dispatch_once(then)
+        .await
+        .unwrap();
+    let published = get(&mut admin, &brand, &post).await;
+    assert_eq!(published.state(), v1::PostState::Published);
+    assert_eq!(published.metrics, None, "not read yet");
+
+    let platform = system.platform();
+    let networks = tagar_scheduling::network::Networks::default().with(Arc::new(Mastodon::new()));
+    let mut counter = tagar_scheduling::counts::Counter::new(
+        platform.store.clone(),
+        networks,
+        platform.vault.clone(),
+        &platform.metrics,
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let published_at = tagar_proto::convert::time_from_wire(
+        published.published_at.as_ref().unwrap(),
+        "published_at",
+    )
+    .unwrap();
+    // Nothing is due before five minutes have passed.
+    let minutes = |m| published_at + chrono::Duration::minutes(m);
+    assert_eq!(counter.count_once(minutes(4)).await.unwrap(), 0);
+    server.engage(&published.published_native_id, 12, 3);
+    assert_eq!(counter.count_once(minutes(6)).await.unwrap(), 1);
+    let counted = get(&mut admin, &brand, &post).await;
+    let metrics = counted.metrics.expect("counted");
+    assert_eq!((metrics.likes, metrics.reposts), (12, 3));
+    // The next reading is due at 30 minutes, not before.
+    server.engage(&published.published_native_id, 28, 6);
+    assert_eq!(counter.count_once(minutes(20)).await.unwrap(), 0);
+    assert_eq!(counter.count_once(minutes(31)).await.unwrap(), 1);
+    let later = get(&mut admin, &brand, &post).await;
+    let metrics = later.metrics.expect("counted again");
+    assert_eq!((metrics.likes, metrics.reposts), (40, 9));
+    let at = |p: &v1::ScheduledPost| p.counted_at.as_ref().map(|t| (t.seconds, t.nanos));
+    assert_eq!(at(&later).map(|(s, _)| s), Some(minutes(31).timestamp()));
+    assert!(at(&later) > at(&counted));
+
+    // Gone from the server: counting stops for good.
+    server.delete(&published.published_native_id);
+    let much_later = published_at + chrono::Duration::days(40);
+    assert_eq!(counter.count_once(much_later).await.unwrap(), 1);
+    assert_eq!(counter.count_once(much_later).await.unwrap(), 0);
+    let stopped = get(&mut admin, &brand, &post).await;
+    assert_eq!(
+        stopped.metrics.map(|m| m.likes),
+        Some(40),
+        "the last counts stay"
+    );
+    system.stop().await;
+}
+
+both_modes!(a_published_post_counts_are_read_back_at_growing_intervals);

@@ -238,6 +238,25 @@ pub struct PostView {
     pub published_native_id: String,
     /// The aggregate's version.
     pub version: u64,
+    /// Its counts as last read from the network; null until read.
+    pub counts: Option<CountsView>,
+}
+
+/// A published post's counts, and when they were read.
+#[derive(Debug, Serialize)]
+pub struct CountsView {
+    /// Likes (favourites).
+    pub likes: u64,
+    /// Reposts (boosts).
+    pub reposts: u64,
+    /// Replies.
+    pub replies: u64,
+    /// Quotes.
+    pub quotes: u64,
+    /// Views, where the network gives them.
+    pub views: u64,
+    /// When they were read, RFC 3339 UTC.
+    pub counted_at: Option<String>,
 }
 
 impl From<v1::ScheduledPost> for PostView {
@@ -253,6 +272,14 @@ impl From<v1::ScheduledPost> for PostView {
             time_zone: p.time_zone,
             published_native_id: p.published_native_id,
             version: p.version,
+            counts: p.metrics.map(|m| CountsView {
+                likes: m.likes,
+                reposts: m.reposts,
+                replies: m.replies,
+                quotes: m.quotes,
+                views: m.views,
+                counted_at: timestamp(p.counted_at.as_ref()),
+            }),
         }
     }
 }
@@ -279,6 +306,20 @@ fn post_fields(p: &PostView) -> String {
     }
     if !p.published_native_id.is_empty() {
         pairs.push(("published as", p.published_native_id.clone()));
+    }
+    if let Some(c) = &p.counts {
+        pairs.push((
+            "counts",
+            format!(
+                "{} likes, {} reposts, {} replies, {} quotes, {} views (read {})",
+                c.likes,
+                c.reposts,
+                c.replies,
+                c.quotes,
+                c.views,
+                c.counted_at.as_deref().unwrap_or("?")
+            ),
+        ));
     }
     pairs.push(("version", p.version.to_string()));
     fields(&pairs)

@@ -310,3 +310,53 @@ fn a_publishing_attempt_holds_the_post_until_its_lease_ends() {
 fn a_post_is_drafted_once() {
     precondition(given([drafted()]).when(draft_command("again", vec![])));
 }
+
+#[test]
+fn a_published_post_is_counted_at_growing_intervals_until_it_stops() {
+    use super::post::COUNT_AFTER;
+    let history = vec![
+        drafted(),
+        approved(),
+        slot("2026-06-02T09:00", now()),
+        published(),
+    ];
+    assert_eq!(
+        given(history.clone()).state().count_at,
+        Some(now() + COUNT_AFTER[0])
+    );
+    let metrics = tagar_model::PostMetrics {
+        likes: 5,
+        ..Default::default()
+    };
+    let at = now() + COUNT_AFTER[0];
+    let counted = given(history.clone())
+        .when(PostCommand::RecordCounts { metrics, at })
+        .events();
+    assert_eq!(counted, [PostEvent::Counted { metrics, at }]);
+    let mut after = history.clone();
+    after.extend(counted);
+    let state = given(after.clone()).state().clone();
+    assert_eq!(state.counts, Some((metrics, at)));
+    assert_eq!(state.count_at, Some(now() + COUNT_AFTER[1]));
+
+    // Stopped: no more readings, and stopping again says nothing new.
+    let stop = || PostCommand::StopCounting {
+        reason: "gone".into(),
+    };
+    let stopped = given(after.clone()).when(stop()).events();
+    after.extend(stopped);
+    assert_eq!(given(after.clone()).state().count_at, None);
+    assert!(given(after.clone()).when(stop()).events().is_empty());
+    precondition(given(after).when(PostCommand::RecordCounts { metrics, at }));
+
+    // The loopback network keeps no counts; a draft has none to record.
+    let loopback = PostEvent::Published {
+        network: Network::Loopback,
+        native_id: "loopback-2".into(),
+        published_at: now(),
+    };
+    let mut looped = history[..3].to_vec();
+    looped.push(loopback);
+    assert_eq!(given(looped).state().count_at, None);
+    precondition(given([drafted()]).when(PostCommand::RecordCounts { metrics, at }));
+}

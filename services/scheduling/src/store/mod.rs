@@ -15,7 +15,7 @@ pub mod listening;
 mod posts;
 
 pub use brands::{AccountRows, BrandRows};
-pub use posts::{PostRows, any_due, claim_due, list_posts, posts_of_account_between};
+pub use posts::{PostRows, any_due, claim_due, counts_due, list_posts, posts_of_account_between};
 
 /// A brand as the read model holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]

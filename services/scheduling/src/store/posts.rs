@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tagar_kernel::{Change, CommandError, Loaded, Projection};
-use tagar_model::{AccountId, BrandId, Media, TenantId};
+use tagar_model::{AccountId, BrandId, Media, PostMetrics, TenantId};
 use tagar_store::{Dialect, Store, StoreError, StoreTx};
 
 use ::uuid::Uuid;
@@ -37,12 +37,18 @@ async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(),
     let media =
         serde_json::to_string(&post.media).map_err(|e| corrupt("scheduling_posts.media", e))?;
     let slot = post.slot.as_ref();
+    let metrics = post.counts.map(|(m, _)| m).unwrap_or_default();
+    // Counts are bounded at 10^12 where they come in; a column holds an i64.
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     sqlx::query(
         "INSERT INTO scheduling_posts (tenant_id, post_id, brand_id, account_id, text, media, state, publish_at_us, \
-         local_time, time_zone, native_id, reason, version, updated_at_us, due_at_us, attempts) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         local_time, time_zone, native_id, reason, version, updated_at_us, due_at_us, attempts, \
+         count_at_us, counted_at_us, likes, reposts, replies, quotes, views) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
          ON CONFLICT (tenant_id, post_id) DO UPDATE SET state = excluded.state, publish_at_us = excluded.publish_at_us, \
          due_at_us = excluded.due_at_us, attempts = excluded.attempts, \
+         count_at_us = excluded.count_at_us, counted_at_us = excluded.counted_at_us, likes = excluded.likes, \
+         reposts = excluded.reposts, replies = excluded.replies, quotes = excluded.quotes, views = excluded.views, \
          local_time = excluded.local_time, time_zone = excluded.time_zone, native_id = excluded.native_id, \
          reason = excluded.reason, version = excluded.version, updated_at_us = excluded.updated_at_us",
     )
@@ -62,6 +68,13 @@ async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(),
     .bind(tagar_store::now_us())
     .bind(post.due_at.map(|at| at.timestamp_micros()))
     .bind(i64::from(post.attempts))
+    .bind(post.count_at.map(|at| at.timestamp_micros()))
+    .bind(post.counts.map(|(_, at)| at.timestamp_micros()))
+    .bind(count(metrics.likes))
+    .bind(count(metrics.reposts))
+    .bind(count(metrics.replies))
+    .bind(count(metrics.quotes))
+    .bind(count(metrics.views))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -95,6 +108,7 @@ fn post_row(tenant: TenantId, row: &AnyRow) -> Result<Loaded<ScheduledPost>, Sto
         native_id: row.try_get("native_id")?,
         reason: row.try_get("reason")?,
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        counts: counts_row(row)?,
         ..ScheduledPost::default()
     };
     Ok(Loaded {
@@ -103,6 +117,56 @@ fn post_row(tenant: TenantId, row: &AnyRow) -> Result<Loaded<ScheduledPost>, Sto
         state: post,
         version: row.try_get::<i64, _>("version")? as u64,
     })
+}
+
+/// The counts a row holds, if they were read.
+fn counts_row(row: &AnyRow) -> Result<Option<(PostMetrics, DateTime<Utc>)>, StoreError> {
+    let Some(at) = row.try_get::<Option<i64>, _>("counted_at_us")? else {
+        return Ok(None);
+    };
+    let count = |column: &str| -> Result<u64, StoreError> {
+        Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
+    };
+    let metrics = PostMetrics {
+        likes: count("likes")?,
+        reposts: count("reposts")?,
+        replies: count("replies")?,
+        quotes: count("quotes")?,
+        views: count("views")?,
+    };
+    let at = DateTime::from_timestamp_micros(at)
+        .ok_or_else(|| corrupt("scheduling_posts.counted_at_us", at))?;
+    Ok(Some((metrics, at)))
+}
+
+/// `(tenant_id, post_id, version)` rows as due posts.
+fn due_rows(rows: &[AnyRow]) -> Result<Vec<Due>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok(Due {
+                tenant: TenantId::from_uuid(uuid(row, "tenant_id")?),
+                post_id: uuid(row, "post_id")?,
+                version: row.try_get::<i64, _>("version")? as u64,
+            })
+        })
+        .collect()
+}
+
+/// Up to `limit` published posts whose counts are due at `now`, the longest due first.
+pub async fn counts_due(
+    store: &Store,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<Due>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT tenant_id, post_id, version FROM scheduling_posts WHERE count_at_us <= $1 \
+         ORDER BY count_at_us LIMIT $2",
+    )
+    .bind(now.timestamp_micros())
+    .bind(i64::from(limit))
+    .fetch_all(store.pool())
+    .await?;
+    due_rows(&rows)
 }
 
 /// A brand's posts, optionally only those in `stage`, by time then creation.
@@ -114,7 +178,8 @@ pub async fn list_posts(
 ) -> Result<Vec<Loaded<ScheduledPost>>, StoreError> {
     let mut sql = String::from(
         "SELECT post_id, brand_id, account_id, text, media, state, publish_at_us, local_time, time_zone, native_id, \
-         reason, version, attempts FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2",
+         reason, version, attempts, counted_at_us, likes, reposts, replies, quotes, views \
+         FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2",
     );
     if stage.is_some() {
         sql.push_str(" AND state = $3");
@@ -175,15 +240,7 @@ pub async fn claim_due(
         .bind(i64::from(limit))
         .fetch_all(tx.conn())
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Due {
-                tenant: TenantId::from_uuid(uuid(row, "tenant_id")?),
-                post_id: uuid(row, "post_id")?,
-                version: row.try_get::<i64, _>("version")? as u64,
-            })
-        })
-        .collect()
+    due_rows(&rows)
 }
 
 /// How many of `account`'s posts (other than `except`) are scheduled, being published or

@@ -1,7 +1,7 @@
 //! The read models and aggregates as the API's messages, and the API's filters back.
 
 use tagar_kernel::{ApiError, Loaded};
-use tagar_proto::convert::{media_to_wire, network_to_wire, time_to_wire};
+use tagar_proto::convert::{media_to_wire, metrics_to_wire, network_to_wire, time_to_wire};
 use tagar_proto::v1;
 
 use crate::domain::post::{ScheduledPost, Stage};
@@ -121,6 +121,8 @@ pub fn post(view: Loaded<ScheduledPost>) -> v1::ScheduledPost {
         reason: p.reason,
         published_at: p.published_at.map(time_to_wire),
         publish_attempts: p.attempts,
+        metrics: p.counts.map(|(m, _)| metrics_to_wire(&m)),
+        counted_at: p.counts.map(|(_, at)| time_to_wire(at)),
         text: p.text,
     }
 }

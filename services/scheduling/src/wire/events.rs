@@ -4,8 +4,8 @@
 
 use tagar_model::{AccountId, BrandId, BrandName, Handle, TimeZone};
 use tagar_proto::convert::{
-    media_from_wire, media_to_wire, network_from_wire, network_to_wire, time_from_wire,
-    time_to_wire,
+    media_from_wire, media_to_wire, metrics_from_wire, metrics_to_wire, network_from_wire,
+    network_to_wire, time_from_wire, time_to_wire,
 };
 use tagar_proto::v1::{self, Envelope, envelope::Event};
 
@@ -57,6 +57,17 @@ pub fn post_event(event: &PostEvent) -> Event {
             lease_until: Some(time_to_wire(*lease_until)),
             started_at: Some(time_to_wire(*at)),
         }),
+        PostEvent::Counted { metrics, at } => {
+            Event::PublishedPostCounted(v1::PublishedPostCounted {
+                metrics: Some(metrics_to_wire(metrics)),
+                counted_at: Some(time_to_wire(*at)),
+            })
+        }
+        PostEvent::CountingStopped { reason } => {
+            Event::PostCountingStopped(v1::PostCountingStopped {
+                reason: reason.clone(),
+            })
+        }
         PostEvent::PublishFailed {
             reason,
             retryable,
@@ -125,6 +136,17 @@ pub fn post_event_from(envelope: &Envelope) -> Result<PostEvent, String> {
                 },
             }
         }
+        Some(Event::PublishedPostCounted(c)) => PostEvent::Counted {
+            metrics: metrics_from_wire(&c.metrics.unwrap_or_default()),
+            at: c
+                .counted_at
+                .as_ref()
+                .ok_or_else(|| corrupt("PublishedPostCounted.counted_at is missing"))
+                .and_then(|t| time_from_wire(t, "counted_at").map_err(corrupt))?,
+        },
+        Some(Event::PostCountingStopped(c)) => PostEvent::CountingStopped {
+            reason: c.reason.clone(),
+        },
         Some(Event::PublishFailed(f)) => PostEvent::PublishFailed {
             reason: f.reason.clone(),
             retryable: f.retryable,

@@ -1,5 +1,6 @@
 //! The scheduled-post aggregate: a draft for one of a brand's accounts, approved or rejected,
-//! scheduled at a time in the brand's zone, then published once (or failed).
+//! scheduled at a time in the brand's zone, then published once (or failed); once published,
+//! its counts are read from the network at growing intervals ([`COUNT_AFTER`]).
 //!
 //! `handle` decides, `apply` only records: all the rules are in `handle`.
 
@@ -41,6 +42,19 @@ impl Aggregate for ScheduledPost {
         wire::post_event_from(envelope)
     }
 }
+
+/// When a published post's counts are read, after its publishing: often while people react,
+/// then less and less, for a month.
+pub const COUNT_AFTER: [chrono::TimeDelta; 8] = [
+    chrono::TimeDelta::minutes(5),
+    chrono::TimeDelta::minutes(30),
+    chrono::TimeDelta::hours(2),
+    chrono::TimeDelta::hours(6),
+    chrono::TimeDelta::days(1),
+    chrono::TimeDelta::days(3),
+    chrono::TimeDelta::days(7),
+    chrono::TimeDelta::days(30),
+];
 
 fn refuse<T>(state: &ScheduledPost, what: &str) -> Result<T, Refusal> {
     let why = match state.stage {
@@ -133,6 +147,21 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
                 native_id,
                 published_at,
             }])
+        }
+        PostCommand::RecordCounts { metrics, at } => {
+            if state.stage != Stage::Published {
+                return refuse(state, "record counts (only published posts have them)");
+            }
+            if state.count_at.is_none() {
+                return refuse(state, "record counts (its counting is over)");
+            }
+            Ok(vec![PostEvent::Counted { metrics, at }])
+        }
+        PostCommand::StopCounting { reason } => {
+            if state.count_at.is_none() {
+                return Ok(vec![]);
+            }
+            Ok(vec![PostEvent::CountingStopped { reason }])
         }
         PostCommand::FailPublish {
             reason,
@@ -228,15 +257,31 @@ fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
             }
         }
         PostEvent::Published {
+            network,
             native_id,
             published_at,
-            ..
         } => {
             state.stage = Stage::Published;
+            state.network = Some(*network);
             state.native_id.clone_from(native_id);
             state.published_at = Some(*published_at);
             state.due_at = None;
+            // The loopback network keeps no counts.
+            state.count_at =
+                (*network != Network::Loopback).then(|| *published_at + COUNT_AFTER[0]);
         }
+        PostEvent::Counted { metrics, at } => {
+            state.counts = Some((*metrics, *at));
+            state.countings += 1;
+            state.count_at = match (
+                state.published_at,
+                COUNT_AFTER.get(state.countings as usize),
+            ) {
+                (Some(published), Some(after)) => Some((published + *after).max(*at)),
+                _ => None,
+            };
+        }
+        PostEvent::CountingStopped { .. } => state.count_at = None,
         PostEvent::PublishFailed {
             reason,
             retryable,

@@ -1,7 +1,7 @@
 //! The scheduled post's states, commands and events.
 
 use chrono::{DateTime, Utc};
-use tagar_model::{AccountId, BrandId, Media, Network, TimeZone};
+use tagar_model::{AccountId, BrandId, Media, Network, PostMetrics, TimeZone};
 
 /// Where a post is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,6 +100,15 @@ pub struct ScheduledPost {
     pub attempts: u32,
     /// When the first attempt started.
     pub first_attempt_at: Option<DateTime<Utc>>,
+    /// The network it was published on.
+    pub network: Option<Network>,
+    /// Its counts as last read from the network, and when.
+    pub counts: Option<(PostMetrics, DateTime<Utc>)>,
+    /// How many times the counts were read.
+    pub countings: u32,
+    /// When its counts are read next; `None` when they are not (a loopback post, or counting
+    /// stopped or done).
+    pub count_at: Option<DateTime<Utc>>,
 }
 
 /// What may be asked of a post.
@@ -156,6 +165,18 @@ pub enum PostCommand {
         native_id: String,
         /// When.
         published_at: DateTime<Utc>,
+    },
+    /// Record the published post's counts as the network shows them.
+    RecordCounts {
+        /// The counts.
+        metrics: PostMetrics,
+        /// When they were read.
+        at: DateTime<Utc>,
+    },
+    /// Read the published post's counts no more.
+    StopCounting {
+        /// Why.
+        reason: String,
     },
     /// Record that publishing failed.
     FailPublish {
@@ -215,6 +236,18 @@ pub enum PostEvent {
         native_id: String,
         /// When.
         published_at: DateTime<Utc>,
+    },
+    /// The published post's counts were read.
+    Counted {
+        /// The counts.
+        metrics: PostMetrics,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Its counts are read no more.
+    CountingStopped {
+        /// Why.
+        reason: String,
     },
     /// Publishing failed.
     PublishFailed {
