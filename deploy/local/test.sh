@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Tagar's whole test suite: sets up what the tests need (PostgreSQL, the Tansu broker,
-# a Bluesky PDS), checks formatting and lints, then runs every test of the workspace. The
+# a Bluesky network, Redis for its AppView), checks formatting and lints, then runs every test of the workspace. The
 # tests start their own broker and PDS on free ports and create their own databases; nothing
 # else needs to run.
 set -euo pipefail
@@ -18,6 +18,10 @@ step "Bluesky PDS (Node 22 and @atproto/dev-env, for the Bluesky tests)"
 TAGAR_PDS_HOME=$(deploy/local/ensure-pds.sh | tail -n 1)
 export TAGAR_PDS_HOME
 echo "pds: $TAGAR_PDS_HOME"
+step "Redis (for the Bluesky AppView the tests start)"
+TAGAR_REDIS_SERVER=$(deploy/local/ensure-redis.sh | tail -n 1)
+export TAGAR_REDIS_SERVER
+echo "redis: $TAGAR_REDIS_SERVER"
 step "grpcurl"
 GRPCURL_BIN=$(deploy/local/ensure-grpcurl.sh | tail -n 1)
 export GRPCURL_BIN

@@ -23,8 +23,12 @@
 //! - **Hiding a reply:** the thread's root post gets an `app.bsky.feed.threadgate` record (its
 //!   key the root's) whose `hiddenReplies` lists the reply, written with
 //!   `com.atproto.repo.putRecord` and keeping the gate's other rules; only the thread's
-//!   author can. Mute and report go through an AppView and a moderation service Tagar does
-//!   not call yet; they are refused.
+//!   author can.
+//! - **Mute, report, counts** go through the PDS to the services behind it: mute is
+//!   `app.bsky.graph.muteActor` (kept by the AppView), report
+//!   `com.atproto.moderation.createReport` (to the moderation service; the post as a strong
+//!   ref, or its author when the AppView does not show it), and counts the AppView's
+//!   `app.bsky.feed.getPosts` view (`likeCount`, `repostCount`, `replyCount`, `quoteCount`).
 //! - **Limits:** the PDS's write budget is 5,000 points an hour and 35,000 a day, a create
 //!   costing 3 (docs.bsky.app, "Rate Limits"); a 429 carries `ratelimit-reset` (Unix seconds),
 //!   which becomes [`NetworkError::RateLimited`].
@@ -216,6 +220,23 @@ impl Bluesky {
             .cloned()
             .unwrap_or_else(|| parent.clone());
         Ok((parent, root))
+    }
+
+    /// The AppView's view of post `uri` (`app.bsky.feed.getPosts`), if it shows one.
+    async fn view_post(&self, session: &Session, uri: &str) -> Result<Option<Value>, Xrpc> {
+        let answer = self
+            .call(
+                Method::GET,
+                &session.service,
+                "app.bsky.feed.getPosts",
+                Some(&session.access),
+                &[("uris", uri)],
+                None,
+            )
+            .await?;
+        Ok(answer["posts"]
+            .as_array()
+            .and_then(|posts| posts.iter().find(|p| p["uri"] == uri).cloned()))
     }
 
     /// Facets for the post's hashtags, links and resolvable mentions.
@@ -445,14 +466,11 @@ impl Connector for Bluesky {
         post: &Publication<'_>,
     ) -> Result<Delivered, NetworkError> {
         let rkey = tid::for_post(post.key);
-        for fresh in [false, true] {
-            let session = self.session(account, fresh).await?;
-            match self.publish_with(&session, post, &rkey).await {
-                Err(e) if e.is_auth() && !fresh => continue,
-                other => return other.map_err(Xrpc::into_network_error),
-            }
-        }
-        unreachable!("the second attempt returns")
+        self.signed_in(account, |session| {
+            let rkey = &rkey;
+            async move { self.publish_with(&session, post, rkey).await }
+        })
+        .await
     }
 
     async fn delete(&self, account: &Account<'_>, native_id: &str) -> Result<(), NetworkError> {
@@ -494,12 +512,7 @@ impl Connector for Bluesky {
         account: &Account<'_>,
         author_native_id: &str,
     ) -> Result<String, NetworkError> {
-        if !author_native_id.starts_with("did:") {
-            return Err(NetworkError::Refused {
-                network: Network::Bluesky,
-                reason: format!("{author_native_id:?} is not a DID"),
-            });
-        }
+        did_of(author_native_id)?;
         // One block record per blocked account: the key comes from the DID.
         let hash = Sha256::digest(author_native_id.as_bytes());
         let seed: [u8; 16] = hash[..16].try_into().expect("16 bytes");
@@ -509,17 +522,121 @@ impl Connector for Bluesky {
             "subject": author_native_id,
             "createdAt": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
         });
-        for fresh in [false, true] {
-            let session = self.session(account, fresh).await?;
-            match self
-                .create_once(&session, BLOCK_COLLECTION, &rkey, &record)
+        let (rkey, record) = (&rkey, &record);
+        self.signed_in(account, |session| async move {
+            self.create_once(&session, BLOCK_COLLECTION, rkey, record)
                 .await
-            {
-                Err(e) if e.is_auth() && !fresh => continue,
-                other => return other.map(|d| d.native_id).map_err(Xrpc::into_network_error),
-            }
-        }
-        unreachable!("the second attempt returns")
+                .map(|d| d.native_id)
+        })
+        .await
+    }
+
+    async fn mute(
+        &self,
+        account: &Account<'_>,
+        author_native_id: &str,
+    ) -> Result<(), NetworkError> {
+        // `app.bsky.graph.muteActor {actor}`: a private preference the AppView keeps; the PDS
+        // proxies the call to it.
+        let body = &json!({ "actor": did_of(author_native_id)? });
+        self.signed_in(account, |session| async move {
+            self.call(
+                Method::POST,
+                &session.service,
+                "app.bsky.graph.muteActor",
+                Some(&session.access),
+                &[],
+                Some(body),
+            )
+            .await
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn report(
+        &self,
+        account: &Account<'_>,
+        post_native_id: &str,
+        author_native_id: &str,
+        comment: &str,
+    ) -> Result<(), NetworkError> {
+        // `com.atproto.moderation.createReport`, which the PDS passes to its moderation
+        // service: the post (a strong ref, its CID from the AppView's view of it), or the
+        // account when the post is not to be found.
+        let author = did_of(author_native_id)?;
+        let reason: String = comment.chars().take(2_000).collect();
+        let reason = &reason;
+        self.signed_in(account, |session| async move {
+            let subject = match self.view_post(&session, post_native_id).await? {
+                Some(view) => json!({
+                    "$type": "com.atproto.repo.strongRef",
+                    "uri": view["uri"],
+                    "cid": view["cid"],
+                }),
+                None => json!({ "$type": "com.atproto.admin.defs#repoRef", "did": author }),
+            };
+            let body = json!({
+                "reasonType": "com.atproto.moderation.defs#reasonViolation",
+                "reason": reason,
+                "subject": subject,
+            });
+            self.call(
+                Method::POST,
+                &session.service,
+                "com.atproto.moderation.createReport",
+                Some(&session.access),
+                &[],
+                Some(&body),
+            )
+            .await
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn counts(
+        &self,
+        account: &Account<'_>,
+        native_id: &str,
+    ) -> Result<tagar_model::PostMetrics, NetworkError> {
+        // The AppView's view of the post (`app.bsky.feed.getPosts`, through the PDS):
+        // `likeCount`, `repostCount`, `replyCount`, `quoteCount`. A post the AppView does not
+        // show yet but the PDS holds is not indexed yet (try later); one neither has is gone.
+        let (view, held) = self
+            .signed_in(account, |session| async move {
+                let view = self.view_post(&session, native_id).await?;
+                let held = match (&view, parse_at_uri(native_id)) {
+                    (None, Some((repo, collection, rkey))) => self
+                        .get_record(&session.service, repo, collection, rkey)
+                        .await?
+                        .is_some(),
+                    _ => false,
+                };
+                Ok((view, held))
+            })
+            .await?;
+        let Some(view) = view else {
+            return Err(if held {
+                NetworkError::Unavailable {
+                    network: Network::Bluesky,
+                    reason: format!("the AppView does not show {native_id} yet"),
+                }
+            } else {
+                NetworkError::Refused {
+                    network: Network::Bluesky,
+                    reason: format!("{native_id} does not exist"),
+                }
+            });
+        };
+        let count = |key: &str| view[key].as_u64().unwrap_or(0);
+        Ok(tagar_model::PostMetrics {
+            likes: count("likeCount"),
+            reposts: count("repostCount"),
+            replies: count("replyCount"),
+            quotes: count("quoteCount"),
+            views: 0,
+        })
     }
 
     async fn hide_reply(
@@ -527,14 +644,22 @@ impl Connector for Bluesky {
         account: &Account<'_>,
         reply_native_id: &str,
     ) -> Result<(), NetworkError> {
-        for fresh in [false, true] {
-            let session = self.session(account, fresh).await?;
-            match self.hide_with(&session, reply_native_id).await {
-                Err(e) if e.is_auth() && !fresh => continue,
-                other => return other.map_err(Xrpc::into_network_error),
-            }
-        }
-        unreachable!("the second attempt returns")
+        self.signed_in(account, |session| async move {
+            self.hide_with(&session, reply_native_id).await
+        })
+        .await
+    }
+}
+
+/// `id` when it is a DID, else a refusal naming it.
+fn did_of(id: &str) -> Result<&str, NetworkError> {
+    if id.starts_with("did:") && id.len() <= 2_048 {
+        Ok(id)
+    } else {
+        Err(NetworkError::Refused {
+            network: Network::Bluesky,
+            reason: format!("{id:?} is not a DID"),
+        })
     }
 }
 

@@ -1,6 +1,8 @@
 //! The Bluesky connector against a real PDS (`tagar_testkit::pds`).
 
+use chrono::Utc;
 use secrecy::SecretString;
+use serde_json::json;
 use tagar_networks::bluesky::{BLOCK_COLLECTION, Bluesky, POST_COLLECTION, parse_at_uri};
 use tagar_networks::{Account, Connector, Credentials, NetworkError, Publication, tid};
 use tagar_testkit::pds::{PdsAccount, pds};
@@ -315,4 +317,84 @@ async fn the_author_of_a_thread_hides_a_reply_in_its_gate_and_nobody_else_can() 
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not a reply"), "{err}");
+}
+
+#[tokio::test]
+async fn mutes_reports_and_counts_go_through_the_pds_to_the_appview_and_moderation() {
+    let (brand, brand_credentials) = account("brand").await;
+    let (fan, fan_credentials) = account("fan").await;
+    let bluesky = Bluesky::new();
+    let as_brand = Account {
+        id: Uuid::new_v4(),
+        credentials: &brand_credentials,
+    };
+    let as_fan = Account {
+        id: Uuid::new_v4(),
+        credentials: &fan_credentials,
+    };
+    let promo = bluesky
+        .publish(&as_brand, &post(Uuid::now_v7(), "Promo kopi susu hari ini"))
+        .await
+        .unwrap();
+    let rude = bluesky
+        .publish(&as_fan, &post(Uuid::now_v7(), "kopi kalian sampah"))
+        .await
+        .unwrap();
+
+    // A like on the brand's post shows in its counts once the AppView has indexed it.
+    let cid = promo.version.clone().expect("a cid");
+    let like = json!({
+        "$type": "app.bsky.feed.like",
+        "subject": { "uri": promo.native_id, "cid": cid },
+        "createdAt": Utc::now().to_rfc3339(),
+    });
+    pds().create_record(&fan, "app.bsky.feed.like", like).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let counts = loop {
+        match bluesky.counts(&as_brand, &promo.native_id).await {
+            Ok(counts) if counts.likes == 1 => break counts,
+            Ok(_) | Err(NetworkError::Unavailable { .. }) => {}
+            Err(e) => panic!("counts: {e}"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the like was never counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert_eq!((counts.reposts, counts.replies), (0, 0));
+    let gone = format!("at://{}/app.bsky.feed.post/3zzzzzzzzzzzz", brand.did);
+    assert!(matches!(
+        bluesky.counts(&as_brand, &gone).await,
+        Err(NetworkError::Refused { .. })
+    ));
+
+    // Muted: the AppView lists the fan among the brand's mutes.
+    bluesky.mute(&as_brand, &fan.did).await.unwrap();
+    let mutes = pds()
+        .get_as(&brand, "app.bsky.graph.getMutes", &[])
+        .await
+        .expect("getMutes");
+    let muted: Vec<&str> = mutes["mutes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["did"].as_str())
+        .collect();
+    assert_eq!(muted, [fan.did.as_str()]);
+
+    // Reported to the moderation service, the post or (not shown) its author.
+    bluesky
+        .report(
+            &as_brand,
+            &rude.native_id,
+            &fan.did,
+            "abusive reply to our promo",
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        bluesky.mute(&as_brand, "not-a-did").await,
+        Err(NetworkError::Refused { .. })
+    ));
 }

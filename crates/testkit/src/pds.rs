@@ -1,10 +1,14 @@
-//! A real Bluesky PDS and PLC directory (`@atproto/dev-env`'s `TestNetworkNoAppView`), one per
-//! test process, on free ports, stopped when the process ends.
+//! A real Bluesky network (`@atproto/dev-env`'s `TestNetwork`), one per test process, on
+//! free ports, stopped when the process ends: the PDS and PLC directory, and behind the PDS
+//! the AppView (`bsky`: profiles, threads, counts, mutes) and the moderation service (`ozone`:
+//! reports), as bsky.social runs them.
 //!
 //! `deploy/local/ensure-pds.sh` installs Node 22 and the packages once into
-//! `~/.cache/tagar/pds-…` (or `TAGAR_PDS_HOME` names such a directory). The PDS is the one
-//! bsky.social runs (0.5.x): accounts, sessions, records and the repository firehose are
-//! real; there is no AppView (no search, no timelines).
+//! `~/.cache/tagar/pds-…` (or `TAGAR_PDS_HOME` names such a directory). The AppView and ozone
+//! keep their data in a fresh database on the test PostgreSQL ([`crate::fresh_postgres`])
+//! and in a Redis of the process's own (`redis-server` on a free port; `ensure-redis.sh`
+//! installs it). Accounts, sessions, records and the repository firehose are the PDS's; what
+//! the AppView shows (counts, mutes) follows the firehose, a moment later.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -19,11 +23,13 @@ use serde_json::{Value, json};
 /// closes (the test process ended) and, besides, dies with the process (`PR_SET_PDEATHSIG`).
 const START: &str = include_str!("../../../deploy/local/pds/start.mjs");
 
-/// The running PDS.
+/// The running network.
 #[derive(Debug)]
 pub struct Pds {
-    /// Its base URL, `http://localhost:<port>`.
+    /// The PDS's base URL, `http://localhost:<port>`.
     pub url: String,
+    /// The AppView's base URL (the PDS proxies `app.bsky.*` calls to it).
+    pub appview: String,
 }
 
 /// An account made on the test PDS.
@@ -65,19 +71,30 @@ fn home() -> PathBuf {
 
 fn start() -> Pds {
     let home = home();
-    let (pds_port, plc_port) = (super::free_port(), super::free_port());
+    let (pds_port, plc_port, redis_port) =
+        (super::free_port(), super::free_port(), super::free_port());
     let (tx, rx) = mpsc::channel::<Result<String, String>>();
     let log_path = std::env::temp_dir().join(format!("tagar-pds-{}.log", std::process::id()));
     std::thread::Builder::new()
         .name("bluesky-pds".into())
         .spawn(move || {
             let log = std::fs::File::create(&log_path).expect("pds log");
+            let (database, _redis) = match backing(redis_port) {
+                Ok(started) => started,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
             let mut command = Command::new(home.join("node"));
             command
                 .current_dir(home.join("atproto"))
                 .args(["--input-type=module", "-e", START])
                 .env("PDS_PORT", pds_port.to_string())
                 .env("PLC_PORT", plc_port.to_string())
+                .env("DB_POSTGRES_URL", database)
+                .env("DB_POSTGRES_SCHEMA", "tagar")
+                .env("REDIS_HOST", format!("127.0.0.1:{redis_port}"))
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(log);
@@ -117,7 +134,37 @@ fn start() -> Pds {
     let started: Value = serde_json::from_str(&line).expect("the PDS prints its addresses");
     Pds {
         url: started["pds"].as_str().expect("pds url").to_owned(),
+        appview: started["appview"].as_str().expect("appview url").to_owned(),
     }
+}
+
+/// What the AppView and ozone keep their data in: a fresh database, and a Redis started
+/// here on `redis_port` (it dies with the process).
+fn backing(redis_port: u16) -> Result<(String, std::process::Child), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("a runtime: {e}"))?;
+    let database = runtime.block_on(super::fresh_postgres());
+    let redis_bin = std::env::var("TAGAR_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+    let mut command = Command::new(&redis_bin);
+    command
+        .args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    super::die_with_parent(&mut command);
+    let redis = command.spawn().map_err(|e| {
+        format!("start {redis_bin} (deploy/local/ensure-redis.sh installs it): {e}")
+    })?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", redis_port)).is_err() {
+        if std::time::Instant::now() > deadline {
+            return Err(format!("redis did not listen on {redis_port} within 20 s"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok((database, redis))
 }
 
 impl Pds {
@@ -197,6 +244,51 @@ impl Pds {
             .to_owned();
         let bytes = response.bytes().await.expect("the blob").to_vec();
         (mime, bytes)
+    }
+
+    /// Writes `record` into `account`'s `collection` (a like, a repost: what people do on the
+    /// network besides posting); its `(uri, cid)`.
+    pub async fn create_record(
+        &self,
+        account: &PdsAccount,
+        collection: &str,
+        record: Value,
+    ) -> (String, String) {
+        let answer: Value = reqwest::Client::new()
+            .post(self.xrpc("com.atproto.repo.createRecord"))
+            .bearer_auth(&account.access_jwt)
+            .json(&json!({ "repo": account.did, "collection": collection, "record": record }))
+            .send()
+            .await
+            .expect("createRecord")
+            .error_for_status()
+            .expect("createRecord succeeds")
+            .json()
+            .await
+            .expect("createRecord answer");
+        let text = |k: &str| answer[k].as_str().expect("uri and cid").to_owned();
+        (text("uri"), text("cid"))
+    }
+
+    /// `GET /xrpc/<nsid>` as `account` through the PDS (which proxies `app.bsky.*` to the
+    /// AppView): the answer, or `None` when it is not a success.
+    pub async fn get_as(
+        &self,
+        account: &PdsAccount,
+        nsid: &str,
+        query: &[(&str, &str)],
+    ) -> Option<Value> {
+        let response = reqwest::Client::new()
+            .get(self.xrpc(nsid))
+            .bearer_auth(&account.access_jwt)
+            .query(query)
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.json().await.ok()
     }
 
     /// Creates an app password called `name` for `account`, as a user does for Tagar.

@@ -4,7 +4,7 @@
 //! 1, 3, 7 and 30 days), each reading a `PublishedPostCounted` event of the post, so the
 //! read model and every consumer of `tagar.scheduling.events.v1` (analytics) see them.
 //!
-//! A network that does not give counts (Bluesky without an AppView), a post gone from the
+//! A network that does not give counts (a Bluesky PDS without an AppView), a post gone from the
 //! network, or an account no longer linked stops the counting (`PostCountingStopped`, with
 //! the reason). A rate limit or an outage leaves the post due and pauses its account until
 //! the network's reset (or a minute). Replicas may look at the same post at once: the event

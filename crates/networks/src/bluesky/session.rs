@@ -85,6 +85,27 @@ impl Bluesky {
         session_from(session.service.clone(), answer).map_err(|e| Xrpc::Transport(e.to_string()))
     }
 
+    /// `call` with a session of `account`, once more with a new session when the PDS refuses
+    /// the cached one's token.
+    pub(super) async fn signed_in<T, F, Fut>(
+        &self,
+        account: &Account<'_>,
+        call: F,
+    ) -> Result<T, NetworkError>
+    where
+        F: Fn(Session) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Xrpc>>,
+    {
+        for fresh in [false, true] {
+            let session = self.session(account, fresh).await?;
+            match call(session).await {
+                Err(e) if e.is_auth() && !fresh => continue,
+                other => return other.map_err(Xrpc::into_network_error),
+            }
+        }
+        unreachable!("the second attempt returns")
+    }
+
     /// A usable session for `account`: the cached one, refreshed when close to expiry, or a
     /// new one. `fresh` drops the cached one first (after the PDS refused it).
     pub(super) async fn session(
