@@ -8,7 +8,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tagar_model::{Network, canonicalize_into, extract, weigh_extracted};
+use tagar_model::{Network, canonicalize_into, extract, extract_and_weigh, weigh_extracted};
+use twitter_text::extractor::{Extract, ValidatingExtractor};
+use twitter_text_parser::twitter_text::Rule;
 use unicode_normalization::UnicodeNormalization;
 
 const SENTENCES: &[&str] = &[
@@ -114,8 +116,7 @@ fn hard_corpus(posts: usize) -> Vec<String> {
 fn ingest(network: Network, posts: &[String], buf: &mut String) -> usize {
     let mut sum = 0;
     for text in posts {
-        let entities = extract(network, text);
-        let length = weigh_extracted(network, text, &entities);
+        let (entities, length) = extract_and_weigh(network, text);
         sum += length.length;
         for tag in entities.hashtags() {
             canonicalize_into(tag.value, buf);
@@ -154,9 +155,64 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
+/// X text: what the post model does per post (entities and length) against what the
+/// twitter-text crate does itself for the same (one `ValidatingExtractor` pass, entities and
+/// parse results), on the same corpus in the same run; and the model's two passes, as it
+/// was before `extract_and_weigh`.
+fn x_against_twitter_text(c: &mut Criterion) {
+    let posts = corpus(1000);
+    let config = twitter_text_config::config_v3();
+    let mut group = c.benchmark_group("x_against_twitter_text");
+    group.throughput(Throughput::Elements(posts.len() as u64));
+    group.bench_function("twitter_text", |b| {
+        b.iter(|| {
+            let mut sum = 0;
+            for text in black_box(&posts) {
+                let extractor = ValidatingExtractor::new_with_nfc_input(config, text);
+                // The rules X links and tags by, as the model asks for them: with links
+                // written without a scheme, which `extract_entities_with_indices` leaves out.
+                let found = extractor.extract(text, |r| {
+                    matches!(
+                        r,
+                        Rule::url
+                            | Rule::url_without_protocol
+                            | Rule::hashtag
+                            | Rule::cashtag
+                            | Rule::list
+                            | Rule::username
+                    )
+                });
+                sum += found.entities.len() + found.parse_results.weighted_length as usize;
+            }
+            black_box(sum)
+        });
+    });
+    group.bench_function("tagar_model", |b| {
+        b.iter(|| {
+            let mut sum = 0;
+            for text in black_box(&posts) {
+                let (entities, length) = extract_and_weigh(Network::X, text);
+                sum += entities.all().len() + length.length;
+            }
+            black_box(sum)
+        });
+    });
+    group.bench_function("tagar_model_two_passes", |b| {
+        b.iter(|| {
+            let mut sum = 0;
+            for text in black_box(&posts) {
+                let entities = extract(Network::X, text);
+                sum += entities.all().len() + weigh_extracted(Network::X, text, &entities).length;
+            }
+            black_box(sum)
+        });
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = throughput
+    targets = throughput, x_against_twitter_text
 }
 criterion_main!(benches);

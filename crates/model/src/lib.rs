@@ -32,7 +32,9 @@ pub use entity::{Cashtag, Entity, EntityKind, Extraction, Handle, Hashtag, Menti
 pub use error::ValueError;
 pub use extract::{extract, hashtags, is_entity};
 pub use ids::{AccountId, BrandId, IdError, NativePostId, TenantId};
-pub use length::{LengthCheck, Verdict, XWeighting, weigh, weigh_extracted, weigh_x};
+pub use length::{
+    LengthCheck, Verdict, XWeighting, extract_and_weigh, weigh, weigh_extracted, weigh_x,
+};
 pub use media_rules::{MediaProblem, MediaRules, media_rules};
 pub use names::{BrandName, TenantName, TimeZone};
 pub use network::{Network, UnknownNetwork};

@@ -83,6 +83,8 @@ pub(crate) struct Utf16Cursor<'t> {
     text: &'t str,
     byte: usize,
     unit: usize,
+    /// In ASCII text a UTF-16 offset is the byte offset.
+    ascii: bool,
 }
 
 impl<'t> Utf16Cursor<'t> {
@@ -91,11 +93,15 @@ impl<'t> Utf16Cursor<'t> {
             text,
             byte: 0,
             unit: 0,
+            ascii: text.is_ascii(),
         }
     }
 
     /// The byte offset of UTF-16 offset `unit`; offsets must not go backwards.
     pub(crate) fn byte_at(&mut self, unit: usize) -> usize {
+        if self.ascii {
+            return unit.min(self.text.len());
+        }
         if unit < self.unit {
             // Offsets went backwards (should not happen); restart rather than lie.
             self.byte = 0;

@@ -3,7 +3,8 @@
 use proptest::prelude::*;
 use tagar_model::checks::{BrandVoicePolicy, Draft, Language, UtmPolicy, check};
 use tagar_model::{
-    Cashtag, Handle, Hashtag, Network, Url, canonical_hashtag, canonicalize_into, extract, weigh,
+    Cashtag, Handle, Hashtag, Network, Url, canonical_hashtag, canonicalize_into, extract,
+    extract_and_weigh, weigh,
 };
 use unicase::UniCase;
 use unicode_normalization::UnicodeNormalization;
@@ -97,6 +98,16 @@ proptest! {
                 prop_assert!(text.is_char_boundary(e.span.end));
                 last_end = e.span.end;
             }
+        }
+    }
+
+    #[test]
+    fn one_pass_gives_what_extracting_and_weighing_give(text in any_text()) {
+        for network in [Network::X, Network::Mastodon, Network::Bluesky] {
+            let (entities, check) = extract_and_weigh(network, &text);
+            let apart = extract(network, &text);
+            prop_assert_eq!(entities.all(), apart.all(), "{}: {:?}", network, text);
+            prop_assert_eq!(check, weigh(network, &text), "{}: {:?}", network, text);
         }
     }
 

@@ -13,8 +13,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CanonicalHashtag, EntityKind, Hashtag, Media, Network, Post, Span, Verdict, extract,
-    weigh_extracted,
+    CanonicalHashtag, EntityKind, Hashtag, Media, Network, Post, Span, Verdict, extract_and_weigh,
 };
 
 /// What a brand checks in its drafts. Every check is off by default.
@@ -123,10 +122,9 @@ pub struct Problem {
 /// the network's verdict first, then each check in the order of the policy's fields.
 pub fn check(policy: &BrandVoicePolicy, draft: &Draft<'_>) -> Vec<Problem> {
     let text = draft.text;
-    let entities = extract(draft.network, text);
+    let (entities, length) = extract_and_weigh(draft.network, text);
     let mut problems = Vec::new();
 
-    let length = weigh_extracted(draft.network, text, &entities);
     // A post of media alone is a post: "empty" is only a problem without media.
     let media_only = length.verdict == Verdict::Empty && !draft.media.is_empty();
     if !length.is_valid() && !media_only {

@@ -10,6 +10,7 @@ mod generic;
 mod x;
 
 pub(crate) use x::guard as guard_x;
+pub(crate) use x::{entities as x_entities, rules as x_rules};
 
 use crate::{Extraction, Network};
 

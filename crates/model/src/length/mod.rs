@@ -95,6 +95,20 @@ pub fn weigh(network: Network, text: &str) -> LengthCheck {
     }
 }
 
+/// The entities of `text` under `network`'s rules ([`extract`]) and its length
+/// ([`weigh_extracted`]), with one twitter-text pass for an X post in NFC (nearly all of
+/// them) where the two would take two.
+pub fn extract_and_weigh(network: Network, text: &str) -> (Extraction<'_>, LengthCheck) {
+    if network.rules().counting == Counting::XWeighted
+        && let Some(both) = x::extract_and_weigh_x(text)
+    {
+        return both;
+    }
+    let entities = extract(network, text);
+    let check = weigh_extracted(network, text, &entities);
+    (entities, check)
+}
+
 /// Measures `text` for `network`, reusing entities already extracted from it with
 /// [`extract`]`(network, text)`; saves a pass on the ingest path.
 pub fn weigh_extracted(network: Network, text: &str, entities: &Extraction<'_>) -> LengthCheck {

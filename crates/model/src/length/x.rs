@@ -53,13 +53,49 @@ pub fn weigh_x(text: &str, weighting: XWeighting) -> LengthCheck {
     let guarded = guard_x(&nfc);
     let extractor = ValidatingExtractor::new_with_nfc_input(config, &guarded);
     let parsed = extractor.extract_urls_with_indices(&guarded).parse_results;
+    let differs = match &nfc {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(nfc) => Some(nfc.as_str()),
+    };
+    check_of(text, differs, &parsed, config)
+}
+
+/// X's entities and length of `text` in one twitter-text pass, when `text` is in NFC (as
+/// nearly every post is): twitter-text weighs the NFC form, and its entity offsets are into
+/// the text it parsed, which is then the text as written. `None` for other texts, which take
+/// the two passes of [`crate::extract`] and [`weigh_x`].
+pub(crate) fn extract_and_weigh_x(text: &str) -> Option<(crate::Extraction<'_>, LengthCheck)> {
+    if !is_nfc(text) {
+        return None;
+    }
+    let config = XWeighting::V3.config();
+    let guarded = guard_x(text);
+    let extractor = ValidatingExtractor::new_with_nfc_input(config, &guarded);
+    let found = extractor.extract(&guarded, crate::extract::x_rules);
+    let check = check_of(text, None, &found.parse_results, config);
+    Some((crate::extract::x_entities(text, &found.entities), check))
+}
+
+/// The length check of `text` from twitter-text's results on its NFC form (`nfc`, when it
+/// is not `text` itself).
+fn check_of(
+    text: &str,
+    nfc: Option<&str>,
+    parsed: &twitter_text::TwitterTextParseResults,
+    config: &Configuration,
+) -> LengthCheck {
     let length = usize::try_from(parsed.weighted_length).unwrap_or(0);
     let max_length = usize::try_from(config.max_weighted_tweet_length).unwrap_or(0);
     let valid_end = usize::try_from(parsed.valid_text_range.end() + 1).unwrap_or(0);
-    let nfc_cut = Utf16Cursor::new(&nfc).byte_at(valid_end);
-    let fits_until = match nfc {
-        Cow::Borrowed(_) => nfc_cut,
-        Cow::Owned(ref nfc) => written_offset(text, nfc_cut, nfc.len()),
+    // A text that fits fits to its end: no walk to find where.
+    let fits_until = if parsed.is_valid {
+        text.len()
+    } else {
+        let nfc_cut = Utf16Cursor::new(nfc.unwrap_or(text)).byte_at(valid_end);
+        match nfc {
+            None => nfc_cut,
+            Some(nfc) => written_offset(text, nfc_cut, nfc.len()),
+        }
     };
     let verdict = if parsed.is_valid {
         Verdict::Fits
