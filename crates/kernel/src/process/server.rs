@@ -87,6 +87,9 @@ pub async fn serve(
     modules: &[Arc<dyn ServiceModule>],
 ) -> anyhow::Result<Running> {
     let shutdown = platform.shutdown.clone();
+    // Not ready until the gRPC listener is bound: the admin server answers `/healthz` first,
+    // and a readiness probe (or a test) must not send calls to a port nobody listens on.
+    platform.health.register("grpc").await;
     let (admin_addr, admin_task) = admin::serve(
         settings.admin.listen,
         platform.health.clone(),
@@ -144,6 +147,7 @@ pub async fn serve(
         .await
         .with_context(|| format!("bind gRPC on {}", settings.grpc.listen))?;
     let grpc_addr = listener.local_addr()?;
+    platform.health.set_ready("grpc").await;
     let names: Vec<_> = modules.iter().map(|m| m.name()).collect();
     tracing::info!(%grpc_addr, %admin_addr, services = ?names, mode = ?platform.mode, "tagar is serving");
 
