@@ -6,6 +6,9 @@
 //!   post's id ("Post a new status": "Provide this header with any arbitrary string to prevent
 //!   duplicate submissions of the same status ... Idempotency keys are stored for up to 1
 //!   hour"): a retry with the same key is answered with the status the first call created.
+//!   A retry more than 55 minutes after the first attempt first looks for the status among
+//!   the account's own (`GET /api/v1/accounts/:id/statuses`, each candidate's plain text by
+//!   `GET /api/v1/statuses/:id/source`), as X's connector does.
 //!   Replies are `in_reply_to_id`; quotes `quoted_status_id` (Mastodon 4.4's quote posts).
 //! - **Media:** each item is uploaded first (`POST /api/v2/media`, its alt text as
 //!   `description`), waited for until processed, and named in the status's `media_ids`.
@@ -44,6 +47,9 @@ use crate::{
 };
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the server keeps an idempotency key ("Post a new status": up to 1 hour), less a
+/// margin for clocks.
+const KEY_KEPT: chrono::TimeDelta = chrono::TimeDelta::minutes(55);
 /// Statuses a timeline page holds at most.
 const PAGE: usize = 40;
 /// The most pages of a hashtag timeline one look reads.
@@ -194,6 +200,59 @@ impl Mastodon {
     }
 }
 
+impl Mastodon {
+    /// The account's status with exactly `text` posted since `since` (a minute's leeway for
+    /// clocks), if there is one: "Get account's statuses" (`GET
+    /// /api/v1/accounts/:id/statuses`, newest first) for the candidates, and "View status
+    /// source" (`GET /api/v1/statuses/:id/source`) for each one's plain text.
+    async fn find_posted(
+        &self,
+        account: &Account<'_>,
+        text: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Delivered>, NetworkError> {
+        let me = self.verify(account.credentials).await?;
+        let path = format!(
+            "/api/v1/accounts/{}/statuses?limit={PAGE}",
+            path_segment(&me.native_id)?
+        );
+        let statuses = self
+            .call(account.credentials, Method::GET, &path, None, None)
+            .await?
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default();
+        let from = since - chrono::Duration::minutes(1);
+        for status in &statuses {
+            let created = status
+                .get("created_at")
+                .and_then(Value::as_str)
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            if created.is_some_and(|at| at < from) {
+                break;
+            }
+            let id = id_of(status, "GET /api/v1/accounts/:id/statuses")?;
+            let source_path = format!("/api/v1/statuses/{}/source", path_segment(&id)?);
+            let source = self
+                .call(account.credentials, Method::GET, &source_path, None, None)
+                .await?;
+            if source
+                .as_ref()
+                .and_then(|s| s.get("text"))
+                .and_then(Value::as_str)
+                == Some(text)
+            {
+                return Ok(Some(Delivered {
+                    native_id: id,
+                    version: status.get("uri").and_then(Value::as_str).map(str::to_owned),
+                    already: true,
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// Sends `request`; its answer's body, `None` for a 404, or the error its status means.
 async fn answer(request: reqwest::RequestBuilder) -> Result<Option<Value>, NetworkError> {
     let response = request
@@ -280,6 +339,14 @@ impl Connector for Mastodon {
         account: &Account<'_>,
         post: &Publication<'_>,
     ) -> Result<Delivered, NetworkError> {
+        // The server forgets an idempotency key after an hour: a retry later than that
+        // looks for the status among the account's own first.
+        if let Some(first) = post.first_attempt_at
+            && Utc::now() - first > KEY_KEPT
+            && let Some(found) = self.find_posted(account, post.text, first).await?
+        {
+            return Ok(found);
+        }
         let mut body = json!({ "status": post.text });
         if !post.media.is_empty() {
             let mut ids = Vec::with_capacity(post.media.len());

@@ -282,3 +282,40 @@ async fn hashtag_timelines_are_walked_forward_from_a_cursor() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_retry_after_the_idempotency_key_expired_finds_the_status_instead_of_posting_again() {
+    let server = MastodonServer::start().await;
+    let (id, _, credentials) = connected(&server, "kopikita").await;
+    let mastodon = Mastodon::new();
+    let account = Account {
+        id: Uuid::new_v4(),
+        credentials: &credentials,
+    };
+    let key = Uuid::now_v7();
+    let text = "Promo #KopiKita: https://kopikita.co.id/promo & lebih";
+    let first = mastodon.publish(&account, &post(key, text)).await.unwrap();
+    server.post_as(&id, "another status of the brand since");
+    // An outage: the dispatcher tries again more than an hour after its first attempt, when
+    // the server no longer knows the key.
+    server.forget_idempotency_keys();
+    let late = Publication {
+        attempt: 7,
+        first_attempt_at: Some(chrono::Utc::now() - chrono::Duration::minutes(70)),
+        ..post(key, text)
+    };
+    let again = mastodon.publish(&account, &late).await.unwrap();
+    assert!(again.already, "{again:?}");
+    assert_eq!(again.native_id, first.native_id);
+    assert_eq!(server.statuses_of(&id).len(), 2, "no second copy");
+
+    // A late retry of a post that never went out publishes it.
+    let other = Publication {
+        attempt: 7,
+        first_attempt_at: Some(chrono::Utc::now() - chrono::Duration::minutes(70)),
+        ..post(Uuid::now_v7(), "Belum pernah terbit")
+    };
+    let published = mastodon.publish(&account, &other).await.unwrap();
+    assert!(!published.already);
+    assert_eq!(server.statuses_of(&id).len(), 3);
+}

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 mod listening;
 mod media;
 
-use listening::{announce, notifications, streaming, tag_timeline};
+use listening::{
+    account_statuses, announce, notifications, status_source, streaming, tag_timeline,
+};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -379,6 +381,8 @@ impl MastodonServer {
                 delete(delete_status).get(get_status),
             )
             .route("/api/v1/accounts/{id}/{action}", post(relate))
+            .route("/api/v1/accounts/{id}/statuses", get(account_statuses))
+            .route("/api/v1/statuses/{id}/source", get(status_source))
             .route("/api/v1/reports", post(report))
             .route("/api/v2/media", post(media::upload))
             .route("/api/v1/media/{id}", get(media::get))
@@ -452,6 +456,12 @@ impl MastodonServer {
             status.favourites += favourites;
             status.reblogs += reblogs;
         }
+    }
+
+    /// An hour goes by for the idempotency keys: the server forgets them all ("stored for up
+    /// to 1 hour").
+    pub fn forget_idempotency_keys(&self) {
+        self.state.lock().expect("state").idempotency.clear();
     }
 
     /// The status `id` is deleted (by its author, or by the server's moderators).

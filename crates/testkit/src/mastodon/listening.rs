@@ -188,3 +188,56 @@ pub(super) async fn tag_timeline(
         .collect();
     ok(limits, Value::Array(statuses))
 }
+
+/// "Get account's statuses": `GET /api/v1/accounts/:id/statuses?limit=…`, newest first.
+pub(super) async fn account_statuses(
+    State(state): State<(Shared, String)>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (_, limits) = match authorize(&state.0, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let limit = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(20)
+        .min(40);
+    let server = state.0.lock().expect("state");
+    let statuses: Vec<Value> = server
+        .statuses
+        .iter()
+        .rev()
+        .filter(|s| s.account == id)
+        .take(limit)
+        .map(|s| public_status(&server, s, &state.1))
+        .collect();
+    ok(limits, Value::Array(statuses))
+}
+
+/// "View status source": `GET /api/v1/statuses/:id/source`, the plain text as written; the
+/// caller's own statuses only.
+pub(super) async fn status_source(
+    State(state): State<(Shared, String)>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (account, limits) = match authorize(&state.0, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let server = state.0.lock().expect("state");
+    match server
+        .statuses
+        .iter()
+        .find(|s| s.id == id && s.account == account)
+    {
+        Some(s) => ok(
+            limits,
+            json!({ "id": s.id, "text": s.text, "spoiler_text": "" }),
+        ),
+        None => error(StatusCode::NOT_FOUND, "Record not found"),
+    }
+}
