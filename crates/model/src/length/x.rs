@@ -65,7 +65,7 @@ pub fn weigh_x(text: &str, weighting: XWeighting) -> LengthCheck {
 /// the text it parsed, which is then the text as written. `None` for other texts, which take
 /// the two passes of [`crate::extract`] and [`weigh_x`].
 pub(crate) fn extract_and_weigh_x(text: &str) -> Option<(crate::Extraction<'_>, LengthCheck)> {
-    if !is_nfc(text) {
+    if !is_nfc_by_chunks(text) {
         return None;
     }
     let config = XWeighting::V3.config();
@@ -74,6 +74,35 @@ pub(crate) fn extract_and_weigh_x(text: &str) -> Option<(crate::Extraction<'_>, 
     let found = extractor.extract(&guarded, crate::extract::x_rules);
     let check = check_of(text, None, &found.parse_results, config);
     Some((crate::extract::x_entities(text, &found.entities), check))
+}
+
+/// Whether `text` is in NFC, as [`is_nfc`] says, renormalising only where the quick check
+/// cannot tell: the text splits into chunks that normalise independently (each starts at a
+/// char of combining class 0 that NFC keeps as is, as in [`written_offset`]), and only a
+/// chunk of more than one char can differ from its NFC form.
+fn is_nfc_by_chunks(text: &str) -> bool {
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => return true,
+        IsNormalized::No => return false,
+        IsNormalized::Maybe => {}
+    }
+    let mut chunk_start = 0;
+    let mut chars_in_chunk = 0;
+    for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        let boundary = at == text.len()
+            || (canonical_combining_class(c) == 0
+                && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes);
+        if boundary && at > chunk_start {
+            let chunk = &text[chunk_start..at];
+            if chars_in_chunk > 1 && !chunk.chars().eq(chunk.nfc()) {
+                return false;
+            }
+            chunk_start = at;
+            chars_in_chunk = 0;
+        }
+        chars_in_chunk += 1;
+    }
+    true
 }
 
 /// The length check of `text` from twitter-text's results on its NFC form (`nfc`, when it
@@ -147,6 +176,24 @@ fn written_offset(text: &str, nfc_cut: usize, nfc_len: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nfc_by_chunks_agrees_with_the_whole_text_check() {
+        for text in [
+            "Café crème",
+            "Cafe\u{301} cre\u{300}me",
+            "ख़ास ऑफ़र",
+            "\u{0916}\u{093C}ास",
+            "a\u{0323}\u{0307}b",
+            "a\u{0307}\u{0323}b",
+            "\u{212A}elvin",
+            "가\u{11A8}",
+            "",
+            "\u{0301}",
+        ] {
+            assert_eq!(is_nfc_by_chunks(text), is_nfc(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn normalising_cannot_make_twitter_text_panic() {
