@@ -39,12 +39,15 @@ use serde_json::{Value, json};
 use tagar_model::Network;
 use url::Url;
 
-use tagar_model::{Author, NativePostId, Post, PostRef};
-
 use crate::{
-    Account, Attachment, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError,
-    Publication, SearchTerm,
+    Account, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError, Publication,
+    SearchTerm,
 };
+
+mod publishing;
+mod reading;
+
+use reading::{SseEvents, status_post};
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long the server keeps an idempotency key ("Post a new status": up to 1 hour), less a
@@ -143,113 +146,6 @@ impl Mastodon {
             request = request.header("Idempotency-Key", key);
         }
         answer(request).await
-    }
-
-    /// Uploads one item ("Upload media as an attachment": `POST /api/v2/media`, multipart
-    /// `file` and `description`) and waits until the server has processed it: a `202` answer
-    /// has no `url` yet, and `GET /api/v1/media/:id` answers `206` until it has ("Get media
-    /// attachment"); a status naming unprocessed media is refused. The attachment's id.
-    async fn upload(
-        &self,
-        credentials: &Credentials,
-        item: &Attachment,
-    ) -> Result<String, NetworkError> {
-        let file = reqwest::multipart::Part::stream(item.bytes.clone())
-            .file_name(item.file_name())
-            .mime_str(item.mime)
-            .map_err(|e| NetworkError::Refused {
-                network: Network::Mastodon,
-                reason: format!("media type {}: {e}", item.mime),
-            })?;
-        let mut form = reqwest::multipart::Form::new().part("file", file);
-        if let Some(alt) = &item.alt_text {
-            form = form.text("description", alt.clone());
-        }
-        let request = self
-            .request(credentials, Method::POST, "/api/v2/media")?
-            .timeout(crate::media::UPLOAD_TIMEOUT)
-            .multipart(form);
-        let mut media = answer(request)
-            .await?
-            .ok_or_else(|| NetworkError::Refused {
-                network: Network::Mastodon,
-                reason: "POST /api/v2/media is not served".into(),
-            })?;
-        let id = id_of(&media, "POST /api/v2/media")?;
-        let path = format!("/api/v1/media/{}", path_segment(&id)?);
-        let mut wait = Duration::from_millis(250);
-        let started = std::time::Instant::now();
-        while media.get("url").is_none_or(Value::is_null) {
-            if started.elapsed() > crate::media::UPLOAD_TIMEOUT {
-                return Err(NetworkError::Unavailable {
-                    network: Network::Mastodon,
-                    reason: format!("media {id} still processing after {:?}", started.elapsed()),
-                });
-            }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(5));
-            media = self
-                .call(credentials, Method::GET, &path, None, None)
-                .await?
-                .ok_or_else(|| NetworkError::Refused {
-                    network: Network::Mastodon,
-                    reason: format!("media {id} is gone"),
-                })?;
-        }
-        Ok(id)
-    }
-}
-
-impl Mastodon {
-    /// The account's status with exactly `text` posted since `since` (a minute's leeway for
-    /// clocks), if there is one: "Get account's statuses" (`GET
-    /// /api/v1/accounts/:id/statuses`, newest first) for the candidates, and "View status
-    /// source" (`GET /api/v1/statuses/:id/source`) for each one's plain text.
-    async fn find_posted(
-        &self,
-        account: &Account<'_>,
-        text: &str,
-        since: DateTime<Utc>,
-    ) -> Result<Option<Delivered>, NetworkError> {
-        let me = self.verify(account.credentials).await?;
-        let path = format!(
-            "/api/v1/accounts/{}/statuses?limit={PAGE}",
-            path_segment(&me.native_id)?
-        );
-        let statuses = self
-            .call(account.credentials, Method::GET, &path, None, None)
-            .await?
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default();
-        let from = since - chrono::Duration::minutes(1);
-        for status in &statuses {
-            let created = status
-                .get("created_at")
-                .and_then(Value::as_str)
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.with_timezone(&Utc));
-            if created.is_some_and(|at| at < from) {
-                break;
-            }
-            let id = id_of(status, "GET /api/v1/accounts/:id/statuses")?;
-            let source_path = format!("/api/v1/statuses/{}/source", path_segment(&id)?);
-            let source = self
-                .call(account.credentials, Method::GET, &source_path, None, None)
-                .await?;
-            if source
-                .as_ref()
-                .and_then(|s| s.get("text"))
-                .and_then(Value::as_str)
-                == Some(text)
-            {
-                return Ok(Some(Delivered {
-                    native_id: id,
-                    version: status.get("uri").and_then(Value::as_str).map(str::to_owned),
-                    already: true,
-                }));
-            }
-        }
-        Ok(None)
     }
 }
 
@@ -632,131 +528,5 @@ fn path_segment(id: &str) -> Result<&str, NetworkError> {
             network: Network::Mastodon,
             reason: format!("{id:?} is not a Mastodon id"),
         })
-    }
-}
-
-/// Server-sent events, split as they arrive: `event:` and `data:` lines, a blank line ending
-/// each event, `:` lines (heartbeats) ignored.
-#[derive(Default)]
-struct SseEvents {
-    buffer: String,
-    event: String,
-    data: String,
-}
-
-impl SseEvents {
-    fn feed(&mut self, chunk: &[u8]) -> Vec<(String, String)> {
-        self.buffer.push_str(&String::from_utf8_lossy(chunk));
-        let mut done = Vec::new();
-        while let Some(at) = self.buffer.find('\n') {
-            let line: String = self.buffer.drain(..=at).collect();
-            let line = line.trim_end_matches(['\r', '\n']);
-            if line.is_empty() {
-                if !self.event.is_empty() || !self.data.is_empty() {
-                    done.push((
-                        std::mem::take(&mut self.event),
-                        std::mem::take(&mut self.data),
-                    ));
-                }
-            } else if let Some(value) = line.strip_prefix("event:") {
-                self.event = value.trim().to_owned();
-            } else if let Some(value) = line.strip_prefix("data:") {
-                if !self.data.is_empty() {
-                    self.data.push('\n');
-                }
-                self.data.push_str(value.trim_start());
-            }
-        }
-        done
-    }
-}
-
-/// A status entity as a post: its text from the HTML `content`, its author from `account`.
-fn status_post(status: &Value) -> Option<Post> {
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let author = status.get("account")?;
-    let created_at = text(status, "created_at")
-        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| t.with_timezone(&Utc))?;
-    let mut post = Post::new(
-        Network::Mastodon,
-        NativePostId::parse(&text(status, "id")?).ok()?,
-        Author {
-            id: text(author, "id")?,
-            handle: text(author, "acct")?,
-            display_name: text(author, "display_name").unwrap_or_default(),
-            followers: author
-                .get("followers_count")
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
-            verified: false,
-            account_created_at: text(author, "created_at")
-                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| t.with_timezone(&Utc)),
-        },
-        html_to_text(&text(status, "content").unwrap_or_default()),
-        created_at,
-    );
-    post.language = text(status, "language");
-    post.reply_to = text(status, "in_reply_to_id").and_then(|id| {
-        Some(PostRef {
-            native_id: NativePostId::parse(&id).ok()?,
-            author_id: text(status, "in_reply_to_account_id"),
-        })
-    });
-    Some(post)
-}
-
-/// The text of a status's HTML: paragraphs and line breaks as new lines, tags dropped, the
-/// five entities Mastodon escapes decoded.
-fn html_to_text(html: &str) -> String {
-    let spaced = html
-        .replace("</p><p>", "\n\n")
-        .replace("<br>", "\n")
-        .replace("<br/>", "\n")
-        .replace("<br />", "\n");
-    let mut out = String::with_capacity(spaced.len());
-    let mut in_tag = false;
-    for c in spaced.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_sent_events_are_split_across_chunks() {
-        let mut events = SseEvents::default();
-        assert!(events.feed(b":thump\n\nevent: notif").is_empty());
-        let done = events.feed(b"ication\ndata: {\"type\":\"mention\"}\n\n");
-        assert_eq!(
-            done,
-            [(
-                "notification".to_owned(),
-                "{\"type\":\"mention\"}".to_owned()
-            )]
-        );
-    }
-
-    #[test]
-    fn status_html_becomes_text() {
-        assert_eq!(
-            html_to_text(
-                "<p>Halo <span class=\"h-card\"><a href=\"x\">@<span>kopi</span></a></span> &amp; teman</p><p>baris<br>dua</p>"
-            ),
-            "Halo @kopi & teman\n\nbaris\ndua"
-        );
     }
 }

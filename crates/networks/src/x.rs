@@ -35,18 +35,23 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{Method, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use tagar_model::{MediaKind, Network};
+use tagar_model::Network;
 use uuid::Uuid;
 
 mod answers;
+mod media;
+mod timeline;
+mod tokens;
 
-use answers::{Failure, as_failure, path_segment, refused, tweet_post, unavailable};
+use answers::{Failure, as_failure, path_segment, refused, unavailable};
+use timeline::search_queries;
+use tokens::Cached;
 
 use crate::{
-    Account, Attachment, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError,
-    Publication, SearchTerm,
+    Account, Connector, Credentials, Delivered, Heard, Identity, Limits, NetworkError, Publication,
+    SearchTerm,
 };
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -68,69 +73,6 @@ enum Body<'a> {
         media: bytes::Bytes,
         fields: Vec<(&'static str, String)>,
     },
-}
-
-/// The most pages of 100 one look at a timeline or search reads.
-const MAX_PAGES: usize = 10;
-/// The longest query recent search takes (Basic access; Pro takes 1,024).
-const MAX_QUERY_CHARS: usize = 512;
-
-/// `terms` as recent-search queries of at most [`MAX_QUERY_CHARS`]: `(#a OR "b c" OR @d)
-/// -is:retweet` (reposts say nothing new). A term too long for a query of its own is left out.
-fn search_queries(terms: &[SearchTerm]) -> Vec<String> {
-    const TAIL: &str = ") -is:retweet";
-    let mut queries = Vec::new();
-    let mut current = String::new();
-    for term in terms {
-        let written = match term {
-            SearchTerm::Hashtag(tag) => format!("#{tag}"),
-            SearchTerm::Handle(handle) => format!("@{handle}"),
-            SearchTerm::Keyword(words) => format!("\"{}\"", words.replace('"', " ")),
-        };
-        let fits = |q: &str| {
-            q.chars().count() + " OR ".len() + written.chars().count() + TAIL.len()
-                <= MAX_QUERY_CHARS
-        };
-        if !current.is_empty() && !fits(&current) {
-            queries.push(format!("{current}{TAIL}"));
-            current.clear();
-        }
-        if current.is_empty() {
-            if 1 + written.chars().count() + TAIL.len() > MAX_QUERY_CHARS {
-                continue;
-            }
-            current.push('(');
-        } else {
-            current.push_str(" OR ");
-        }
-        current.push_str(&written);
-    }
-    if !current.is_empty() {
-        queries.push(format!("{current}{TAIL}"));
-    }
-    queries
-}
-
-/// The largest piece of a chunked upload ("Chunked media upload": up to 5 MB a segment).
-const SEGMENT_BYTES: usize = 4 * 1024 * 1024;
-
-/// Credentials this connector refreshed for an account.
-struct Cached {
-    /// The refresh token of the credentials the caller gave when they were refreshed: while the
-    /// caller still gives those, these are newer; once it gives others, someone else (another
-    /// connector, another replica) refreshed and stored them, and those are the newest.
-    given: String,
-    /// The refreshed credentials.
-    newest: Credentials,
-    /// Whether the caller has yet to store them.
-    unsaved: bool,
-}
-
-fn refresh_token_of(credentials: &Credentials) -> &str {
-    match credentials {
-        Credentials::X { refresh_token, .. } => refresh_token.expose_secret(),
-        _ => "",
-    }
 }
 
 impl std::fmt::Debug for X {
@@ -157,95 +99,6 @@ impl X {
             http,
             tokens: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// The newest credentials known for `account`: the ones refreshed here, unless the
-    /// caller now gives newer ones (refreshed and stored elsewhere), else `given`.
-    fn current(&self, account: Uuid, given: &Credentials) -> Credentials {
-        let given_token = refresh_token_of(given);
-        let tokens = self.tokens.lock().expect("tokens");
-        match tokens.get(&account) {
-            Some(cached)
-                if cached.given == given_token
-                    || refresh_token_of(&cached.newest) == given_token =>
-            {
-                cached.newest.clone()
-            }
-            _ => given.clone(),
-        }
-    }
-
-    async fn refresh(
-        &self,
-        account: Uuid,
-        given: &Credentials,
-        credentials: &Credentials,
-    ) -> Result<Credentials, NetworkError> {
-        let Credentials::X {
-            api,
-            client_id,
-            refresh_token,
-            ..
-        } = credentials
-        else {
-            return Err(refused(format!(
-                "{} credentials are not X's",
-                credentials.network()
-            )));
-        };
-        let url = api
-            .join("/2/oauth2/token")
-            .map_err(|e| refused(format!("bad API address: {e}")))?;
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token.expose_secret()),
-            ("client_id", client_id.as_str()),
-        ];
-        let response = self
-            .http
-            .post(url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| unavailable(e.without_url().to_string()))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if status.is_server_error() {
-            return Err(unavailable(format!("the token endpoint answered {status}")));
-        }
-        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
-        let (Some(access), Some(refresh)) = (text("access_token"), text("refresh_token")) else {
-            // 400 invalid_request / invalid_grant: the refresh token was revoked or used.
-            return Err(NetworkError::Unauthorized {
-                network: Network::X,
-                reason: format!(
-                    "the token refresh was refused: {}",
-                    text("error_description")
-                        .or_else(|| text("error"))
-                        .unwrap_or_default()
-                ),
-            });
-        };
-        let expires_in = body
-            .get("expires_in")
-            .and_then(Value::as_i64)
-            .unwrap_or(7200);
-        let refreshed = Credentials::X {
-            api: api.clone(),
-            client_id: client_id.clone(),
-            access_token: SecretString::from(access),
-            refresh_token: SecretString::from(refresh),
-            expires_at: Some(Utc::now() + chrono::Duration::seconds(expires_in)),
-        };
-        self.tokens.lock().expect("tokens").insert(
-            account,
-            Cached {
-                given: refresh_token_of(given).to_owned(),
-                newest: refreshed.clone(),
-                unsaved: true,
-            },
-        );
-        Ok(refreshed)
     }
 
     /// One call with the account's token, refreshed first when close to expiry and once
@@ -401,201 +254,6 @@ impl X {
         .await
         .map_err(Failure::into_error)?;
         Ok(target)
-    }
-
-    /// The posts of a timeline or search at `path` since `cursor`, oldest first, following
-    /// `next_token` for at most [`MAX_PAGES`] pages of 100 (X answers newest first), with the
-    /// authors expanded; the cursor is the newest post's id.
-    async fn read_pages(
-        &self,
-        account: &Account<'_>,
-        path: &str,
-        mut query: Vec<(&str, String)>,
-        cursor: Option<&str>,
-    ) -> Result<Heard, NetworkError> {
-        query.extend([
-            ("max_results", "100".to_owned()),
-            (
-                "tweet.fields",
-                "created_at,author_id,conversation_id,lang,referenced_tweets".to_owned(),
-            ),
-            ("expansions", "author_id".to_owned()),
-            (
-                "user.fields",
-                "username,name,public_metrics,created_at".to_owned(),
-            ),
-        ]);
-        if let Some(since) = cursor {
-            query.push(("since_id", path_segment(since)?.to_owned()));
-        }
-        let mut pages = Vec::new();
-        let mut newest_id = None;
-        for page in 0..MAX_PAGES {
-            let answer = self
-                .call(
-                    Some(account.id),
-                    account.credentials,
-                    Method::GET,
-                    path,
-                    &query,
-                    None,
-                )
-                .await
-                .map_err(Failure::into_error)?;
-            if page == 0 {
-                newest_id = answer["meta"]["newest_id"].as_str().map(str::to_owned);
-            }
-            let next = answer["meta"]["next_token"].as_str().map(str::to_owned);
-            pages.push(answer);
-            match next {
-                Some(token) if cursor.is_some() => {
-                    query.retain(|(k, _)| *k != "pagination_token");
-                    query.push(("pagination_token", token));
-                }
-                // A first look reads one page: what is recent, not the week behind it.
-                _ => break,
-            }
-            if page + 1 == MAX_PAGES {
-                tracing::warn!(
-                    path,
-                    "more posts since the last look than {MAX_PAGES} pages; the oldest are skipped"
-                );
-            }
-        }
-        let mut posts = Vec::new();
-        for answer in pages.iter().rev() {
-            let users: HashMap<&str, &Value> = answer["includes"]["users"]
-                .as_array()
-                .map(|users| {
-                    users
-                        .iter()
-                        .filter_map(|u| Some((u["id"].as_str()?, u)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if let Some(data) = answer["data"].as_array() {
-                posts.extend(
-                    data.iter()
-                        .rev()
-                        .filter_map(|tweet| tweet_post(tweet, &users)),
-                );
-            }
-        }
-        Ok(Heard {
-            posts,
-            cursor: newest_id,
-        })
-    }
-
-    /// Uploads one item; its media id. Images in one request ("Media upload": `POST
-    /// /2/media/upload`, multipart `media` and `media_category=tweet_image`); GIFs and videos
-    /// in segments ("Chunked media upload": `POST /2/media/upload/initialize`, `…/{id}/append`
-    /// per segment with its `segment_index`, `…/{id}/finalize`), then, while the answer's
-    /// `processing_info.state` is `pending` or `in_progress`, `GET /2/media/upload?command=
-    /// STATUS&media_id={id}` after `check_after_secs`. Alt text: `POST /2/media/metadata`.
-    async fn upload(&self, account: &Account<'_>, item: &Attachment) -> Result<String, Failure> {
-        let who = Some(account.id);
-        let given = account.credentials;
-        let category = match item.kind {
-            MediaKind::Image => "tweet_image",
-            MediaKind::Gif => "tweet_gif",
-            MediaKind::Video => "tweet_video",
-            MediaKind::Audio => return Err(as_failure(refused("X takes no audio"))),
-        };
-        let id_in = |answer: &Value, what: &str| {
-            answer["data"]["id"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| as_failure(unavailable(format!("{what} answered without an id"))))
-        };
-        let id = if item.kind == MediaKind::Image {
-            let form = Body::Form {
-                media: item.bytes.clone(),
-                fields: vec![
-                    ("media_category", category.to_owned()),
-                    ("media_type", item.mime.to_owned()),
-                ],
-            };
-            let answer = self
-                .send(who, given, Method::POST, "/2/media/upload", &[], &form)
-                .await?;
-            id_in(&answer, "POST /2/media/upload")?
-        } else {
-            let init = json!({
-                "media_type": item.mime,
-                "total_bytes": item.bytes.len(),
-                "media_category": category,
-            });
-            let answer = self
-                .call(
-                    who,
-                    given,
-                    Method::POST,
-                    "/2/media/upload/initialize",
-                    &[],
-                    Some(&init),
-                )
-                .await?;
-            let id = id_in(&answer, "POST /2/media/upload/initialize")?;
-            let segment = path_segment(&id).map_err(as_failure)?;
-            let append = format!("/2/media/upload/{segment}/append");
-            for (index, start) in (0..item.bytes.len()).step_by(SEGMENT_BYTES).enumerate() {
-                let end = (start + SEGMENT_BYTES).min(item.bytes.len());
-                let form = Body::Form {
-                    media: item.bytes.slice(start..end),
-                    fields: vec![("segment_index", index.to_string())],
-                };
-                self.send(who, given, Method::POST, &append, &[], &form)
-                    .await?;
-            }
-            let finalize = format!("/2/media/upload/{segment}/finalize");
-            let mut answer = self
-                .call(who, given, Method::POST, &finalize, &[], None)
-                .await?;
-            let started = std::time::Instant::now();
-            loop {
-                let info = &answer["data"]["processing_info"];
-                match info["state"].as_str() {
-                    None | Some("succeeded") => break,
-                    Some("failed") => {
-                        let why = info["error"]["message"]
-                            .as_str()
-                            .unwrap_or("no reason given");
-                        return Err(as_failure(refused(format!(
-                            "X could not process the media: {why}"
-                        ))));
-                    }
-                    Some(_) if started.elapsed() > crate::media::UPLOAD_TIMEOUT => {
-                        return Err(as_failure(unavailable(format!(
-                            "media {id} still processing after {:?}",
-                            started.elapsed()
-                        ))));
-                    }
-                    Some(_) => {
-                        let secs = info["check_after_secs"].as_u64().unwrap_or(1).clamp(1, 30);
-                        tokio::time::sleep(Duration::from_secs(secs)).await;
-                    }
-                }
-                let query = [("command", "STATUS".to_owned()), ("media_id", id.clone())];
-                answer = self
-                    .call(who, given, Method::GET, "/2/media/upload", &query, None)
-                    .await?;
-            }
-            id
-        };
-        if let Some(alt) = &item.alt_text {
-            let metadata = json!({ "id": id, "metadata": { "alt_text": { "text": alt } } });
-            self.call(
-                who,
-                given,
-                Method::POST,
-                "/2/media/metadata",
-                &[],
-                Some(&metadata),
-            )
-            .await?;
-        }
-        Ok(id)
     }
 
     /// A post of the account's since `since` that is `text` as X shows it, if there is one.
@@ -867,36 +525,6 @@ impl Connector for X {
     }
 
     fn refreshed(&self, account: Uuid) -> Option<Credentials> {
-        let mut tokens = self.tokens.lock().expect("tokens");
-        let cached = tokens.get_mut(&account)?;
-        std::mem::take(&mut cached.unsaved).then(|| cached.newest.clone())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn terms_become_recent_search_queries_within_the_length_limit() {
-        let terms = [
-            SearchTerm::Hashtag("KopiKita".into()),
-            SearchTerm::Keyword("es kopi \"susu\"".into()),
-            SearchTerm::Handle("kopikita".into()),
-        ];
-        assert_eq!(
-            search_queries(&terms),
-            [r#"(#KopiKita OR "es kopi  susu " OR @kopikita) -is:retweet"#]
-        );
-        let many: Vec<SearchTerm> = (0..100)
-            .map(|i| SearchTerm::Hashtag(format!("tag{i:03}")))
-            .collect();
-        let queries = search_queries(&many);
-        assert!(queries.len() > 1);
-        assert!(queries.iter().all(|q| q.chars().count() <= MAX_QUERY_CHARS));
-        let joined = queries.join(" ");
-        assert!((0..100).all(|i| joined.contains(&format!("#tag{i:03} "))
-            || joined.contains(&format!("#tag{i:03})"))));
-        assert!(search_queries(&[SearchTerm::Keyword("x".repeat(600))]).is_empty());
+        self.unsaved(account)
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use chrono::{DateTime, Utc};
@@ -286,76 +286,6 @@ async fn remove(
         .into_response()
 }
 
-/// "Timelines": `GET /2/users/:id/tweets?start_time=…&max_results=…`, newest first.
-async fn timeline(
-    State(state): State<(Shared, String)>,
-    Path(id): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = user_of(&state.0, &headers) {
-        return *r;
-    }
-    let query: HashMap<String, String> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let since = query
-        .get("start_time")
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
-    let max = query
-        .get("max_results")
-        .and_then(|m| m.parse::<usize>().ok())
-        .unwrap_or(10)
-        .clamp(5, 100);
-    let server = state.0.lock().expect("state");
-    let data: Vec<Value> = server
-        .tweets
-        .iter()
-        .rev()
-        .filter(|t| t.author == id && since.is_none_or(|s| t.created_at >= s))
-        .take(max)
-        .map(|t| json!({ "id": t.id, "text": t.text }))
-        .collect();
-    (
-        StatusCode::OK,
-        json!({ "data": data, "meta": { "result_count": data.len() } }).to_string(),
-    )
-        .into_response()
-}
-
-/// "Timelines": `GET /2/users/:id/mentions?since_id=…` with `expansions=author_id`: the posts
-/// whose text has `@username`, newest first, their authors in `includes.users`, and
-/// `meta.newest_id`.
-async fn mentions(
-    State(state): State<(Shared, String)>,
-    Path(id): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = user_of(&state.0, &headers) {
-        return *r;
-    }
-    let query = search::query_of(&uri);
-    let server = state.0.lock().expect("state");
-    let Some(name) = server.users.get(&id) else {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "Not Found Error",
-            "Could not find user",
-        );
-    };
-    let mention = format!("@{name}");
-    let found: Vec<&Tweet> = server
-        .tweets
-        .iter()
-        .rev()
-        .filter(|t| t.author != id && t.text.split_whitespace().any(|w| w == mention))
-        .collect();
-    search::page(&server, found, &query)
-}
-
 /// "Blocks" and "Mutes": `POST /2/users/:id/blocking` (or `/muting`) with
 /// `target_user_id`, from the caller's own account.
 async fn relate(
@@ -467,9 +397,9 @@ impl XServer {
             .route("/2/users/me", get(me))
             .route("/2/tweets", post(create))
             .route("/2/tweets/{id}", delete(remove).get(lookup))
-            .route("/2/users/{id}/tweets", get(timeline))
+            .route("/2/users/{id}/tweets", get(search::timeline))
             .route("/2/users/{id}/{relation}", post(relate))
-            .route("/2/users/{id}/mentions", get(mentions))
+            .route("/2/users/{id}/mentions", get(search::mentions))
             .route("/2/tweets/{id}/hidden", axum::routing::put(hide))
             .route("/2/tweets/search/recent", get(search::recent))
             .route("/2/media/upload", post(media::upload).get(media::status))

@@ -1,11 +1,13 @@
-//! "Search Posts" (`GET /2/tweets/search/recent`) and the paging every timeline shares
+//! The timelines: a user's posts, their mentions, "Search Posts" (`GET
+//! /2/tweets/search/recent`), and the paging every timeline shares
 //! ("Pagination": `max_results`, `pagination_token`, `meta.next_token`, `since_id`).
 
 use std::collections::HashMap;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{Server, Shared, Tweet, problem, user_of};
@@ -128,4 +130,71 @@ pub(super) fn page(
         body["meta"]["next_token"] = json!(format!("page-{}", from + size));
     }
     (StatusCode::OK, body.to_string()).into_response()
+}
+
+/// "Timelines": `GET /2/users/:id/tweets?start_time=…&max_results=…`, newest first.
+pub(super) async fn timeline(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = user_of(&state.0, &headers) {
+        return *r;
+    }
+    let query = query_of(&uri);
+    let since = query
+        .get("start_time")
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let max = query
+        .get("max_results")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(10)
+        .clamp(5, 100);
+    let server = state.0.lock().expect("state");
+    let data: Vec<Value> = server
+        .tweets
+        .iter()
+        .rev()
+        .filter(|t| t.author == id && since.is_none_or(|s| t.created_at >= s))
+        .take(max)
+        .map(|t| json!({ "id": t.id, "text": t.text }))
+        .collect();
+    (
+        StatusCode::OK,
+        json!({ "data": data, "meta": { "result_count": data.len() } }).to_string(),
+    )
+        .into_response()
+}
+
+/// "Timelines": `GET /2/users/:id/mentions?since_id=…` with `expansions=author_id`: the posts
+/// whose text has `@username`, newest first, their authors in `includes.users`, and
+/// `meta.newest_id`.
+pub(super) async fn mentions(
+    State(state): State<(Shared, String)>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = user_of(&state.0, &headers) {
+        return *r;
+    }
+    let query = query_of(&uri);
+    let server = state.0.lock().expect("state");
+    let Some(name) = server.users.get(&id) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Not Found Error",
+            "Could not find user",
+        );
+    };
+    let mention = format!("@{name}");
+    let found: Vec<&Tweet> = server
+        .tweets
+        .iter()
+        .rev()
+        .filter(|t| t.author != id && t.text.split_whitespace().any(|w| w == mention))
+        .collect();
+    page(&server, found, &query)
 }
