@@ -47,6 +47,20 @@ impl Network {
         Network::Loopback,
     ];
 
+    /// The network's name as people write it ("X", "Bluesky", "LinkedIn"), for messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Network::X => "X",
+            Network::Mastodon => "Mastodon",
+            Network::Bluesky => "Bluesky",
+            Network::Threads => "Threads",
+            Network::LinkedIn => "LinkedIn",
+            Network::Instagram => "Instagram",
+            Network::Facebook => "Facebook",
+            Network::Loopback => "the loopback network",
+        }
+    }
+
     /// The lowercase name used in configuration, JSONL and the CLI.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -48,6 +48,11 @@ pub fn event_type(event: &Event) -> &'static str {
         Event::SocialAccountReconnected(_) => "tagar.scheduling.SocialAccountReconnected",
         Event::PublishedPostCounted(_) => "tagar.scheduling.PublishedPostCounted",
         Event::PostCountingStopped(_) => "tagar.scheduling.PostCountingStopped",
+        Event::PostCancelled(_) => "tagar.scheduling.PostCancelled",
+        Event::ChatSessionScheduled(_) => "tagar.scheduling.ChatSessionScheduled",
+        Event::ChatSessionRescheduled(_) => "tagar.scheduling.ChatSessionRescheduled",
+        Event::ChatSessionEdited(_) => "tagar.scheduling.ChatSessionEdited",
+        Event::ChatSessionCancelled(_) => "tagar.scheduling.ChatSessionCancelled",
         Event::NetworkPostDelivered(_) => "tagar.network.NetworkPostDelivered",
     }
 }

@@ -27,6 +27,10 @@
 //! time on a rate limit, else exponentially); after [`MAX_ATTEMPTS`] the post fails for good.
 //! A refused credential marks the account "needs reconnect" (an event) and fails its posts
 //! with that reason instead of retrying.
+//!
+//! A post whose slot falls in one of its brand's hashtag chats on its network goes out with
+//! the chat's hashtag appended when it lacks it (`domain::chat::tagged`); one that no longer
+//! fits the network with it fails, saying so.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -281,6 +285,20 @@ impl Dispatcher {
             ));
             return self.record(tx, &view, refused, now).await.map(Step::Done);
         };
+        // A post whose time falls in one of the brand's live chats on its network carries
+        // the chat's hashtag (decided by its slot, so every attempt publishes the same text).
+        let at = post.slot.as_ref().map_or(now, |s| s.publish_at);
+        let text = match sql::chat_tag_at(tx.conn(), due.tenant, brand, profile.network, at).await?
+        {
+            None => std::borrow::Cow::Borrowed(post.text.as_str()),
+            Some(tag) => match crate::domain::chat::tagged(profile.network, &post.text, &tag) {
+                Ok(text) => text,
+                Err(why) => {
+                    let refused = Err(PublishError::Refused(format!("text: {why}")));
+                    return self.record(tx, &view, refused, now).await.map(Step::Done);
+                }
+            },
+        };
         if account.link == Link::Loopback {
             let outgoing = Outgoing {
                 tenant: due.tenant,
@@ -289,7 +307,7 @@ impl Dispatcher {
                 account: account_id,
                 network: profile.network,
                 handle: profile.handle.as_str(),
-                text: &post.text,
+                text: &text,
                 media: &post.media,
                 at: now,
             };
@@ -340,7 +358,7 @@ impl Dispatcher {
             network: profile.network,
             connector: connector.clone(),
             credentials,
-            text: post.text.clone(),
+            text: text.into_owned(),
             media: post.media.clone(),
             written_at: uuid_time(due.post_id).unwrap_or(now),
             first_attempt_at: started.state.first_attempt_at,

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod brand;
+pub mod chat;
 pub mod limits;
 pub mod local_time;
 pub mod post;

@@ -3,6 +3,7 @@
 //! [`Commands`], and every failure mapped to its gRPC code once ([`tagar_kernel::reply`]).
 
 mod brands;
+mod chats;
 mod posts;
 
 use std::sync::Arc;
@@ -145,5 +146,42 @@ impl SchedulingService for SchedulingApi {
         request: Request<v1::ListScheduledPostsRequest>,
     ) -> Reply<v1::ListScheduledPostsResponse> {
         reply(posts::list(self, request).await)
+    }
+
+    async fn cancel_post(
+        &self,
+        request: Request<v1::CancelPostRequest>,
+    ) -> Reply<v1::ScheduledPost> {
+        reply(posts::cancel(self, request).await)
+    }
+
+    async fn create_chat(&self, request: Request<v1::CreateChatRequest>) -> Reply<v1::ChatSession> {
+        reply(chats::create(self, request).await)
+    }
+
+    async fn get_chat(&self, request: Request<v1::GetChatRequest>) -> Reply<v1::ChatSession> {
+        reply(chats::get(self, request).await)
+    }
+
+    async fn list_chats(
+        &self,
+        request: Request<v1::ListChatsRequest>,
+    ) -> Reply<v1::ListChatsResponse> {
+        reply(chats::list(self, request).await)
+    }
+
+    async fn reschedule_chat(
+        &self,
+        request: Request<v1::RescheduleChatRequest>,
+    ) -> Reply<v1::ChatSession> {
+        reply(chats::reschedule(self, request).await)
+    }
+
+    async fn edit_chat(&self, request: Request<v1::EditChatRequest>) -> Reply<v1::ChatSession> {
+        reply(chats::edit(self, request).await)
+    }
+
+    async fn cancel_chat(&self, request: Request<v1::CancelChatRequest>) -> Reply<v1::ChatSession> {
+        reply(chats::cancel(self, request).await)
     }
 }

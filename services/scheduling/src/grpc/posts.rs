@@ -134,6 +134,7 @@ pub async fn schedule(
     // parse is left to the command, which names what is wrong with it.
     if let Ok(at) = local_time::instant(&body.local_time, time_zone.tz(), now) {
         within_limits(api, &caller, &post, at).await?;
+        fits_chat(api, &caller, &post, at).await?;
     }
     let command = PostCommand::Schedule {
         local_time: body.local_time.clone(),
@@ -188,6 +189,35 @@ async fn within_limits(
     Ok(())
 }
 
+/// Refuses a slot inside one of the brand's hashtag chats on the post's network when the
+/// text would no longer fit the network with the chat's tag (which the dispatcher appends).
+async fn fits_chat(
+    api: &SchedulingApi,
+    caller: &Caller,
+    post: &Loaded<ScheduledPost>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    let (Some(brand), Some(account_id)) = (post.state.brand, post.state.account) else {
+        return Ok(());
+    };
+    let Some(network) = api
+        .commands
+        .accounts
+        .load(caller.tenant(), *account_id.as_uuid())
+        .await?
+        .and_then(|a| a.state.profile)
+        .map(|p| p.network)
+    else {
+        return Ok(());
+    };
+    let tag = sql::chat_tag_at(api.store.pool(), caller.tenant(), brand, network, at).await?;
+    if let Some(tag) = tag {
+        crate::domain::chat::tagged(network, &post.state.text, &tag)
+            .map_err(|why| ApiError::invalid("text", why))?;
+    }
+    Ok(())
+}
+
 /// `GetScheduledPost`: the post as its events leave it.
 pub async fn get(
     api: &SchedulingApi,
@@ -216,4 +246,26 @@ pub async fn list(
         .map(api::post)
         .collect();
     Ok(v1::ListScheduledPostsResponse { posts })
+}
+
+/// `CancelPost`: a post that has not gone out will not.
+pub async fn cancel(
+    api: &SchedulingApi,
+    request: Request<v1::CancelPostRequest>,
+) -> ApiResult<v1::ScheduledPost> {
+    let body = request.get_ref();
+    let target = (
+        body.brand_id.as_str(),
+        body.post_id.as_str(),
+        body.expected_version,
+    );
+    let reason = body.reason.trim().to_owned();
+    on_post(api, &request, target, |caller| PostCommand::Cancel {
+        reason: if reason.is_empty() {
+            format!("cancelled by {}", caller.subject())
+        } else {
+            reason
+        },
+    })
+    .await
 }

@@ -10,11 +10,13 @@ use tagar_store::{Store, StoreError};
 use uuid::Uuid;
 
 mod brands;
+mod chats;
 pub mod credentials;
 pub mod listening;
 mod posts;
 
 pub use brands::{AccountRows, BrandRows};
+pub use chats::{ChatRows, chat_tag_at, list_chats, post_states};
 pub use posts::{PostRows, any_due, claim_due, counts_due, list_posts, posts_of_account_between};
 
 /// A brand as the read model holds it.

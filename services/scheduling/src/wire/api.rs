@@ -84,6 +84,7 @@ pub fn state(stage: Stage) -> v1::PostState {
         Stage::Publishing => v1::PostState::Publishing,
         Stage::Published => v1::PostState::Published,
         Stage::Failed => v1::PostState::Failed,
+        Stage::Cancelled => v1::PostState::Cancelled,
     }
 }
 
@@ -98,6 +99,7 @@ pub fn stage_filter(value: i32) -> Result<Option<Stage>, ApiError> {
         Ok(v1::PostState::Publishing) => Some(Stage::Publishing),
         Ok(v1::PostState::Published) => Some(Stage::Published),
         Ok(v1::PostState::Failed) => Some(Stage::Failed),
+        Ok(v1::PostState::Cancelled) => Some(Stage::Cancelled),
         Err(_) => return Err(ApiError::invalid("state", format!("unknown state {value}"))),
     };
     Ok(stage)
@@ -124,5 +126,68 @@ pub fn post(view: Loaded<ScheduledPost>) -> v1::ScheduledPost {
         metrics: p.counts.map(|(m, _)| metrics_to_wire(&m)),
         counted_at: p.counts.map(|(_, at)| time_to_wire(at)),
         text: p.text,
+    }
+}
+
+/// The wire chat session at `now`, its planned posts' states taken from `posts`.
+pub fn chat(
+    view: &Loaded<crate::domain::chat::ChatSession>,
+    now: chrono::DateTime<chrono::Utc>,
+    posts: &std::collections::HashMap<uuid::Uuid, (Stage, String)>,
+) -> v1::ChatSession {
+    use crate::domain::chat::{ChatStatus, PlannedKind};
+    let c = &view.state;
+    let state = match c.status(now) {
+        ChatStatus::Scheduled => v1::ChatState::Scheduled,
+        ChatStatus::Live => v1::ChatState::Live,
+        ChatStatus::Ended => v1::ChatState::Ended,
+        ChatStatus::Cancelled => v1::ChatState::Cancelled,
+    };
+    let (mut questions, mut heads_ups) = (Vec::new(), Vec::new());
+    for p in c.planned(view.id) {
+        let (stage, native_id) = posts
+            .get(&p.post_id)
+            .cloned()
+            .unwrap_or((Stage::New, String::new()));
+        let wire = v1::ChatPlannedPost {
+            number: p.number,
+            offset_minutes: p.offset_minutes,
+            text: p.text,
+            publish_at: Some(time_to_wire(p.publish_at)),
+            post_id: p.post_id.to_string(),
+            state: self::state(stage) as i32,
+            published_native_id: native_id,
+        };
+        match p.kind {
+            PlannedKind::Question => questions.push(wire),
+            PlannedKind::HeadsUp => heads_ups.push(wire),
+        }
+    }
+    let setup = c.setup.as_ref();
+    let when = c.when.as_ref();
+    v1::ChatSession {
+        chat_id: view.id.to_string(),
+        brand_id: c.brand.map(|b| b.to_string()).unwrap_or_default(),
+        account_id: setup.map(|s| s.account.to_string()).unwrap_or_default(),
+        network: setup.map_or(v1::Network::Unspecified, |s| network_to_wire(s.network)) as i32,
+        hashtag: setup.map(|s| s.hashtag.clone()).unwrap_or_default(),
+        starts_at: when.map(|w| time_to_wire(w.starts_at)),
+        ends_at: when.map(|w| time_to_wire(w.ends_at())),
+        local_start: when.map(|w| w.local_start.clone()).unwrap_or_default(),
+        time_zone: when.map(|w| w.time_zone.clone()).unwrap_or_default(),
+        minutes: when.map(|w| w.minutes).unwrap_or_default(),
+        hosts: c.content.hosts.clone(),
+        panelists: c.content.panelists.clone(),
+        rules: c.content.rules.clone(),
+        questions,
+        heads_ups,
+        state: state as i32,
+        version: view.version,
+        cancel_reason: c
+            .cancelled
+            .as_ref()
+            .map(|(r, _)| r.clone())
+            .unwrap_or_default(),
+        host_handle: setup.map(|s| s.host_handle.clone()).unwrap_or_default(),
     }
 }

@@ -68,6 +68,9 @@ pub fn post_event(event: &PostEvent) -> Event {
                 reason: reason.clone(),
             })
         }
+        PostEvent::Cancelled { reason } => Event::PostCancelled(v1::PostCancelled {
+            reason: reason.clone(),
+        }),
         PostEvent::PublishFailed {
             reason,
             retryable,
@@ -145,6 +148,9 @@ pub fn post_event_from(envelope: &Envelope) -> Result<PostEvent, String> {
                 .and_then(|t| time_from_wire(t, "counted_at").map_err(corrupt))?,
         },
         Some(Event::PostCountingStopped(c)) => PostEvent::CountingStopped {
+            reason: c.reason.clone(),
+        },
+        Some(Event::PostCancelled(c)) => PostEvent::Cancelled {
             reason: c.reason.clone(),
         },
         Some(Event::PublishFailed(f)) => PostEvent::PublishFailed {
@@ -286,6 +292,9 @@ mod tests {
             PostEvent::Rejected {
                 approver: "budi".into(),
                 reason: "tone".into(),
+            },
+            PostEvent::Cancelled {
+                reason: "the chat was cancelled".into(),
             },
             PostEvent::Scheduled(Slot {
                 publish_at: at,

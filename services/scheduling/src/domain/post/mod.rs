@@ -163,6 +163,52 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
             }
             Ok(vec![PostEvent::CountingStopped { reason }])
         }
+        PostCommand::Plan {
+            draft,
+            approver,
+            publish_at,
+            time_zone,
+            now,
+        } => {
+            let mut events = handle(state, *draft)?;
+            if publish_at <= now {
+                return Err(Refusal::invalid("publish_at", "is in the past"));
+            }
+            events.push(PostEvent::Approved { approver });
+            events.push(PostEvent::Scheduled(slot_at(publish_at, &time_zone)));
+            Ok(events)
+        }
+        PostCommand::Move {
+            publish_at,
+            time_zone,
+            now,
+        } => {
+            if !matches!(state.stage, Stage::Approved | Stage::Scheduled) {
+                return refuse(state, "move it (only approved or scheduled posts move)");
+            }
+            if publish_at <= now {
+                return Err(Refusal::invalid("publish_at", "is in the past"));
+            }
+            if state
+                .slot
+                .as_ref()
+                .is_some_and(|s| s.publish_at == publish_at)
+            {
+                return Ok(vec![]);
+            }
+            Ok(vec![PostEvent::Scheduled(slot_at(publish_at, &time_zone))])
+        }
+        PostCommand::Cancel { reason } => {
+            if !matches!(
+                state.stage,
+                Stage::Draft | Stage::Approved | Stage::Scheduled
+            ) {
+                return refuse(state, "cancel it (only posts not yet out can be cancelled)");
+            }
+            bounds::chars(&reason, bounds::NOTE_CHARS)
+                .map_err(|why| Refusal::invalid("reason", why))?;
+            Ok(vec![PostEvent::Cancelled { reason }])
+        }
         PostCommand::FailPublish {
             reason,
             retryable,
@@ -183,9 +229,21 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
     }
 }
 
+/// The slot of an instant, with its wall-clock time in `zone`.
+fn slot_at(publish_at: chrono::DateTime<chrono::Utc>, zone: &tagar_model::TimeZone) -> Slot {
+    Slot {
+        publish_at,
+        local_time: publish_at
+            .with_timezone(&zone.tz())
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
+        time_zone: zone.as_str().to_owned(),
+    }
+}
+
 /// The network's rules and media rights; the first problem is reported, naming `text` or
 /// the media item.
-fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), Refusal> {
+pub(crate) fn check_draft(network: Network, text: &str, media: &[Media]) -> Result<(), Refusal> {
     bounds::bytes(text, bounds::TEXT_BYTES).map_err(|why| Refusal::invalid("text", why))?;
     if text.trim().is_empty() && media.is_empty() {
         return Err(Refusal::invalid("text", "must not be empty without media"));
@@ -282,6 +340,11 @@ fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
             };
         }
         PostEvent::CountingStopped { .. } => state.count_at = None,
+        PostEvent::Cancelled { reason } => {
+            state.stage = Stage::Cancelled;
+            state.due_at = None;
+            state.reason.clone_from(reason);
+        }
         PostEvent::PublishFailed {
             reason,
             retryable,

@@ -23,6 +23,8 @@ pub enum Stage {
     Published,
     /// Publishing failed for good; final.
     Failed,
+    /// Cancelled before it went out; final.
+    Cancelled,
 }
 
 impl Stage {
@@ -37,6 +39,7 @@ impl Stage {
             Stage::Publishing => "publishing",
             Stage::Published => "published",
             Stage::Failed => "failed",
+            Stage::Cancelled => "cancelled",
         }
     }
 
@@ -51,6 +54,7 @@ impl Stage {
             Stage::Publishing,
             Stage::Published,
             Stage::Failed,
+            Stage::Cancelled,
         ]
         .into_iter()
         .find(|s| s.as_str() == name)
@@ -187,6 +191,34 @@ pub enum PostCommand {
         /// When it tries again (retryable only; `None`: at the next look).
         retry_at: Option<DateTime<Utc>>,
     },
+    /// Write, approve and schedule in one step a post that a person approved elsewhere (a
+    /// hashtag chat's question or heads-up, approved with its chat) at an instant.
+    Plan {
+        /// The draft.
+        draft: Box<PostCommand>,
+        /// Who approved it.
+        approver: String,
+        /// When it goes out.
+        publish_at: DateTime<Utc>,
+        /// The brand's zone, for the wall-clock time shown.
+        time_zone: TimeZone,
+        /// The time now, so the past can be refused.
+        now: DateTime<Utc>,
+    },
+    /// Move a scheduled post to another instant (its chat moved).
+    Move {
+        /// The new instant.
+        publish_at: DateTime<Utc>,
+        /// The brand's zone.
+        time_zone: TimeZone,
+        /// The time now, so the past can be refused.
+        now: DateTime<Utc>,
+    },
+    /// Cancel a post that has not gone out.
+    Cancel {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What happened to a post.
@@ -219,6 +251,11 @@ pub enum PostEvent {
     },
     /// The post was given a time.
     Scheduled(Slot),
+    /// The post will not go out.
+    Cancelled {
+        /// Why.
+        reason: String,
+    },
     /// The dispatcher started attempt `attempt` at publishing it.
     PublishStarted {
         /// 1 for the first attempt.

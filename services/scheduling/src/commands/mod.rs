@@ -1,6 +1,7 @@
 //! Carrying out scheduling's commands: one repository per aggregate, each writing its read
 //! model in the transaction that records the aggregate's events and their outbox records for
-//! `tagar.scheduling.events.v1`.
+//! `tagar.scheduling.events.v1`; a chat session's commands with its posts' in one
+//! transaction ([`chats`]).
 
 use tagar_kernel::{CommandError, Expected, Loaded, Repository};
 use tagar_model::{AccountId, BrandId, TenantId};
@@ -10,11 +11,14 @@ use tagar_runtime::vault::Vault;
 use tagar_store::Store;
 use uuid::Uuid;
 
+use crate::domain::chat::ChatSession;
 use crate::domain::{
     AccountCommand, Brand, BrandCommand, Link, NewAccount, NewBrand, PostCommand, ScheduledPost,
     SocialAccount,
 };
-use crate::store::{AccountRows, BrandRows, PostRows, credentials};
+use crate::store::{AccountRows, BrandRows, ChatRows, PostRows, credentials};
+
+mod chats;
 
 /// Scheduling's aggregates and how their commands are recorded.
 #[derive(Debug, Clone)]
@@ -25,6 +29,8 @@ pub struct Commands {
     pub accounts: Repository<SocialAccount>,
     /// Scheduled posts.
     pub posts: Repository<ScheduledPost>,
+    /// Hashtag chat sessions.
+    pub chats: Repository<ChatSession>,
 }
 
 impl Commands {
@@ -34,7 +40,8 @@ impl Commands {
         Self {
             brands: Repository::new(store.clone(), topic).with_projection(BrandRows),
             accounts: Repository::new(store.clone(), topic).with_projection(AccountRows),
-            posts: Repository::new(store, topic).with_projection(PostRows),
+            posts: Repository::new(store.clone(), topic).with_projection(PostRows),
+            chats: Repository::new(store, topic).with_projection(ChatRows),
         }
     }
 
