@@ -2,6 +2,7 @@
 //! `tagar serve` processes against a broker of their own and a fresh PostgreSQL database) on
 //! the shared harness, and driven only through gRPC, as a client would.
 
+mod chats;
 mod client;
 mod faults;
 mod networks;
@@ -34,6 +35,18 @@ async fn standalone_end_to_end() {
 async fn distributed_end_to_end() {
     let (app, key) = system(Mode::Distributed).await;
     scenario::mentions_moderation_and_publishing(&app, &key).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_live_chat() {
+    let (app, key) = system(Mode::Standalone).await;
+    chats::a_live_chat_is_heard_watched_caught_up_and_reported(&app, &key).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distributed_live_chat() {
+    let (app, key) = system(Mode::Distributed).await;
+    chats::a_live_chat_is_heard_watched_caught_up_and_reported(&app, &key).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,7 +55,10 @@ impl ServiceModule for Analytics {
     }
 
     fn streams(&self) -> &'static [&'static str] {
-        &["/tagar.v1.AnalyticsService/WatchTrends"]
+        &[
+            "/tagar.v1.AnalyticsService/WatchTrends",
+            "/tagar.v1.AnalyticsService/WatchChat",
+        ]
     }
 
     fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {

@@ -15,6 +15,7 @@ use tagar_proto::envelope::EnvelopeMeta;
 use tagar_proto::v1::envelope::Event;
 use tagar_proto::v1::{Decision, Envelope, PostIngested, Verdict};
 
+use super::chat::{ChatFact, ChatPostFact, LabelFact, chat_fact, chat_post_fact, label_fact};
 use super::minute_of;
 
 /// A post's `created_at` may be this far after the envelope's `occurred_at` (clock skew)
@@ -131,12 +132,23 @@ pub struct Fold {
     pub hashtags: Vec<HashtagMinute>,
     /// A review-case fact to settle against the store.
     pub case: Option<CaseFact>,
+    /// A change to a hashtag chat.
+    pub chat: Option<ChatFact>,
+    /// A post with hashtags, which may belong to a chat.
+    pub chat_post: Option<ChatPostFact>,
+    /// Moderation's label of a post (kept for posts near a chat).
+    pub label: Option<LabelFact>,
 }
 
 impl Fold {
     /// Whether the event changes no read model (it need not even be marked processed).
     pub fn is_empty(&self) -> bool {
-        self.brands.is_empty() && self.hashtags.is_empty() && self.case.is_none()
+        self.brands.is_empty()
+            && self.hashtags.is_empty()
+            && self.case.is_none()
+            && self.chat.is_none()
+            && self.chat_post.is_none()
+            && self.label.is_none()
     }
 }
 
@@ -159,10 +171,14 @@ pub fn fold(meta: &EnvelopeMeta, envelope: Envelope) -> Result<Fold, FoldError> 
         brand,
         minute_us: minute_of(us),
     };
-    let mut fold = Fold::default();
+    let mut fold = Fold {
+        chat: chat_fact(meta, &envelope),
+        ..Fold::default()
+    };
     match envelope.event {
         Some(Event::PostIngested(ingested)) => return ingested_post(meta, ingested),
         Some(Event::PostClassified(classified)) => {
+            fold.label = Some(label_fact(meta, &classified));
             let counts = match classified.verdict() {
                 Verdict::Review => Counts {
                     flagged: 1,
@@ -239,14 +255,14 @@ fn ingested_post(meta: &EnvelopeMeta, ingested: PostIngested) -> Result<Fold, Fo
     }
     let occurred_us = meta.occurred_at.timestamp_micros();
     let post = ingested.post.unwrap_or_default();
-    let minute_us = minute_of(
-        post.created_at
-            .as_ref()
-            .and_then(|t| time_from_wire(t, "created_at").ok())
-            .map(|t| t.timestamp_micros())
-            .filter(|us| *us <= occurred_us.saturating_add(MAX_CLOCK_SKEW_US))
-            .unwrap_or(occurred_us),
-    );
+    let minute_exact = post
+        .created_at
+        .as_ref()
+        .and_then(|t| time_from_wire(t, "created_at").ok())
+        .map(|t| t.timestamp_micros())
+        .filter(|us| *us <= occurred_us.saturating_add(MAX_CLOCK_SKEW_US))
+        .unwrap_or(occurred_us);
+    let minute_us = minute_of(minute_exact);
     let metrics = post.metrics.unwrap_or_default();
     let counts = Counts {
         mentions: 1,
@@ -263,7 +279,8 @@ fn ingested_post(meta: &EnvelopeMeta, ingested: PostIngested) -> Result<Fold, Fo
     let mut fold = Fold {
         brands: Vec::with_capacity(brands.len()),
         hashtags: Vec::with_capacity(tags.len() * (brands.len() + 1)),
-        case: None,
+        chat_post: chat_post_fact(meta, &post, &tags, minute_exact),
+        ..Fold::default()
     };
     for brand in &brands {
         let key = BrandMinute {

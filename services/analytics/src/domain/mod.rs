@@ -1,7 +1,8 @@
 //! The analytics domain, pure and without I/O: how an event folds into per-minute counters
 //! ([`fold`]), how a batch of folds adds up ([`tally`]), the trend maths ([`trends`]), and
-//! the CSV export ([`export`]).
+//! the CSV export ([`export`]), and hashtag chats' views and reports ([`chat`]).
 
+pub mod chat;
 pub mod export;
 pub mod fold;
 pub mod tally;

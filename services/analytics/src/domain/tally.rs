@@ -72,7 +72,7 @@ mod tests {
                 },
             )],
             hashtags: vec![tag.clone()],
-            case: None,
+            ..Fold::default()
         };
         let mut tally = Tally::default();
         tally.add(&fold);

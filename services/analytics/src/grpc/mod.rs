@@ -1,6 +1,7 @@
 //! The gRPC API: authenticate, check the caller's rights, read the read models, map errors.
 
 use tagar_kernel::{Caller, reply};
+use tagar_proto::v1;
 use tagar_proto::v1::analytics_service_server::AnalyticsService;
 use tagar_proto::v1::{
     ExportBrandActivityResponse, GetBrandActivityRequest, GetBrandActivityResponse,
@@ -11,9 +12,11 @@ use tagar_store::Store;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
+mod chats;
 mod query;
 mod watch;
 
+pub use chats::{CHAT_POLL, ChatWatches, LABEL_WAIT};
 pub use query::{ActivityQuery, DEFAULT_RANGE_US, FeedKey, MAX_RANGE_US, READERS, TrendsQuery};
 pub use watch::{TrendsHub, WATCH_INTERVAL};
 
@@ -25,6 +28,7 @@ use crate::wire::{activity_response, trends_response};
 pub struct AnalyticsApi {
     store: Store,
     trends: TrendsHub,
+    chats: ChatWatches,
 }
 
 impl AnalyticsApi {
@@ -37,7 +41,8 @@ impl AnalyticsApi {
         metrics: &tagar_runtime::Metrics,
     ) -> anyhow::Result<Self> {
         Ok(Self {
-            trends: TrendsHub::new(store.clone(), shutdown, streams_per_tenant, metrics)?,
+            trends: TrendsHub::new(store.clone(), shutdown.clone(), streams_per_tenant, metrics)?,
+            chats: ChatWatches::new(store.clone(), shutdown, streams_per_tenant),
             store,
         })
     }
@@ -107,6 +112,64 @@ impl AnalyticsService for AnalyticsApi {
                 Ok(ExportBrandActivityResponse {
                     csv: activity_csv(&query.minutes(&self.store).await?),
                 })
+            }
+            .await,
+        )
+    }
+
+    type WatchChatStream = ReceiverStream<Result<v1::ChatPost, Status>>;
+
+    #[tracing::instrument(skip_all, err)]
+    async fn watch_chat(
+        &self,
+        request: Request<v1::WatchChatRequest>,
+    ) -> Result<Response<Self::WatchChatStream>, Status> {
+        let caller = Caller::of(&request, &READERS).map_err(Status::from)?;
+        let rx = self
+            .chats
+            .watch(&caller, request.get_ref())
+            .await
+            .map_err(Status::from)?;
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn get_chat_catch_up(
+        &self,
+        request: Request<v1::ChatRequest>,
+    ) -> Result<Response<v1::ChatCatchUp>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                chats::get_catch_up(&self.store, &caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn get_chat_report(
+        &self,
+        request: Request<v1::ChatRequest>,
+    ) -> Result<Response<v1::ChatReport>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                chats::get_report(&self.store, &caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn export_chat_report(
+        &self,
+        request: Request<v1::ChatRequest>,
+    ) -> Result<Response<v1::ExportChatReportResponse>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                chats::export_report(&self.store, &caller, request.get_ref()).await
             }
             .await,
         )

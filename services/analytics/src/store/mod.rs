@@ -1,6 +1,7 @@
 //! The analytics service's SQL: the batched, idempotent flush of a consumer's batch here,
 //! the read-model queries behind the gRPC API in [`read`].
 
+pub mod chats;
 mod read;
 
 pub use read::{brand_minutes, hashtag_counts, latest_hashtag_minute};
@@ -49,6 +50,18 @@ pub async fn flush(
     let dialect = tx.dialect();
     upsert_brand_minutes(tx.conn(), dialect, &tally).await?;
     upsert_hashtag_minutes(tx.conn(), dialect, &tally).await?;
+    let new = || {
+        batch
+            .iter()
+            .filter(|(id, _)| counted.contains(id))
+            .map(|(_, fold)| fold)
+    };
+    let chat_facts: Vec<_> = new().filter_map(|f| f.chat.as_ref()).collect();
+    chats::write_chats(tx.conn(), &chat_facts).await?;
+    let chat_posts: Vec<_> = new().filter_map(|f| f.chat_post.as_ref()).collect();
+    chats::write_chat_posts(tx.conn(), dialect, &chat_posts).await?;
+    let labels: Vec<_> = new().filter_map(|f| f.label.as_ref()).collect();
+    chats::write_labels(tx.conn(), &labels).await?;
     tx.commit().await?;
     Ok(counted.len())
 }

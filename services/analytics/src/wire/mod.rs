@@ -1,5 +1,7 @@
 //! The read models as the API's messages.
 
+pub mod chat;
+
 use chrono::DateTime;
 use tagar_proto::convert::time_to_wire;
 use tagar_proto::v1::{
