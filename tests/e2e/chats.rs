@@ -273,6 +273,8 @@ pub async fn a_live_chat_is_heard_watched_caught_up_and_reported(app: &TestApp, 
     assert_eq!(resumed.first().map(|p| p.position), Some(positions[100]));
     assert_eq!(resumed.len(), want.posts - 100);
 
+    finding_the_chat_again(&mut c, &chat.chat_id).await;
+
     // The people, as CSV.
     let csv = c
         .analytics
@@ -285,4 +287,68 @@ pub async fn a_live_chat_is_heard_watched_caught_up_and_reported(app: &TestApp, 
         "author_handle,author_id,role,posts,answers,engagement,followers,returning\n"
     ));
     assert_eq!(csv.lines().count(), want.per_author.len() + 1);
+}
+
+/// Three earlier Tuesdays at 14:00 UTC, #KopiChat burst (40, 55 and 70 posts), with a few
+/// posts at other times: FindChats names the slot, its next time and size, and the session
+/// just held.
+async fn finding_the_chat_again(c: &mut Clients, chat_id: &str) {
+    use chrono::{Datelike as _, TimeZone as _};
+    let now = Utc::now();
+    let mut tuesday = Utc
+        .with_ymd_and_hms(now.year(), now.month(), now.day(), 14, 0, 0)
+        .unwrap();
+    while tuesday.weekday() != chrono::Weekday::Tue || tuesday > now - chrono::Duration::days(1) {
+        tuesday -= chrono::Duration::days(1);
+    }
+    let mut posts = Vec::new();
+    for (week, n) in [(0, 40), (1, 55), (2, 70)] {
+        let hour = tuesday - chrono::Duration::weeks(week);
+        for i in 0..n {
+            let mut p = tagar_kernel::testing::x_post(
+                &format!("weekly-{week}-{i}"),
+                &format!("fan{}", i % 13),
+                &format!("A{} kopi tubruk #KopiChat", 1 + i % 3),
+            );
+            p.created_at = Some(tagar_proto::convert::time_to_wire(
+                hour + chrono::Duration::seconds(i * 20),
+            ));
+            posts.push(p);
+        }
+        let mut quiet =
+            tagar_kernel::testing::x_post(&format!("quiet-{week}"), "fan1", "pagi #KopiChat");
+        quiet.created_at = Some(tagar_proto::convert::time_to_wire(
+            hour - chrono::Duration::hours(30),
+        ));
+        posts.push(quiet);
+    }
+    c.push(posts).await.expect("push the earlier weeks");
+    let found = eventually(Duration::from_secs(60), "the weekly chat found", || {
+        let mut analytics = c.analytics.clone();
+        async move {
+            let found = analytics
+                .find_chats(v1::FindChatsRequest::default())
+                .await
+                .ok()?
+                .into_inner()
+                .chats;
+            found
+                .into_iter()
+                .find(|f| f.hashtag == "kopichat" && f.weeks_seen == 3)
+        }
+    })
+    .await;
+    assert_eq!(
+        (found.weekday, found.hour_utc, found.typical_posts),
+        (2, 14, 55)
+    );
+    let next =
+        tagar_proto::convert::time_from_wire(found.next_expected_at.as_ref().unwrap(), "next")
+            .unwrap();
+    assert!(
+        next > Utc::now() && next <= Utc::now() + chrono::Duration::weeks(1),
+        "{next}"
+    );
+    assert_eq!(next.weekday(), chrono::Weekday::Tue);
+    assert_eq!(found.past_chat_ids, [chat_id]);
 }

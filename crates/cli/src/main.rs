@@ -59,6 +59,8 @@ enum Command {
     Trends(client::trends::TrendsArgs),
     /// Shows a brand's per-minute activity: mentions, flagged, hidden, published, interactions.
     Activity(client::trends::ActivityArgs),
+    /// Live hashtag chats: create, list, show, reschedule, cancel; watch, catch-up, report.
+    Chat(client::chat::ChatArgs),
     /// Generates a deterministic JSONL replay of posts (steady, burst or a live chat).
     Gen(r#gen::GenArgs),
 }
@@ -80,6 +82,7 @@ async fn main() -> ExitCode {
         Command::Review(args) => client::review::run(cli.config.as_deref(), args).await,
         Command::Trends(args) => client::trends::run_trends(cli.config.as_deref(), args).await,
         Command::Activity(args) => client::trends::run_activity(cli.config.as_deref(), args).await,
+        Command::Chat(args) => client::chat::run(cli.config.as_deref(), args).await,
         Command::Gen(args) => r#gen::run(args),
     };
     match outcome {

@@ -7,6 +7,8 @@
 
 pub mod account;
 pub mod brand;
+pub mod chat;
+pub mod chat_views;
 pub mod output;
 pub mod post;
 pub mod push;

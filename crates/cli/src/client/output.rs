@@ -28,6 +28,18 @@ impl Output {
         self.format == OutputFormat::Json
     }
 
+    /// Prints one item of a stream (a JSON line, or the text `line` renders); `false` when
+    /// standard output is gone (the reader of a pipe quit), so the stream can stop.
+    pub fn emit_item<T: Serialize>(&self, value: &T, line: impl FnOnce() -> String) -> bool {
+        use std::io::Write as _;
+        let text = match self.format {
+            OutputFormat::Json => to_json(value),
+            OutputFormat::Table => line(),
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}").and_then(|()| out.flush()).is_ok()
+    }
+
     /// Prints `value` as one JSON document, or the text `table` renders.
     pub fn emit<T: Serialize>(&self, value: &T, table: impl FnOnce() -> String) {
         match self.format {

@@ -3,10 +3,12 @@
 //! It creates an agency (a tenant and its admin key) with three brands, their accounts and
 //! listening rules; schedules a post per brand a few seconds ahead; replays a generated
 //! trending event through ingest over gRPC, as any client would; waits while moderation and
-//! analytics catch up and the scheduled posts go out; and prints a short report. Everything
+//! analytics catch up and the scheduled posts go out; prints a short report; then hosts a
+//! live hashtag chat and prints its report so far ([`chat`]). Everything
 //! goes through the public API, so what it shows is what a user gets.
 
 mod bluesky;
+mod chat;
 mod report;
 mod setup;
 
@@ -66,6 +68,9 @@ pub async fn run(
     let replay = replay(&session, options).await?;
     let settled = report::wait_until_settled(&session, &brands, &scheduled).await?;
     report::print(&session, &brands, &replay, &settled).await?;
+    let chat = chat::run(&session, &brands[0], options.seed)
+        .await
+        .context("the demo's hashtag chat")?;
     if let Some(pds) = &options.bluesky {
         bluesky::run(&session, pds, &brands[0])
             .await
@@ -82,6 +87,11 @@ pub async fn run(
     );
     println!(
         "  cargo run --release -p tagar -- review list --brand {} --api-key \"$(cat {})\"",
+        brands[0].id,
+        key_path.display()
+    );
+    println!(
+        "  cargo run --release -p tagar -- chat watch --brand {} {chat} --api-key \"$(cat {})\"",
         brands[0].id,
         key_path.display()
     );

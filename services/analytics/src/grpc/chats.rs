@@ -193,3 +193,65 @@ impl ChatWatches {
         Ok(rx)
     }
 }
+
+/// `FindChats`: recurring chats in what the caller's scope hears.
+pub async fn find(
+    store: &Store,
+    caller: &Caller,
+    body: &v1::FindChatsRequest,
+) -> ApiResult<v1::FindChatsResponse> {
+    use crate::domain::chat::discover::{MIN_BURST, candidates};
+    use crate::domain::fold::Scope;
+    let (scope, brand) = if body.brand_id.trim().is_empty() {
+        if !caller.has_every_brand() {
+            return Err(ApiError::invalid(
+                "brand_id",
+                "is required for a key scoped to some brands",
+            ));
+        }
+        (Scope::Tenant, None)
+    } else {
+        let brand = caller.brand(&body.brand_id)?;
+        (Scope::Brand(brand), Some(brand))
+    };
+    let weeks = match body.weeks {
+        0 => 4,
+        w if w <= 12 => i64::from(w),
+        w => {
+            return Err(ApiError::invalid(
+                "weeks",
+                format!("must be 1 to 12, not {w}"),
+            ));
+        }
+    };
+    let limit = match body.limit {
+        0 => 20,
+        l if l <= 100 => l as usize,
+        l => {
+            return Err(ApiError::invalid(
+                "limit",
+                format!("must be 1 to 100, not {l}"),
+            ));
+        }
+    };
+    let now = chrono::Utc::now();
+    let range_hours = weeks * 7 * 24;
+    let from_us = now.timestamp_micros() - range_hours * 3_600_000_000;
+    let hours = sql::hourly_tags(store, caller.tenant(), &scope, from_us, MIN_BURST).await?;
+    let past = sql::chats_by_tag(store, caller.tenant(), brand).await?;
+    let chats = candidates(&hours, range_hours, now)
+        .into_iter()
+        .take(limit)
+        .map(|c| v1::ChatCandidate {
+            past_chat_ids: past.get(&c.hashtag).cloned().unwrap_or_default(),
+            hashtag: c.hashtag,
+            weekday: c.weekday,
+            hour_utc: c.hour,
+            next_expected_at: Some(tagar_proto::convert::time_to_wire(c.next_at)),
+            weeks_seen: c.weeks as u32,
+            typical_posts: c.typical_posts.max(0) as u64,
+            last_seen_at: Some(tagar_proto::convert::time_to_wire(c.last_at)),
+        })
+        .collect();
+    Ok(v1::FindChatsResponse { chats })
+}

@@ -174,4 +174,18 @@ impl AnalyticsService for AnalyticsApi {
             .await,
         )
     }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn find_chats(
+        &self,
+        request: Request<v1::FindChatsRequest>,
+    ) -> Result<Response<v1::FindChatsResponse>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                chats::find(&self.store, &caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
 }

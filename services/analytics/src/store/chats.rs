@@ -353,3 +353,59 @@ pub async fn earlier_authors(
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()
 }
+
+/// Each tag's mentions per hour (tag, hour start in µs, mentions) heard by `scope` since
+/// `from_us`, for tags with at least `min` mentions in some hour.
+pub async fn hourly_tags(
+    store: &Store,
+    tenant: TenantId,
+    scope: &crate::domain::fold::Scope,
+    from_us: i64,
+    min: i64,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    const HOUR_US: i64 = 3_600_000_000;
+    let rows = sqlx::query(
+        "SELECT hashtag, CAST(minute_us / $4 AS BIGINT) AS hour, CAST(SUM(n) AS BIGINT) AS n \
+         FROM analytics_hashtag_minutes WHERE tenant_id = $1 AND scope = $2 AND minute_us >= $3 \
+         AND hashtag IN (SELECT hashtag FROM analytics_hashtag_minutes WHERE tenant_id = $1 AND scope = $2 \
+           AND minute_us >= $3 GROUP BY hashtag, minute_us / $4 HAVING SUM(n) >= $5) \
+         GROUP BY hashtag, minute_us / $4",
+    )
+    .bind(tenant.to_string())
+    .bind(scope.column())
+    .bind(from_us)
+    .bind(HOUR_US)
+    .bind(min)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let hour: i64 = r.try_get(1)?;
+            Ok((r.try_get(0)?, hour * HOUR_US, r.try_get(2)?))
+        })
+        .collect()
+}
+
+/// The tenant's chats (of `brand`, if given) by canonical hashtag, latest first.
+pub async fn chats_by_tag(
+    store: &Store,
+    tenant: TenantId,
+    brand: Option<BrandId>,
+) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT hashtag_key, chat_id, brand_id FROM analytics_chats WHERE tenant_id = $1 \
+         ORDER BY starts_at_us DESC",
+    )
+    .bind(tenant.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &rows {
+        let of_brand: String = r.try_get(2)?;
+        if brand.is_some_and(|b| b.to_string() != of_brand) {
+            continue;
+        }
+        out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    Ok(out)
+}

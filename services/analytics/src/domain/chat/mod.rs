@@ -1,7 +1,9 @@
 //! Hashtag chats as analytics sees them: the posts a chat received, each marked with its
 //! author's role and the question it asks or answers ([`Annotator`]), and what the catch-up
-//! and the report make of them ([`report`]). Pure: the store hands over the rows.
+//! and the report make of them ([`report`]), and recurring chats found in what ingest hears
+//! ([`discover`]). Pure: the store hands over the rows.
 
+pub mod discover;
 mod facts;
 pub mod report;
 
