@@ -273,6 +273,7 @@ pub async fn a_live_chat_is_heard_watched_caught_up_and_reported(app: &TestApp, 
     assert_eq!(resumed.first().map(|p| p.position), Some(positions[100]));
     assert_eq!(resumed.len(), want.posts - 100);
 
+    a_blocked_author_leaves_the_chat(&mut c, &request, start, want.posts as u64).await;
     finding_the_chat_again(&mut c, &chat.chat_id).await;
 
     // The people, as CSV.
@@ -351,4 +352,84 @@ async fn finding_the_chat_again(c: &mut Clients, chat_id: &str) {
     );
     assert_eq!(next.weekday(), chrono::Weekday::Tue);
     assert_eq!(found.past_chat_ids, [chat_id]);
+}
+
+/// An abusive answer is hidden by the policy; once a moderator blocks its author, the
+/// author's other posts leave the chat's views too.
+async fn a_blocked_author_leaves_the_chat(
+    c: &mut Clients,
+    request: &v1::ChatRequest,
+    start: DateTime<Utc>,
+    shown: u64,
+) {
+    let at = Some(tagar_proto::convert::time_to_wire(
+        start + chrono::Duration::minutes(4),
+    ));
+    let mut abusive =
+        tagar_kernel::testing::x_post("troll-1", "troll", "A1 shut up, you idiot #KopiChat");
+    abusive.created_at = at;
+    let mut benign = tagar_kernel::testing::x_post("troll-2", "troll", "A2 kopi susu #KopiChat");
+    benign.created_at = at;
+    c.push(vec![abusive, benign])
+        .await
+        .expect("push the troll's posts");
+    let report = |hidden: u64| {
+        let mut analytics = c.analytics.clone();
+        let request = request.clone();
+        async move {
+            let r = analytics.get_chat_report(request).await.ok()?.into_inner();
+            (r.hidden == hidden && r.posts + r.hidden == shown + 2).then_some(r)
+        }
+    };
+    let r = eventually(Duration::from_secs(60), "the abusive answer hidden", || {
+        report(1)
+    })
+    .await;
+    assert_eq!(r.posts, shown + 1, "the benign one still shows");
+    let case = eventually(Duration::from_secs(60), "the abusive answer's case", || {
+        let mut moderation = c.moderation.clone();
+        let brand_id = request.brand_id.clone();
+        async move {
+            let cases = moderation
+                .list_review_cases(v1::ListReviewCasesRequest {
+                    brand_id,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .cases;
+            cases.into_iter().find(|k| k.native_id == "troll-1")
+        }
+    })
+    .await;
+    c.moderation
+        .decide_case(v1::DecideCaseRequest {
+            brand_id: request.brand_id.clone(),
+            case_id: case.case_id,
+            decision: v1::Decision::BlockAuthor as i32,
+            note: "abuses participants".into(),
+            expected_version: case.version,
+        })
+        .await
+        .expect("block the author");
+    let r = eventually(
+        Duration::from_secs(60),
+        "the blocked author's posts left out",
+        || report(2),
+    )
+    .await;
+    assert_eq!(r.posts, shown);
+    let catch_up = c
+        .analytics
+        .get_chat_catch_up(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let seen = catch_up
+        .questions
+        .iter()
+        .flat_map(|q| &q.top_answers)
+        .any(|a| a.author_handle == "troll");
+    assert!(!seen && catch_up.posts == shown);
 }

@@ -45,3 +45,16 @@ CREATE TABLE analytics_chat_labels (
     hidden     BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant_id, network, native_id)
 );
+
+-- A review case's post, so a moderator's hide or block reaches the chats' views.
+ALTER TABLE analytics_review_cases ADD COLUMN network TEXT NOT NULL DEFAULT '';
+ALTER TABLE analytics_review_cases ADD COLUMN native_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE analytics_review_cases ADD COLUMN author_id TEXT NOT NULL DEFAULT '';
+
+-- Authors a moderator blocked: their posts are left out of every chat's views.
+CREATE TABLE analytics_chat_blocked (
+    tenant_id  TEXT NOT NULL,
+    network    TEXT NOT NULL,
+    author_id  TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, network, author_id)
+);

@@ -112,6 +112,9 @@ pub enum CaseFact {
         case_id: String,
         /// Whether the post is already hidden.
         hidden: bool,
+        /// The case's post: network (`as_str`), id there, author id (a moderator's hide or
+        /// block later leaves it, or its author, out of hashtag chats' views).
+        post: (String, String, String),
     },
     /// A moderator hid the post or blocked its author: one more hidden post for `at`, unless
     /// the case's post was already counted hidden.
@@ -120,6 +123,8 @@ pub enum CaseFact {
         at: BrandMinute,
         /// The case.
         case_id: String,
+        /// The author was blocked, not only the post hidden.
+        blocks: bool,
     },
 }
 
@@ -200,6 +205,13 @@ pub fn fold(meta: &EnvelopeMeta, envelope: Envelope) -> Result<Fold, FoldError> 
                 tenant: meta.tenant,
                 case_id: case_id(opened.case_id, &envelope.aggregate_id)?,
                 hidden: opened.hidden,
+                post: (
+                    tagar_proto::convert::network_from_wire(opened.network, "network")
+                        .map(|n| n.as_str().to_owned())
+                        .unwrap_or_default(),
+                    opened.native_id,
+                    opened.author_id,
+                ),
             });
         }
         Some(Event::ReviewCaseDecided(decided)) => {
@@ -207,6 +219,7 @@ pub fn fold(meta: &EnvelopeMeta, envelope: Envelope) -> Result<Fold, FoldError> 
             if let (true, Some(brand)) = (hides, meta.brand) {
                 fold.case = Some(CaseFact::Hidden {
                     at: at(brand, occurred_us),
+                    blocks: decided.decision() == Decision::BlockAuthor,
                     case_id: case_id(decided.case_id, &envelope.aggregate_id)?,
                 });
             }

@@ -141,7 +141,8 @@ fn review_cases_become_case_facts() {
         Some(CaseFact::Opened {
             tenant,
             case_id: case.to_string(),
-            hidden: true
+            hidden: true,
+            post: (String::new(), String::new(), String::new()),
         })
     );
     let decided = |decision: Decision| {
@@ -164,7 +165,7 @@ fn review_cases_become_case_facts() {
     ));
     assert!(matches!(
         decided(Decision::BlockAuthor),
-        Some(CaseFact::Hidden { .. })
+        Some(CaseFact::Hidden { blocks: true, .. })
     ));
     assert_eq!(decided(Decision::Approve), None);
 }

@@ -286,7 +286,7 @@ pub async fn chat(
 }
 
 /// Up to `limit` of the chat's posts after `after_seq`, in the order received, with their
-/// labels and whether they are old enough (received before `settled_us`) to show unlabelled.
+/// labels (a post is hidden when moderation hid it or blocked its author) and whether they are old enough (received before `settled_us`) to show unlabelled.
 pub async fn chat_posts(
     store: &Store,
     tenant: TenantId,
@@ -296,9 +296,11 @@ pub async fn chat_posts(
 ) -> Result<Vec<(ChatPostRow, bool, i64)>, StoreError> {
     let rows = sqlx::query(
         "SELECT p.seq, p.network, p.native_id, p.author_id, p.author_handle, p.followers, p.text, \
-         p.created_at_us, p.in_reply_to, p.engagement, l.sentiment, l.hidden, p.received_at_us \
+         p.created_at_us, p.in_reply_to, p.engagement, l.sentiment, l.hidden, p.received_at_us, b.author_id \
          FROM analytics_chat_posts p LEFT JOIN analytics_chat_labels l \
          ON l.tenant_id = p.tenant_id AND l.network = p.network AND l.native_id = p.native_id \
+         LEFT JOIN analytics_chat_blocked b \
+         ON b.tenant_id = p.tenant_id AND b.network = p.network AND b.author_id = p.author_id \
          WHERE p.tenant_id = $1 AND p.chat_id = $2 AND p.seq > $3 ORDER BY p.seq LIMIT $4",
     )
     .bind(tenant.to_string())
@@ -324,7 +326,7 @@ pub async fn chat_posts(
                 in_reply_to: r.try_get(8)?,
                 engagement: r.try_get(9)?,
                 sentiment: sentiment.unwrap_or_default(),
-                hidden: hidden.unwrap_or(0) == 1,
+                hidden: hidden.unwrap_or(0) == 1 || r.try_get::<Option<String>, _>(13)?.is_some(),
             };
             Ok((row, labelled, r.try_get(12)?))
         })
@@ -408,4 +410,48 @@ pub async fn chats_by_tag(
         out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
     }
     Ok(out)
+}
+
+/// A moderator hid a case's post (`blocks`: and blocked its author): the post, and a blocked
+/// author's every post, leave the chats' views.
+pub async fn moderator_hid(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    case_id: &str,
+    blocks: bool,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(
+        "SELECT network, native_id, author_id FROM analytics_review_cases WHERE tenant_id = $1 AND case_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(case_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(()) };
+    let (network, native_id, author_id): (String, String, String) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    if native_id.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO analytics_chat_labels (tenant_id, network, native_id, sentiment, hidden) \
+         VALUES ($1, $2, $3, '', 1) ON CONFLICT (tenant_id, network, native_id) DO UPDATE SET hidden = 1",
+    )
+    .bind(tenant.to_string())
+    .bind(&network)
+    .bind(&native_id)
+    .execute(&mut *conn)
+    .await?;
+    if blocks && !author_id.is_empty() {
+        sqlx::query(
+            "INSERT INTO analytics_chat_blocked (tenant_id, network, author_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id, network, author_id) DO NOTHING",
+        )
+        .bind(tenant.to_string())
+        .bind(&network)
+        .bind(&author_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

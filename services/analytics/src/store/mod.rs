@@ -78,19 +78,30 @@ async fn settle_case(
             tenant,
             case_id,
             hidden,
+            post: (network, native_id, author_id),
         } => {
             sqlx::query(
-                "INSERT INTO analytics_review_cases (tenant_id, case_id, hidden) VALUES ($1, $2, $3) \
+                "INSERT INTO analytics_review_cases (tenant_id, case_id, hidden, network, native_id, author_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (tenant_id, case_id) DO UPDATE SET hidden = \
-                 CASE WHEN analytics_review_cases.hidden = 1 THEN 1 ELSE excluded.hidden END",
+                 CASE WHEN analytics_review_cases.hidden = 1 THEN 1 ELSE excluded.hidden END, \
+                 network = excluded.network, native_id = excluded.native_id, author_id = excluded.author_id",
             )
             .bind(tenant.to_string())
             .bind(case_id)
             .bind(i64::from(*hidden))
+            .bind(network)
+            .bind(native_id)
+            .bind(author_id)
             .execute(&mut *conn)
             .await?;
         }
-        CaseFact::Hidden { at, case_id } => {
+        CaseFact::Hidden {
+            at,
+            case_id,
+            blocks,
+        } => {
+            chats::moderator_hid(&mut *conn, at.tenant, case_id, *blocks).await?;
             let done = sqlx::query(
                 "INSERT INTO analytics_review_cases (tenant_id, case_id, hidden) VALUES ($1, $2, 1) \
                  ON CONFLICT (tenant_id, case_id) DO UPDATE SET hidden = 1 \
