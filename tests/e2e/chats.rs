@@ -352,6 +352,7 @@ async fn finding_the_chat_again(c: &mut Clients, chat_id: &str) {
     );
     assert_eq!(next.weekday(), chrono::Weekday::Tue);
     assert_eq!(found.past_chat_ids, [chat_id]);
+    assert_eq!(found.top_words[..2], ["kopi", "tubruk"]);
 }
 
 /// An abusive answer is hidden by the policy; once a moderator blocks its author, the

@@ -319,6 +319,7 @@ pub async fn run(session: &Session, command: ViewCommand) -> anyhow::Result<()> 
                 next_expected_at: Option<String>,
                 weeks_seen: u32,
                 typical_posts: u64,
+                top_words: Vec<String>,
                 past_chat_ids: Vec<String>,
             }
             let found: Vec<Found> = analytics
@@ -338,12 +339,13 @@ pub async fn run(session: &Session, command: ViewCommand) -> anyhow::Result<()> 
                     hour_utc: c.hour_utc,
                     weeks_seen: c.weeks_seen,
                     typical_posts: c.typical_posts,
+                    top_words: c.top_words,
                     past_chat_ids: c.past_chat_ids,
                 })
                 .collect();
             session.output.emit(&found, || {
                 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-                let mut table = Table::new(&["hashtag", "when (utc)", "next", "weeks", "typical posts", "our sessions"]);
+                let mut table = Table::new(&["hashtag", "when (utc)", "next", "weeks", "typical posts", "top words", "our sessions"]);
                 for f in &found {
                     let day = DAYS.get(f.weekday.saturating_sub(1) as usize).unwrap_or(&"?");
                     table.row([
@@ -352,6 +354,7 @@ pub async fn run(session: &Session, command: ViewCommand) -> anyhow::Result<()> 
                         f.next_expected_at.clone().unwrap_or_default(),
                         f.weeks_seen.to_string(),
                         f.typical_posts.to_string(),
+                        f.top_words.iter().take(5).cloned().collect::<Vec<_>>().join(" "),
                         f.past_chat_ids.len().to_string(),
                     ]);
                 }

@@ -58,3 +58,13 @@ CREATE TABLE analytics_chat_blocked (
     author_id  TEXT NOT NULL,
     PRIMARY KEY (tenant_id, network, author_id)
 );
+
+-- One post's text per hashtag and minute (the first folded, of posts matched to the tenant):
+-- the words of recurring chats. As many rows as the tenant's hashtag minutes at most.
+CREATE TABLE analytics_hashtag_samples (
+    tenant_id  TEXT   NOT NULL,
+    hashtag    TEXT   NOT NULL,
+    minute_us  BIGINT NOT NULL,
+    text       TEXT   NOT NULL,
+    PRIMARY KEY (tenant_id, hashtag, minute_us)
+);

@@ -200,7 +200,7 @@ pub async fn find(
     caller: &Caller,
     body: &v1::FindChatsRequest,
 ) -> ApiResult<v1::FindChatsResponse> {
-    use crate::domain::chat::discover::{MIN_BURST, candidates};
+    use crate::domain::chat::discover::{MIN_BURST, candidates, top_words};
     use crate::domain::fold::Scope;
     let (scope, brand) = if body.brand_id.trim().is_empty() {
         if !caller.has_every_brand() {
@@ -239,10 +239,11 @@ pub async fn find(
     let from_us = now.timestamp_micros() - range_hours * 3_600_000_000;
     let hours = sql::hourly_tags(store, caller.tenant(), &scope, from_us, MIN_BURST).await?;
     let past = sql::chats_by_tag(store, caller.tenant(), brand).await?;
-    let chats = candidates(&hours, range_hours, now)
-        .into_iter()
-        .take(limit)
-        .map(|c| v1::ChatCandidate {
+    let mut chats = Vec::new();
+    for c in candidates(&hours, range_hours, now).into_iter().take(limit) {
+        let texts = sql::samples(store, caller.tenant(), &c.hashtag, &c.hours).await?;
+        chats.push(v1::ChatCandidate {
+            top_words: top_words(&texts, 8),
             past_chat_ids: past.get(&c.hashtag).cloned().unwrap_or_default(),
             hashtag: c.hashtag,
             weekday: c.weekday,
@@ -251,7 +252,7 @@ pub async fn find(
             weeks_seen: c.weeks as u32,
             typical_posts: c.typical_posts.max(0) as u64,
             last_seen_at: Some(tagar_proto::convert::time_to_wire(c.last_at)),
-        })
-        .collect();
+        });
+    }
     Ok(v1::FindChatsResponse { chats })
 }

@@ -455,3 +455,68 @@ pub async fn moderator_hid(
     }
     Ok(())
 }
+
+/// Keeps one text per tenant, hashtag and minute (the first one folded): the words of
+/// recurring chats ([`samples`]).
+pub async fn write_samples(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    posts: &[&ChatPostFact],
+) -> Result<(), StoreError> {
+    let mut first: std::collections::BTreeMap<(TenantId, &str, i64), &str> = Default::default();
+    for post in posts {
+        let minute = crate::domain::minute_of(post.created_us);
+        for tag in &post.hashtags {
+            first
+                .entry((post.tenant, tag.as_str(), minute))
+                .or_insert(&post.text);
+        }
+    }
+    let rows: Vec<_> = first.into_iter().collect();
+    let insert = tagar_store::BulkInsert::new(
+        dialect,
+        "INSERT INTO analytics_hashtag_samples (tenant_id, hashtag, minute_us, text)",
+        4,
+    )
+    .tail(&[" ON CONFLICT (tenant_id, hashtag, minute_us) DO NOTHING"]);
+    for chunk in rows.chunks(insert.rows_per_statement()) {
+        let sql = insert.sql(chunk.len());
+        let mut query = sqlx::query(&sql);
+        for ((tenant, tag, minute), text) in chunk {
+            query = query
+                .bind(tenant.to_string())
+                .bind(*tag)
+                .bind(*minute)
+                .bind(*text);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The sample texts of `hashtag` in the hours starting at `hours` (µs).
+pub async fn samples(
+    store: &Store,
+    tenant: TenantId,
+    hashtag: &str,
+    hours: &[i64],
+) -> Result<Vec<String>, StoreError> {
+    const HOUR_US: i64 = 3_600_000_000;
+    let mut out = Vec::new();
+    for hour in hours {
+        let rows = sqlx::query(
+            "SELECT text FROM analytics_hashtag_samples WHERE tenant_id = $1 AND hashtag = $2 \
+             AND minute_us >= $3 AND minute_us < $4",
+        )
+        .bind(tenant.to_string())
+        .bind(hashtag)
+        .bind(*hour)
+        .bind(hour + HOUR_US)
+        .fetch_all(store.pool())
+        .await?;
+        for r in &rows {
+            out.push(r.try_get(0)?);
+        }
+    }
+    Ok(out)
+}

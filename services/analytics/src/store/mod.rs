@@ -60,6 +60,7 @@ pub async fn flush(
     chats::write_chats(tx.conn(), &chat_facts).await?;
     let chat_posts: Vec<_> = new().filter_map(|f| f.chat_post.as_ref()).collect();
     chats::write_chat_posts(tx.conn(), dialect, &chat_posts).await?;
+    chats::write_samples(tx.conn(), dialect, &chat_posts).await?;
     let labels: Vec<_> = new().filter_map(|f| f.label.as_ref()).collect();
     chats::write_labels(tx.conn(), &labels).await?;
     tx.commit().await?;

@@ -38,6 +38,8 @@ pub struct Candidate {
     pub typical_posts: i64,
     /// The last time it burst.
     pub last_at: DateTime<Utc>,
+    /// The starts of the hours it burst in (µs), for its words.
+    pub hours: Vec<i64>,
 }
 
 /// The candidates among `hours` (tag, hour start in µs, mentions) over `range_hours`
@@ -103,6 +105,7 @@ pub fn candidates(
                 weeks,
                 typical_posts: sizes[sizes.len() / 2],
                 last_at: Utc.timestamp_micros(last_us).single().unwrap_or(now),
+                hours: bursts.iter().map(|(h, _)| *h).collect(),
             });
         }
     }
@@ -113,6 +116,122 @@ pub fn candidates(
             .then(a.hashtag.cmp(&b.hashtag))
     });
     out
+}
+
+/// Words too common to say what a chat is about, in the five languages.
+const STOPWORDS: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "you",
+    "your",
+    "with",
+    "this",
+    "that",
+    "are",
+    "was",
+    "what",
+    "who",
+    "how",
+    "our",
+    "all",
+    "but",
+    "not",
+    "have",
+    "has",
+    "just",
+    "from",
+    "they",
+    "will",
+    "can",
+    "les",
+    "des",
+    "une",
+    "est",
+    "pour",
+    "pas",
+    "que",
+    "qui",
+    "dans",
+    "sur",
+    "avec",
+    "vous",
+    "nous",
+    "mon",
+    "ton",
+    "son",
+    "aux",
+    "yang",
+    "dan",
+    "ini",
+    "itu",
+    "aku",
+    "kamu",
+    "untuk",
+    "dengan",
+    "ada",
+    "tidak",
+    "juga",
+    "sudah",
+    "lagi",
+    "saja",
+    "bisa",
+    "hai",
+    "है",
+    "का",
+    "की",
+    "के",
+    "में",
+    "और",
+    "से",
+    "को",
+    "यह",
+    "हैं",
+    "kya",
+    "hai",
+    "aur",
+    "और",
+    "که",
+    "از",
+    "به",
+    "این",
+    "با",
+    "را",
+    "است",
+    "برای",
+    "هم",
+    "یک",
+];
+
+/// The `n` commonest words of `texts`: no hashtags, handles, links, numbers or stopwords,
+/// at least three letters, lower-cased; the commonest first, ties alphabetically.
+pub fn top_words(texts: &[String], n: usize) -> Vec<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for text in texts {
+        let mut seen = std::collections::HashSet::new();
+        for token in text.split_whitespace() {
+            if token.starts_with(['#', '@', '＃', '＠']) || token.contains("://") {
+                continue;
+            }
+            let word = token
+                .trim_matches(|c: char| c.is_ascii_punctuation() || "…“”‘’«»！？،؛؟।".contains(c))
+                .to_lowercase();
+            if word.chars().count() < 3
+                || word.chars().any(|c| c.is_ascii_digit())
+                || !word.chars().any(char::is_alphabetic)
+                || STOPWORDS.contains(&word.as_str())
+            {
+                continue;
+            }
+            // A word counts once per post: a post repeating itself is not a topic.
+            if seen.insert(word.clone()) {
+                *counts.entry(word).or_default() += 1;
+            }
+        }
+    }
+    let mut words: Vec<(String, usize)> = counts.into_iter().collect();
+    words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    words.into_iter().take(n).map(|(w, _)| w).collect()
 }
 
 /// The next start of `weekday` at `hour` (UTC) after `now`.
@@ -168,6 +287,21 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 12, 1, 14, 0, 0).unwrap()
         );
         assert_eq!(chat.last_at.timestamp_micros(), hour(2026, 11, 24, 14));
+    }
+
+    #[test]
+    fn top_words_skip_tags_handles_links_numbers_and_stopwords() {
+        let texts = [
+            "A1 kopi tubruk #KopiChat @ana".to_owned(),
+            "A2 kopi susu, always! https://t.co/x".to_owned(),
+            "the kopi tubruk kopi tubruk".to_owned(),
+            "मुझे कॉफ़ी पसंद है #KopiChat".to_owned(),
+        ];
+        assert_eq!(top_words(&texts, 3), ["kopi", "tubruk", "always"]);
+        assert!(
+            top_words(&texts, 20).contains(&"पसंद".to_owned()),
+            "Devanagari kept whole"
+        );
     }
 
     #[test]
