@@ -4,6 +4,7 @@
 
 mod chats;
 mod client;
+mod crises;
 mod faults;
 mod networks;
 mod reflection;
@@ -47,6 +48,18 @@ async fn standalone_live_chat() {
 async fn distributed_live_chat() {
     let (app, key) = system(Mode::Distributed).await;
     chats::a_live_chat_is_heard_watched_caught_up_and_reported(&app, &key).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_crisis() {
+    let (app, key) = system(Mode::Standalone).await;
+    crises::a_negative_surge_pauses_the_queue_until_a_person_resumes_it(&app, &key).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distributed_crisis() {
+    let (app, key) = system(Mode::Distributed).await;
+    crises::a_negative_surge_pauses_the_queue_until_a_person_resumes_it(&app, &key).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

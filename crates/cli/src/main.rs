@@ -61,6 +61,9 @@ enum Command {
     Activity(client::trends::ActivityArgs),
     /// Live hashtag chats: create, list, show, reschedule, cancel; watch, catch-up, report.
     Chat(client::chat::ChatArgs),
+    /// Crises: list, show and watch detected storms, set thresholds; pause and resume a
+    /// brand's queue, publish its statement.
+    Crisis(client::crisis::CrisisArgs),
     /// Generates a deterministic JSONL replay of posts (steady, burst or a live chat).
     Gen(r#gen::GenArgs),
 }
@@ -83,6 +86,7 @@ async fn main() -> ExitCode {
         Command::Trends(args) => client::trends::run_trends(cli.config.as_deref(), args).await,
         Command::Activity(args) => client::trends::run_activity(cli.config.as_deref(), args).await,
         Command::Chat(args) => client::chat::run(cli.config.as_deref(), args).await,
+        Command::Crisis(args) => client::crisis::run(cli.config.as_deref(), args).await,
         Command::Gen(args) => r#gen::run(args),
     };
     match outcome {

@@ -79,6 +79,10 @@ fn the_demo_reports_every_service_and_keeps_serving() {
     for brand in ["Kopi Nusantara", "Batik Ayu", "Teh Melati"] {
         assert!(text.contains(brand), "{brand} in the report: {text}");
     }
+    assert!(
+        text.contains("no storm in this traffic"),
+        "the demo's normal traffic raises no crisis: {text}"
+    );
     let published = out.iter().filter(|l| l.contains("loopback-")).count();
     assert_eq!(published, 3, "each scheduled post published once: {text}");
     assert!(dir.path().join("demo-agency.key").exists());

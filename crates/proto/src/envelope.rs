@@ -53,7 +53,11 @@ pub fn event_type(event: &Event) -> &'static str {
         Event::ChatSessionRescheduled(_) => "tagar.scheduling.ChatSessionRescheduled",
         Event::ChatSessionEdited(_) => "tagar.scheduling.ChatSessionEdited",
         Event::ChatSessionCancelled(_) => "tagar.scheduling.ChatSessionCancelled",
+        Event::BrandQueuePaused(_) => "tagar.scheduling.BrandQueuePaused",
+        Event::BrandQueueResumed(_) => "tagar.scheduling.BrandQueueResumed",
+        Event::CrisisStatementPlanned(_) => "tagar.scheduling.CrisisStatementPlanned",
         Event::NetworkPostDelivered(_) => "tagar.network.NetworkPostDelivered",
+        Event::CrisisDetected(_) => "tagar.analytics.CrisisDetected",
     }
 }
 

@@ -12,6 +12,9 @@ pub const MODERATION_EVENTS: &str = "tagar.moderation.events.v1";
 /// aggregate id.
 pub const SCHEDULING_EVENTS: &str = "tagar.scheduling.events.v1";
 
+/// Analytics' events: crises detected against a brand's baseline; keyed by the crisis.
+pub const ANALYTICS_EVENTS: &str = "tagar.analytics.events.v1";
+
 /// The loopback network: every post scheduling publishes there, keyed by conversation, as
 /// `NetworkPostDelivered` events; ingest takes them in like any network's posts.
 pub const LOOPBACK_NETWORK: &str = "tagar.network.loopback.v1";
@@ -23,11 +26,12 @@ pub const LOOPBACK_NETWORK: &str = "tagar.network.loopback.v1";
 pub const NETWORK_HEARD: &str = "tagar.network.heard.v1";
 
 /// Every topic Tagar's services write, for provisioning at start.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 7] = [
     POSTS_INGESTED,
     LISTENING_RULES,
     MODERATION_EVENTS,
     SCHEDULING_EVENTS,
+    ANALYTICS_EVENTS,
     LOOPBACK_NETWORK,
     NETWORK_HEARD,
 ];

@@ -1,6 +1,8 @@
 //! The analytics service: folds the other services' events into read models (per brand and
 //! minute: mentions, flags, hides, publishes, interactions; hashtags per minute) and serves
-//! them over gRPC: activity, trending hashtags (unary and streaming) and a CSV export.
+//! them over gRPC: activity, trending hashtags (unary and streaming) and a CSV export; its
+//! crisis [`detector`] watches each brand's negative posts and volume against the brand's
+//! baseline and raises `CrisisDetected` on `tagar.analytics.events.v1`.
 //!
 //! - [`domain`]: pure folding and trend maths;
 //! - [`consumers`]: one consumer group per topic read, batching each poll into one
@@ -9,6 +11,7 @@
 //! - [`wire`]: the read models as the API's messages.
 
 pub mod consumers;
+pub mod detector;
 pub mod domain;
 pub mod grpc;
 pub mod metrics;
@@ -39,11 +42,12 @@ impl ServiceModule for Analytics {
         "analytics"
     }
 
-    /// Analytics writes no topic. It reads `tagar.posts.ingested.v1`,
-    /// `tagar.moderation.events.v1` and `tagar.scheduling.events.v1`, which the services
-    /// writing them provision; its consumers wait for them (see [`consumers`]).
+    /// Analytics writes its crises to `tagar.analytics.events.v1`. It reads
+    /// `tagar.posts.ingested.v1`, `tagar.moderation.events.v1` and
+    /// `tagar.scheduling.events.v1`, which the services writing them provision; its
+    /// consumers wait for them (see [`consumers`]).
     fn topics(&self) -> &'static [&'static str] {
-        &[]
+        &[tagar_proto::topics::ANALYTICS_EVENTS]
     }
 
     fn migrations(&self) -> Option<&'static MigrationSet> {
@@ -58,6 +62,7 @@ impl ServiceModule for Analytics {
         &[
             "/tagar.v1.AnalyticsService/WatchTrends",
             "/tagar.v1.AnalyticsService/WatchChat",
+            "/tagar.v1.AnalyticsService/WatchCrises",
         ]
     }
 
@@ -73,6 +78,12 @@ impl ServiceModule for Analytics {
     }
 
     fn start(&self, platform: &Platform) -> anyhow::Result<()> {
-        consumers::spawn(platform)
+        consumers::spawn(platform)?;
+        let detector = detector::Detector::new(platform.background.clone());
+        platform.shutdown.spawn(
+            "analytics-crisis-detector",
+            detector.run(platform.shutdown.token()),
+        );
+        Ok(())
     }
 }

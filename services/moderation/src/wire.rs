@@ -89,8 +89,24 @@ pub fn classified(
         language: c.language.to_owned(),
         reasons: reasons.to_vec(),
         verdict: verdict as i32,
+        posted_at: wire.created_at,
+        excerpt: match c.sentiment {
+            Sentiment::Negative => excerpt(&wire.text),
+            Sentiment::Neutral | Sentiment::Positive => String::new(),
+        },
     }
 }
+
+/// At most [`EXCERPT_CHARS`] characters of `text`, cut at a character boundary.
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// The most of a negative post's text its `PostClassified` carries.
+pub const EXCERPT_CHARS: usize = 280;
 
 /// A review case as the API shows it.
 pub fn case(row: CaseRow) -> ReviewCase {

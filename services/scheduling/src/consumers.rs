@@ -15,7 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use prometheus::IntCounter;
 use tagar_eventlog::{HandleError, Record, RecordHandler};
-use tagar_kernel::Subscription;
+use tagar_kernel::{Cause, CommandError, Refusal, Subscription};
 use tagar_networks::{Account, NetworkError, SearchTerm};
 use tagar_proto::convert::network_from_wire;
 use tagar_proto::topics;
@@ -25,6 +25,7 @@ use tagar_runtime::vault::Vault;
 use tagar_store::Store;
 
 use crate::commands::Commands;
+use crate::domain::Pause;
 use crate::network::Networks;
 use crate::store::{self as sql, credentials};
 
@@ -155,6 +156,66 @@ impl RecordHandler for Blocker {
             }
         }
         Ok(())
+    }
+}
+
+/// The consumer group of analytics' crises, and what it reads.
+pub const CRISES: Subscription =
+    Subscription::new("tagar-scheduling-crises", &[topics::ANALYTICS_EVENTS]);
+
+/// Pauses a brand's queue at once when analytics detects a crisis of the brand. Idempotent:
+/// a redelivered detection finds the queue paused for it and changes nothing.
+pub struct Pauser {
+    commands: Commands,
+}
+
+impl Pauser {
+    /// A pauser recording in `store`.
+    pub fn new(store: Store) -> Self {
+        Self {
+            commands: Commands::new(store),
+        }
+    }
+}
+
+#[async_trait]
+impl RecordHandler for Pauser {
+    async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
+        let (meta, envelope) = tagar_kernel::events::decode(record)?;
+        let Some(Event::CrisisDetected(detected)) = &envelope.event else {
+            return Ok(());
+        };
+        let Some(brand) = meta.brand else {
+            return Err(HandleError::Poison("CrisisDetected without a brand".into()));
+        };
+        let reason: String = format!("crisis: {}", detected.reason)
+            .chars()
+            .take(crate::domain::brand::PAUSE_REASON_CHARS)
+            .collect();
+        let pause = Pause {
+            crisis_id: Some(envelope.aggregate_id.clone()),
+            reason,
+            by: "analytics".to_owned(),
+            at: chrono::Utc::now(),
+        };
+        let cause = Cause {
+            event_id: &envelope.event_id,
+            correlation_id: &envelope.correlation_id,
+        };
+        match self
+            .commands
+            .pause_queue(meta.tenant, brand, pause, Some(cause))
+            .await
+        {
+            Ok(_) => Ok(()),
+            // A brand scheduling does not hold (created elsewhere, or gone): nothing to pause.
+            Err(CommandError::Refused(Refusal::NotFound(_))) => Ok(()),
+            Err(CommandError::Refused(refusal)) => {
+                tracing::warn!(%brand, error = %refusal, "a crisis could not pause the queue");
+                Ok(())
+            }
+            Err(e) => Err(HandleError::Retry(e.to_string())),
+        }
     }
 }
 

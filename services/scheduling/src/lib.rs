@@ -58,6 +58,7 @@ impl ServiceModule for Scheduling {
             topics::MODERATION_EVENTS,
             topics::NETWORK_HEARD,
             topics::LISTENING_RULES,
+            topics::ANALYTICS_EVENTS,
         ]
     }
 
@@ -115,6 +116,10 @@ impl ServiceModule for Scheduling {
         platform
             .shutdown
             .spawn("scheduling-counter", counter.run(platform.shutdown.token()));
+        platform.consume(
+            consumers::CRISES,
+            consumers::Pauser::new(platform.background.clone()),
+        );
         platform.consume(
             consumers::RULES,
             consumers::Terms::new(platform.background.clone()),

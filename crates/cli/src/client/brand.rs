@@ -42,6 +42,10 @@ pub struct BrandView {
     pub name: String,
     /// Its IANA time zone.
     pub time_zone: String,
+    /// Whether its queue is paused (a crisis, or a person): due posts are held.
+    pub paused: bool,
+    /// How many posts the paused queue holds.
+    pub held_posts: u32,
 }
 
 impl From<v1::Brand> for BrandView {
@@ -50,6 +54,8 @@ impl From<v1::Brand> for BrandView {
             brand_id: b.brand_id,
             name: b.name,
             time_zone: b.time_zone,
+            paused: b.pause.is_some(),
+            held_posts: b.pause.map_or(0, |p| p.held_posts),
         }
     }
 }
@@ -98,9 +104,19 @@ pub async fn run(config: Option<&Path>, args: BrandArgs) -> anyhow::Result<()> {
 }
 
 fn brand_table(brands: &[BrandView]) -> String {
-    let mut table = Table::new(&["brand", "name", "time zone"]);
+    let mut table = Table::new(&["brand", "name", "time zone", "queue"]);
     for b in brands {
-        table.row([b.brand_id.clone(), b.name.clone(), b.time_zone.clone()]);
+        let queue = if b.paused {
+            format!("paused, {} held", b.held_posts)
+        } else {
+            "running".to_owned()
+        };
+        table.row([
+            b.brand_id.clone(),
+            b.name.clone(),
+            b.time_zone.clone(),
+            queue,
+        ]);
     }
     table.render_or("No brands yet: create one with `tagar brand create NAME --time-zone ZONE`.")
 }

@@ -9,6 +9,7 @@ pub mod account;
 pub mod brand;
 pub mod chat;
 pub mod chat_views;
+pub mod crisis;
 pub mod output;
 pub mod post;
 pub mod push;

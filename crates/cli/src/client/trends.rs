@@ -169,6 +169,8 @@ pub struct MinuteView {
     pub reposts: u64,
     /// Replies.
     pub replies: u64,
+    /// Mentions moderation found negative in tone.
+    pub negative: u64,
 }
 
 impl From<v1::MinuteActivity> for MinuteView {
@@ -182,6 +184,7 @@ impl From<v1::MinuteActivity> for MinuteView {
             likes: m.likes,
             reposts: m.reposts,
             replies: m.replies,
+            negative: m.negative,
         }
     }
 }
@@ -203,10 +206,11 @@ pub struct ActivityView {
     pub flagged_share: f64,
 }
 
-fn minute_row(label: String, m: &MinuteView) -> [String; 8] {
+fn minute_row(label: String, m: &MinuteView) -> [String; 9] {
     [
         label,
         m.mentions.to_string(),
+        m.negative.to_string(),
         m.flagged.to_string(),
         m.hidden.to_string(),
         m.published.to_string(),
@@ -220,6 +224,7 @@ fn activity_table(a: &ActivityView) -> String {
     let mut table = Table::new(&[
         "minute",
         "mentions",
+        "negative",
         "flagged",
         "hidden",
         "published",

@@ -71,6 +71,21 @@ pub async fn run(
     let chat = chat::run(&session, &brands[0], options.seed)
         .await
         .context("the demo's hashtag chat")?;
+    let crises = session
+        .analytics()
+        .list_crises(v1::ListCrisesRequest::default())
+        .await
+        .context("list crises")?
+        .into_inner()
+        .crises;
+    println!(
+        "\n▶ Crisis watch (negative posts and volume against each brand's own baseline): {}",
+        match crises.len() {
+            0 => "no storm in this traffic; `tagar crisis watch` streams one when it comes"
+                .to_owned(),
+            n => format!("{n} crises detected; `tagar crisis list` shows them"),
+        }
+    );
     if let Some(pds) = &options.bluesky {
         bluesky::run(&session, pds, &brands[0])
             .await

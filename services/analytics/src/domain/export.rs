@@ -7,7 +7,8 @@ use chrono::{DateTime, SecondsFormat};
 use super::fold::Counts;
 
 /// The header row.
-pub const CSV_HEADER: &str = "minute,mentions,flagged,hidden,published,likes,reposts,replies";
+pub const CSV_HEADER: &str =
+    "minute,mentions,flagged,hidden,published,likes,reposts,replies,negative";
 
 /// One row per minute (`minute_us`, its counters), after the header; minutes in RFC 3339 UTC.
 /// Every field is a number or a timestamp, so nothing needs quoting.
@@ -21,8 +22,8 @@ pub fn activity_csv(minutes: &[(i64, Counts)]) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             csv,
-            "{minute},{},{},{},{},{},{},{}",
-            c.mentions, c.flagged, c.hidden, c.published, c.likes, c.reposts, c.replies
+            "{minute},{},{},{},{},{},{},{},{}",
+            c.mentions, c.flagged, c.hidden, c.published, c.likes, c.reposts, c.replies, c.negative
         );
     }
     csv
@@ -44,7 +45,7 @@ mod tests {
         let csv = activity_csv(&[(MINUTE_US, counts)]);
         assert_eq!(
             csv,
-            format!("{CSV_HEADER}\n1970-01-01T00:01:00Z,3,1,0,0,7,0,0\n")
+            format!("{CSV_HEADER}\n1970-01-01T00:01:00Z,3,1,0,0,7,0,0,0\n")
         );
     }
 }

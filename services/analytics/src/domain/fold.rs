@@ -16,6 +16,7 @@ use tagar_proto::v1::envelope::Event;
 use tagar_proto::v1::{Decision, Envelope, PostIngested, Verdict};
 
 use super::chat::{ChatFact, ChatPostFact, LabelFact, chat_fact, chat_post_fact, label_fact};
+use super::crisis::facts::{CrisisFact, NegativePostFact, crisis_fact, negative_post_fact};
 use super::minute_of;
 
 /// A post's `created_at` may be this far after the envelope's `occurred_at` (clock skew)
@@ -85,6 +86,8 @@ pub struct Counts {
     pub reposts: i64,
     /// Replies to the mentioning posts, as ingested.
     pub replies: i64,
+    /// Posts moderation found negative in tone.
+    pub negative: i64,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -96,6 +99,7 @@ impl std::ops::AddAssign for Counts {
         self.likes += o.likes;
         self.reposts += o.reposts;
         self.replies += o.replies;
+        self.negative += o.negative;
     }
 }
 
@@ -129,7 +133,7 @@ pub enum CaseFact {
 }
 
 /// Everything one event adds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fold {
     /// Counters per brand and minute.
     pub brands: Vec<(BrandMinute, Counts)>,
@@ -143,6 +147,10 @@ pub struct Fold {
     pub chat_post: Option<ChatPostFact>,
     /// Moderation's label of a post (kept for posts near a chat).
     pub label: Option<LabelFact>,
+    /// A negative post, kept as a crisis's evidence.
+    pub negative_post: Option<NegativePostFact>,
+    /// A step of a crisis that scheduling took.
+    pub crisis: Option<CrisisFact>,
 }
 
 impl Fold {
@@ -154,6 +162,8 @@ impl Fold {
             && self.chat.is_none()
             && self.chat_post.is_none()
             && self.label.is_none()
+            && self.negative_post.is_none()
+            && self.crisis.is_none()
     }
 }
 
@@ -178,12 +188,30 @@ pub fn fold(meta: &EnvelopeMeta, envelope: Envelope) -> Result<Fold, FoldError> 
     };
     let mut fold = Fold {
         chat: chat_fact(meta, &envelope),
+        crisis: crisis_fact(meta, &envelope),
         ..Fold::default()
     };
     match envelope.event {
         Some(Event::PostIngested(ingested)) => return ingested_post(meta, ingested),
         Some(Event::PostClassified(classified)) => {
             fold.label = Some(label_fact(meta, &classified));
+            // A negative post counts in the minute it was written (as its mention does), so
+            // a replay of old posts is not a storm now.
+            let posted_us = classified
+                .posted_at
+                .as_ref()
+                .and_then(|t| time_from_wire(t, "posted_at").ok())
+                .map(|t| t.timestamp_micros())
+                .filter(|us| *us <= occurred_us.saturating_add(MAX_CLOCK_SKEW_US))
+                .unwrap_or(occurred_us);
+            fold.negative_post = negative_post_fact(meta, &classified, posted_us);
+            if let (Some(brand), Some(_)) = (meta.brand, &fold.negative_post) {
+                let negative = Counts {
+                    negative: 1,
+                    ..Counts::default()
+                };
+                fold.brands.push((at(brand, posted_us), negative));
+            }
             let counts = match classified.verdict() {
                 Verdict::Review => Counts {
                     flagged: 1,

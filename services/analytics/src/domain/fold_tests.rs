@@ -123,6 +123,49 @@ fn classifications_flag_and_hide_for_the_envelopes_brand() {
 }
 
 #[test]
+fn a_negative_post_counts_in_the_minute_it_was_written_and_is_kept_as_evidence() {
+    let (tenant, brand) = (TenantId::new(), BrandId::new());
+    let written = at(9, 14, 30);
+    let env = EnvelopeBuilder::new(
+        tenant,
+        Event::PostClassified(PostClassified {
+            verdict: Verdict::Review as i32,
+            sentiment: tagar_proto::v1::Sentiment::Negative as i32,
+            native_id: "n1".into(),
+            excerpt: "the recall is a disgrace".into(),
+            posted_at: Some(time_to_wire(written)),
+            ..PostClassified::default()
+        }),
+    )
+    .brand(brand)
+    .occurred_at(at(10, 0, 5))
+    .build();
+    let fold = folded(env).unwrap();
+    let minutes: Vec<_> = fold
+        .brands
+        .iter()
+        .map(|(k, c)| (k.minute_us, c.negative, c.flagged))
+        .collect();
+    assert_eq!(
+        minutes,
+        [
+            (at(9, 14, 0).timestamp_micros(), 1, 0),
+            (at(10, 0, 0).timestamp_micros(), 0, 1)
+        ]
+    );
+    let kept = fold.negative_post.unwrap();
+    assert_eq!(
+        (kept.text.as_str(), kept.at_us),
+        ("the recall is a disgrace", written.timestamp_micros())
+    );
+    // A post that is not negative is no evidence.
+    let calm = EnvelopeBuilder::new(tenant, classified(Verdict::Allow))
+        .brand(brand)
+        .build();
+    assert!(folded(calm).unwrap().negative_post.is_none());
+}
+
+#[test]
 fn review_cases_become_case_facts() {
     let (tenant, brand) = (TenantId::new(), BrandId::new());
     let case = uuid::Uuid::now_v7();

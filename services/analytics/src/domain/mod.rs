@@ -1,8 +1,10 @@
 //! The analytics domain, pure and without I/O: how an event folds into per-minute counters
 //! ([`fold`]), how a batch of folds adds up ([`tally`]), the trend maths ([`trends`]), and
-//! the CSV export ([`export`]), and hashtag chats' views and reports ([`chat`]).
+//! the CSV export ([`export`]), hashtag chats' views and reports ([`chat`]), and crisis
+//! detection ([`crisis`]).
 
 pub mod chat;
+pub mod crisis;
 pub mod export;
 pub mod fold;
 pub mod tally;

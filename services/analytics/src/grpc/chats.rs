@@ -102,7 +102,8 @@ pub struct ChatWatches {
     open: Arc<Mutex<HashMap<TenantId, usize>>>,
 }
 
-struct Seat(TenantId, Arc<Mutex<HashMap<TenantId, usize>>>);
+/// One open stream of a tenant's.
+pub(super) struct Seat(TenantId, Arc<Mutex<HashMap<TenantId, usize>>>);
 
 impl Drop for Seat {
     fn drop(&mut self) {
@@ -127,6 +128,25 @@ impl ChatWatches {
         }
     }
 
+    /// A seat for one more of `tenant`'s streams (chats' and crises'), given back when
+    /// dropped; refused when the tenant holds as many as it may.
+    pub(super) fn seat(&self, tenant: TenantId) -> ApiResult<Seat> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(tenant).or_default();
+        if *n >= self.per_tenant {
+            return Err(ApiError::Exhausted(format!(
+                "the tenant holds {n} chat and crisis streams open on this server, the most it may; close one first"
+            )));
+        }
+        *n += 1;
+        Ok(Seat(tenant, Arc::clone(&self.open)))
+    }
+
+    /// The store and shutdown the streams run on.
+    pub(super) fn runtime(&self) -> (Store, Shutdown) {
+        (self.store.clone(), self.shutdown.clone())
+    }
+
     /// A stream of the chat's posts after `from_position`.
     pub async fn watch(
         &self,
@@ -135,17 +155,7 @@ impl ChatWatches {
     ) -> ApiResult<mpsc::Receiver<Result<v1::ChatPost, Status>>> {
         let chat = chat_of(&self.store, caller, &body.brand_id, &body.chat_id).await?;
         let tenant = caller.tenant();
-        let seat = {
-            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-            let n = open.entry(tenant).or_default();
-            if *n >= self.per_tenant {
-                return Err(ApiError::Exhausted(format!(
-                    "the tenant holds {n} chat streams open on this server, the most it may; close one first"
-                )));
-            }
-            *n += 1;
-            Seat(tenant, Arc::clone(&self.open))
-        };
+        let seat = self.seat(tenant)?;
         let from = i64::try_from(body.from_position).unwrap_or(i64::MAX);
         let (tx, rx) = mpsc::channel(64);
         let store = self.store.clone();

@@ -8,15 +8,18 @@ use tagar_proto::v1::{
     GetTrendsRequest, GetTrendsResponse,
 };
 use tagar_runtime::Shutdown;
+use tagar_runtime::auth::Role;
 use tagar_store::Store;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 mod chats;
+mod crises;
 mod query;
 mod watch;
 
 pub use chats::{CHAT_POLL, ChatWatches, LABEL_WAIT};
+pub use crises::CRISIS_POLL;
 pub use query::{ActivityQuery, DEFAULT_RANGE_US, FeedKey, MAX_RANGE_US, READERS, TrendsQuery};
 pub use watch::{TrendsHub, WATCH_INTERVAL};
 
@@ -184,6 +187,74 @@ impl AnalyticsService for AnalyticsApi {
             async {
                 let caller = Caller::of(&request, &READERS)?;
                 chats::find(&self.store, &caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn list_crises(
+        &self,
+        request: Request<v1::ListCrisesRequest>,
+    ) -> Result<Response<v1::ListCrisesResponse>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                crises::list(&self.store, &caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn get_crisis(
+        &self,
+        request: Request<v1::GetCrisisRequest>,
+    ) -> Result<Response<v1::Crisis>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                crises::get(&self.store, &caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
+    type WatchCrisesStream = ReceiverStream<Result<v1::Crisis, Status>>;
+
+    #[tracing::instrument(skip_all, err)]
+    async fn watch_crises(
+        &self,
+        request: Request<v1::WatchCrisesRequest>,
+    ) -> Result<Response<Self::WatchCrisesStream>, Status> {
+        let caller = Caller::of(&request, &READERS).map_err(Status::from)?;
+        let rx = crises::watch(&self.chats, &caller, request.get_ref()).map_err(Status::from)?;
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn get_crisis_thresholds(
+        &self,
+        request: Request<v1::GetCrisisThresholdsRequest>,
+    ) -> Result<Response<v1::CrisisThresholds>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                crises::get_thresholds(&self.store, &caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn set_crisis_thresholds(
+        &self,
+        request: Request<v1::CrisisThresholds>,
+    ) -> Result<Response<v1::CrisisThresholds>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &[Role::Admin, Role::Manager])?;
+                crises::set_thresholds(&self.store, &caller, request.get_ref()).await
             }
             .await,
         )

@@ -2,6 +2,7 @@
 //! the read-model queries behind the gRPC API in [`read`].
 
 pub mod chats;
+pub mod crises;
 mod read;
 
 pub use read::{brand_minutes, hashtag_counts, latest_hashtag_minute};
@@ -63,6 +64,11 @@ pub async fn flush(
     chats::write_samples(tx.conn(), dialect, &chat_posts).await?;
     let labels: Vec<_> = new().filter_map(|f| f.label.as_ref()).collect();
     chats::write_labels(tx.conn(), &labels).await?;
+    let negative: Vec<_> = new().filter_map(|f| f.negative_post.as_ref()).collect();
+    crises::write_negative_posts(tx.conn(), dialect, &negative).await?;
+    for fact in new().filter_map(|f| f.crisis.as_ref()) {
+        crises::write_step(tx.conn(), fact).await?;
+    }
     tx.commit().await?;
     Ok(counted.len())
 }
@@ -133,8 +139,8 @@ async fn upsert_brand_minutes(
     let upsert = BulkInsert::new(
         dialect,
         "INSERT INTO analytics_brand_minutes (tenant_id, brand_id, minute_us, mentions, flagged, \
-         hidden, published, likes, reposts, replies)",
-        10,
+         hidden, published, likes, reposts, replies, negative)",
+        11,
     )
     .tail(&[
         " ON CONFLICT (tenant_id, brand_id, minute_us) DO UPDATE SET \
@@ -144,7 +150,8 @@ async fn upsert_brand_minutes(
          published = analytics_brand_minutes.published + excluded.published, \
          likes = analytics_brand_minutes.likes + excluded.likes, \
          reposts = analytics_brand_minutes.reposts + excluded.reposts, \
-         replies = analytics_brand_minutes.replies + excluded.replies",
+         replies = analytics_brand_minutes.replies + excluded.replies, \
+         negative = analytics_brand_minutes.negative + excluded.negative",
     ]);
     for chunk in rows.chunks(upsert.rows_per_statement()) {
         let sql = upsert.sql(chunk.len());
@@ -160,7 +167,8 @@ async fn upsert_brand_minutes(
                 .bind(c.published)
                 .bind(c.likes)
                 .bind(c.reposts)
-                .bind(c.replies);
+                .bind(c.replies)
+                .bind(c.negative);
         }
         query.execute(&mut *conn).await?;
     }

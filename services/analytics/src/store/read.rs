@@ -16,7 +16,7 @@ pub async fn brand_minutes(
     to_us: i64,
 ) -> Result<Vec<(i64, Counts)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT minute_us, mentions, flagged, hidden, published, likes, reposts, replies \
+        "SELECT minute_us, mentions, flagged, hidden, published, likes, reposts, replies, negative \
          FROM analytics_brand_minutes \
          WHERE tenant_id = $1 AND brand_id = $2 AND minute_us >= $3 AND minute_us < $4 \
          ORDER BY minute_us",
@@ -37,6 +37,7 @@ pub async fn brand_minutes(
                 likes: r.try_get(5)?,
                 reposts: r.try_get(6)?,
                 replies: r.try_get(7)?,
+                negative: r.try_get(8)?,
             };
             Ok((r.try_get(0)?, counts))
         })

@@ -1,6 +1,7 @@
 //! The read models as the API's messages.
 
 pub mod chat;
+pub mod crisis;
 
 use chrono::DateTime;
 use tagar_proto::convert::time_to_wire;
@@ -45,6 +46,7 @@ fn minute_activity(minute_us: Option<i64>, c: &Counts) -> MinuteActivity {
         likes: n(c.likes),
         reposts: n(c.reposts),
         replies: n(c.replies),
+        negative: n(c.negative),
     }
 }
 

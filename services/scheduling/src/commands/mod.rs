@@ -19,6 +19,7 @@ use crate::domain::{
 use crate::store::{AccountRows, BrandRows, ChatRows, PostRows, credentials};
 
 mod chats;
+mod queue;
 
 /// Scheduling's aggregates and how their commands are recorded.
 #[derive(Debug, Clone)]

@@ -12,5 +12,5 @@ pub mod post;
 mod post_tests;
 
 pub use account::{AccountCommand, AccountEvent, Link, NewAccount, SocialAccount};
-pub use brand::{Brand, BrandCommand, BrandEvent, NewBrand};
+pub use brand::{Brand, BrandCommand, BrandEvent, Held, NewBrand, Pause};
 pub use post::{PostCommand, PostEvent, ScheduledPost, Stage};

@@ -360,3 +360,52 @@ fn a_published_post_is_counted_at_growing_intervals_until_it_stops() {
     assert_eq!(given(looped).state().count_at, None);
     precondition(given([drafted()]).when(PostCommand::RecordCounts { metrics, at }));
 }
+
+fn statement(crisis_id: &str) -> PostCommand {
+    PostCommand::Statement {
+        draft: Box::new(draft_command("Selamat pagi #KopiKita", vec![])),
+        approver: "budi".into(),
+        crisis_id: crisis_id.into(),
+        time_zone: TimeZone::parse("Asia/Jakarta").unwrap(),
+        now: now(),
+    }
+}
+
+#[test]
+fn a_statement_is_drafted_approved_and_due_now_in_one_step() {
+    let crisis = "0190f1e2-0000-7000-8000-000000000001";
+    let events = given([]).when(statement(crisis)).events();
+    assert_eq!(
+        events,
+        vec![
+            drafted(),
+            approved(),
+            PostEvent::StatementPlanned {
+                crisis_id: crisis.into()
+            },
+            slot("2026-06-01T17:00:00", now()),
+        ]
+    );
+    let post = ScheduledPost::replay(&events);
+    assert_eq!(post.stage, Stage::Scheduled);
+    assert_eq!(post.due_at, Some(now()));
+    assert_eq!(post.statement_of.as_deref(), Some(crisis));
+}
+
+#[test]
+fn a_statement_names_its_crisis_and_fits_its_network() {
+    let (field, _) = invalid_field(given([]).when(statement("not-a-crisis")));
+    assert_eq!(field, "crisis_id");
+    let mut long = statement("0190f1e2-0000-7000-8000-000000000001");
+    if let PostCommand::Statement { draft, .. } = &mut long {
+        **draft = draft_command(&"kopi ".repeat(100), vec![]);
+    }
+    let (field, _) = invalid_field(given([]).when(long));
+    assert_eq!(field, "text");
+    let precondition =
+        precondition(given([drafted()]).when(statement("0190f1e2-0000-7000-8000-000000000001")));
+    assert!(
+        precondition.starts_with("cannot draft it again"),
+        "{precondition}"
+    );
+}

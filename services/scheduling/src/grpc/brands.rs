@@ -23,7 +23,7 @@ pub async fn create(
     let body = request.get_ref();
     let profile = NewBrand::parse(&body.name, &body.time_zone)?;
     let brand = api.commands.create_brand(caller.tenant(), profile).await?;
-    Ok(api::brand_of(&brand.state))
+    Ok(api::brand_of(&brand.state, brand.version, 0))
 }
 
 /// `ListBrands`: the tenant's brands within the caller's scope.
@@ -32,12 +32,17 @@ pub async fn list(
     request: Request<v1::ListBrandsRequest>,
 ) -> ApiResult<v1::ListBrandsResponse> {
     let caller = Caller::of(&request, EDITORS)?;
-    let brands = sql::list_brands(&api.store, caller.tenant())
-        .await?
-        .into_iter()
-        .filter(|b| caller.may_touch(b.brand_id))
-        .map(api::brand)
-        .collect();
+    let mut brands = Vec::new();
+    for row in sql::list_brands(&api.store, caller.tenant()).await? {
+        if !caller.may_touch(row.brand_id) {
+            continue;
+        }
+        let held = match row.pause {
+            Some(_) => super::queue::held_count(api, caller.tenant(), row.brand_id).await?,
+            None => 0,
+        };
+        brands.push(api::brand(row, held));
+    }
     Ok(v1::ListBrandsResponse { brands })
 }
 

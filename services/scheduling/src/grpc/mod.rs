@@ -5,6 +5,7 @@
 mod brands;
 mod chats;
 mod posts;
+mod queue;
 
 use std::sync::Arc;
 
@@ -183,5 +184,23 @@ impl SchedulingService for SchedulingApi {
 
     async fn cancel_chat(&self, request: Request<v1::CancelChatRequest>) -> Reply<v1::ChatSession> {
         reply(chats::cancel(self, request).await)
+    }
+
+    async fn pause_queue(&self, request: Request<v1::PauseQueueRequest>) -> Reply<v1::Brand> {
+        reply(queue::pause(self, request).await)
+    }
+
+    async fn resume_queue(
+        &self,
+        request: Request<v1::ResumeQueueRequest>,
+    ) -> Reply<v1::ResumeQueueResponse> {
+        reply(queue::resume(self, request).await)
+    }
+
+    async fn post_statement(
+        &self,
+        request: Request<v1::PostStatementRequest>,
+    ) -> Reply<v1::ScheduledPost> {
+        reply(queue::statement(self, request).await)
     }
 }

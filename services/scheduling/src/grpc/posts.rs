@@ -20,8 +20,29 @@ pub async fn draft(
     let caller = Caller::of(&request, EDITORS)?;
     let body = request.into_inner();
     let brand = caller.brand(&body.brand_id)?;
-    let account_id = AccountId::from_uuid(request::uuid(&body.account_id, "account_id")?);
-    let media = media_from_wire(body.media)
+    let command = draft_of(
+        api,
+        &caller,
+        brand,
+        &body.account_id,
+        (body.text, body.media),
+    )
+    .await?;
+    let post = api.commands.draft(caller.tenant(), command).await?;
+    Ok(api::post(post))
+}
+
+/// The caller's draft of `text` and `media` for one of `brand`'s accounts (its network's
+/// rules are checked when the command runs).
+pub(super) async fn draft_of(
+    api: &SchedulingApi,
+    caller: &Caller,
+    brand: BrandId,
+    account_id: &str,
+    (text, media): (String, Vec<v1::Media>),
+) -> ApiResult<PostCommand> {
+    let account_id = AccountId::from_uuid(request::uuid(account_id, "account_id")?);
+    let media = media_from_wire(media)
         .map_err(|e| ApiError::invalid(e.field.trim_start_matches("post.").to_owned(), e.reason))?;
     let account = api
         .commands
@@ -30,16 +51,14 @@ pub async fn draft(
         .await?
         .and_then(|a| a.state.profile)
         .ok_or_else(|| ApiError::not_found("account"))?;
-    let command = PostCommand::Draft {
+    Ok(PostCommand::Draft {
         brand,
         account: account_id,
         network: account.network,
-        text: body.text,
+        text,
         media,
         author: caller.subject().to_owned(),
-    };
-    let post = api.commands.draft(caller.tenant(), command).await?;
-    Ok(api::post(post))
+    })
 }
 
 /// One of `brand`'s posts; `NOT_FOUND` for another brand's (or tenant's) post.

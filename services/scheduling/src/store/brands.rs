@@ -17,21 +17,38 @@ impl Projection<Brand> for BrandRows {
         tx: &mut StoreTx,
         change: &Change<'_, Brand>,
     ) -> Result<(), CommandError> {
+        let (tenant, id) = (change.after.tenant.to_string(), change.after.id.to_string());
         for event in change.events {
-            let BrandEvent::Created { brand, profile } = event;
-            sqlx::query(
-                "INSERT INTO scheduling_brands (tenant_id, brand_id, name, time_zone, created_at_us) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(change.after.tenant.to_string())
-            .bind(brand.to_string())
-            .bind(profile.name.as_str())
-            .bind(profile.time_zone.as_str())
-            .bind(tagar_store::now_us())
-            .execute(tx.conn())
-            .await
-            .map_err(tagar_store::StoreError::from)?;
+            if let BrandEvent::Created { brand, profile } = event {
+                sqlx::query(
+                    "INSERT INTO scheduling_brands (tenant_id, brand_id, name, time_zone, created_at_us) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&tenant)
+                .bind(brand.to_string())
+                .bind(profile.name.as_str())
+                .bind(profile.time_zone.as_str())
+                .bind(tagar_store::now_us())
+                .execute(tx.conn())
+                .await
+                .map_err(tagar_store::StoreError::from)?;
+            }
         }
+        let pause = change.after.state.pause.as_ref();
+        sqlx::query(
+            "UPDATE scheduling_brands SET paused_at_us = $3, pause_crisis_id = $4, pause_reason = $5, \
+             paused_by = $6, version = $7 WHERE tenant_id = $1 AND brand_id = $2",
+        )
+        .bind(&tenant)
+        .bind(&id)
+        .bind(pause.map(|p| p.at.timestamp_micros()))
+        .bind(pause.and_then(|p| p.crisis_id.clone()).unwrap_or_default())
+        .bind(pause.map(|p| p.reason.clone()).unwrap_or_default())
+        .bind(pause.map(|p| p.by.clone()).unwrap_or_default())
+        .bind(change.after.version as i64)
+        .execute(tx.conn())
+        .await
+        .map_err(tagar_store::StoreError::from)?;
         Ok(())
     }
 }

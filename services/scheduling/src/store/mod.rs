@@ -17,7 +17,9 @@ mod posts;
 
 pub use brands::{AccountRows, BrandRows};
 pub use chats::{ChatRows, chat_tag_at, list_chats, post_states};
-pub use posts::{PostRows, any_due, claim_due, counts_due, list_posts, posts_of_account_between};
+pub use posts::{
+    PostRows, any_due, claim_due, counts_due, held_posts, list_posts, posts_of_account_between,
+};
 
 /// A brand as the read model holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,10 @@ pub struct BrandRow {
     pub name: String,
     /// Its IANA zone.
     pub time_zone: String,
+    /// Its queue's pause, while paused.
+    pub pause: Option<crate::domain::Pause>,
+    /// Its aggregate's version.
+    pub version: u64,
 }
 
 /// A social account as the read model holds it.
@@ -71,21 +77,38 @@ pub(crate) fn uuid(row: &AnyRow, column: &'static str) -> Result<Uuid, StoreErro
 }
 
 fn brand_row(row: &AnyRow) -> Result<BrandRow, StoreError> {
+    let pause = match row.try_get::<Option<i64>, _>("paused_at_us")? {
+        None => None,
+        Some(us) => Some(crate::domain::Pause {
+            crisis_id: Some(row.try_get::<String, _>("pause_crisis_id")?).filter(|c| !c.is_empty()),
+            reason: row.try_get("pause_reason")?,
+            by: row.try_get("paused_by")?,
+            at: chrono::DateTime::from_timestamp_micros(us)
+                .ok_or_else(|| corrupt("scheduling_brands.paused_at_us", us))?,
+        }),
+    };
     Ok(BrandRow {
         brand_id: BrandId::from_uuid(uuid(row, "brand_id")?),
         name: row.try_get("name")?,
         time_zone: row.try_get("time_zone")?,
+        pause,
+        version: row.try_get::<i64, _>("version")?.max(1) as u64,
     })
 }
 
+/// The columns `brand_row` reads.
+const BRAND_COLUMNS: &str =
+    "brand_id, name, time_zone, paused_at_us, pause_crisis_id, pause_reason, paused_by, version";
+
 /// The tenant's brands, oldest first.
 pub async fn list_brands(store: &Store, tenant: TenantId) -> Result<Vec<BrandRow>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT brand_id, name, time_zone FROM scheduling_brands WHERE tenant_id = $1 ORDER BY created_at_us, brand_id",
-    )
-    .bind(tenant.to_string())
-    .fetch_all(store.pool())
-    .await?;
+    let sql = format!(
+        "SELECT {BRAND_COLUMNS} FROM scheduling_brands WHERE tenant_id = $1 ORDER BY created_at_us, brand_id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .fetch_all(store.pool())
+        .await?;
     rows.iter().map(brand_row).collect()
 }
 
@@ -95,13 +118,14 @@ pub async fn get_brand(
     tenant: TenantId,
     brand: BrandId,
 ) -> Result<Option<BrandRow>, StoreError> {
-    let row = sqlx::query(
-        "SELECT brand_id, name, time_zone FROM scheduling_brands WHERE tenant_id = $1 AND brand_id = $2",
-    )
-    .bind(tenant.to_string())
-    .bind(brand.to_string())
-    .fetch_optional(store.pool())
-    .await?;
+    let sql = format!(
+        "SELECT {BRAND_COLUMNS} FROM scheduling_brands WHERE tenant_id = $1 AND brand_id = $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(brand.to_string())
+        .fetch_optional(store.pool())
+        .await?;
     row.as_ref().map(brand_row).transpose()
 }
 

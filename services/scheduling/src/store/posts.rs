@@ -43,14 +43,15 @@ async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(),
     sqlx::query(
         "INSERT INTO scheduling_posts (tenant_id, post_id, brand_id, account_id, text, media, state, publish_at_us, \
          local_time, time_zone, native_id, reason, version, updated_at_us, due_at_us, attempts, \
-         count_at_us, counted_at_us, likes, reposts, replies, quotes, views) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+         count_at_us, counted_at_us, likes, reposts, replies, quotes, views, statement_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
          ON CONFLICT (tenant_id, post_id) DO UPDATE SET state = excluded.state, publish_at_us = excluded.publish_at_us, \
          due_at_us = excluded.due_at_us, attempts = excluded.attempts, \
          count_at_us = excluded.count_at_us, counted_at_us = excluded.counted_at_us, likes = excluded.likes, \
          reposts = excluded.reposts, replies = excluded.replies, quotes = excluded.quotes, views = excluded.views, \
          local_time = excluded.local_time, time_zone = excluded.time_zone, native_id = excluded.native_id, \
-         reason = excluded.reason, version = excluded.version, updated_at_us = excluded.updated_at_us",
+         reason = excluded.reason, version = excluded.version, updated_at_us = excluded.updated_at_us, \
+         statement_of = excluded.statement_of",
     )
     .bind(view.tenant.to_string())
     .bind(view.id.to_string())
@@ -75,6 +76,7 @@ async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(),
     .bind(count(metrics.replies))
     .bind(count(metrics.quotes))
     .bind(count(metrics.views))
+    .bind(post.statement_of.as_deref().unwrap_or_default())
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -109,6 +111,7 @@ fn post_row(tenant: TenantId, row: &AnyRow) -> Result<Loaded<ScheduledPost>, Sto
         reason: row.try_get("reason")?,
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
         counts: counts_row(row)?,
+        statement_of: Some(row.try_get::<String, _>("statement_of")?).filter(|s| !s.is_empty()),
         ..ScheduledPost::default()
     };
     Ok(Loaded {
@@ -178,7 +181,7 @@ pub async fn list_posts(
 ) -> Result<Vec<Loaded<ScheduledPost>>, StoreError> {
     let mut sql = String::from(
         "SELECT post_id, brand_id, account_id, text, media, state, publish_at_us, local_time, time_zone, native_id, \
-         reason, version, attempts, counted_at_us, likes, reposts, replies, quotes, views \
+         reason, version, attempts, counted_at_us, likes, reposts, replies, quotes, views, statement_of \
          FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2",
     );
     if stage.is_some() {
@@ -198,18 +201,25 @@ pub async fn list_posts(
 /// Whether any scheduled post is due at `now`: a cheap read outside any transaction, so an
 /// idle dispatcher never takes SQLite's write lock.
 pub async fn any_due(store: &Store, now: DateTime<Utc>) -> Result<bool, StoreError> {
-    let row = sqlx::query(
-        "SELECT post_id FROM scheduling_posts WHERE state IN ($1, $2) AND due_at_us <= $3 LIMIT 1",
-    )
-    .bind(Stage::Scheduled.as_str())
-    .bind(Stage::Publishing.as_str())
-    .bind(now.timestamp_micros())
-    .fetch_optional(store.pool())
-    .await?;
+    let sql = format!(
+        "SELECT post_id FROM scheduling_posts WHERE state IN ($1, $2) AND due_at_us <= $3 AND {NOT_HELD} LIMIT 1"
+    );
+    let row = sqlx::query(&sql)
+        .bind(Stage::Scheduled.as_str())
+        .bind(Stage::Publishing.as_str())
+        .bind(now.timestamp_micros())
+        .fetch_optional(store.pool())
+        .await?;
     Ok(row.is_some())
 }
 
-/// Claims up to `limit` scheduled posts due at `now`, for the rest of `tx`.
+/// Posts are held while their brand's queue is paused, except crisis statements.
+const NOT_HELD: &str = "(statement_of <> '' OR NOT EXISTS (SELECT 1 FROM scheduling_brands b \
+    WHERE b.tenant_id = scheduling_posts.tenant_id AND b.brand_id = scheduling_posts.brand_id \
+    AND b.paused_at_us IS NOT NULL))";
+
+/// Claims up to `limit` scheduled posts due at `now` (not held by a paused queue), for the
+/// rest of `tx`.
 ///
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers (other replicas) take
 /// disjoint rows and never wait on each other. SQLite: the transaction first writes the
@@ -231,7 +241,7 @@ pub async fn claim_due(
     };
     let sql = format!(
         "SELECT tenant_id, post_id, version FROM scheduling_posts WHERE state IN ($1, $2) AND due_at_us <= $3 \
-         ORDER BY due_at_us LIMIT $4{lock}"
+         AND {NOT_HELD} ORDER BY due_at_us LIMIT $4{lock}"
     );
     let rows = sqlx::query(&sql)
         .bind(Stage::Scheduled.as_str())
@@ -267,4 +277,26 @@ pub async fn posts_of_account_between(
     .fetch_one(store.pool())
     .await?;
     Ok(row.try_get::<i64, _>("n")? as u64)
+}
+
+/// The posts of `brand` its paused queue holds at `now` (due, not a statement), oldest due
+/// first.
+pub async fn held_posts(
+    conn: &mut sqlx::AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT post_id FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2 \
+         AND state IN ($3, $4) AND due_at_us <= $5 AND statement_of = '' ORDER BY due_at_us, post_id",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(Stage::Scheduled.as_str())
+    .bind(Stage::Publishing.as_str())
+    .bind(now.timestamp_micros())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| uuid(r, "post_id")).collect()
 }

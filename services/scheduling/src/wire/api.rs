@@ -8,18 +8,32 @@ use crate::domain::post::{ScheduledPost, Stage};
 use crate::domain::{Brand, Link, SocialAccount};
 use crate::store::{AccountRow, BrandRow};
 
-/// The wire brand.
-pub fn brand(row: BrandRow) -> v1::Brand {
+/// The wire brand; `held_posts`: how many posts its paused queue holds.
+pub fn brand(row: BrandRow, held_posts: u32) -> v1::Brand {
     v1::Brand {
         brand_id: row.brand_id.to_string(),
         name: row.name,
         time_zone: row.time_zone,
+        pause: row.pause.as_ref().map(|p| pause(p, held_posts)),
+        version: row.version,
     }
 }
 
-/// The wire brand of a brand aggregate.
-pub fn brand_of(brand: &Brand) -> v1::Brand {
+fn pause(p: &crate::domain::Pause, held_posts: u32) -> v1::QueuePause {
+    v1::QueuePause {
+        crisis_id: p.crisis_id.clone().unwrap_or_default(),
+        reason: p.reason.clone(),
+        by: p.by.clone(),
+        paused_at: Some(time_to_wire(p.at)),
+        held_posts,
+    }
+}
+
+/// The wire brand of a brand aggregate at `version`.
+pub fn brand_of(brand: &Brand, version: u64, held_posts: u32) -> v1::Brand {
     v1::Brand {
+        pause: brand.pause.as_ref().map(|p| pause(p, held_posts)),
+        version,
         brand_id: brand.id.map(|b| b.to_string()).unwrap_or_default(),
         name: brand
             .profile
@@ -125,6 +139,7 @@ pub fn post(view: Loaded<ScheduledPost>) -> v1::ScheduledPost {
         publish_attempts: p.attempts,
         metrics: p.counts.map(|(m, _)| metrics_to_wire(&m)),
         counted_at: p.counts.map(|(_, at)| time_to_wire(at)),
+        statement_of: p.statement_of.unwrap_or_default(),
         text: p.text,
     }
 }

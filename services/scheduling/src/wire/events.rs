@@ -10,7 +10,7 @@ use tagar_proto::convert::{
 use tagar_proto::v1::{self, Envelope, envelope::Event};
 
 use crate::domain::post::{PostEvent, Slot};
-use crate::domain::{AccountEvent, BrandEvent, Link, NewAccount, NewBrand};
+use crate::domain::{AccountEvent, BrandEvent, Held, Link, NewAccount, NewBrand, Pause};
 
 /// The wire event of a post event.
 pub fn post_event(event: &PostEvent) -> Event {
@@ -39,6 +39,11 @@ pub fn post_event(event: &PostEvent) -> Event {
             local_time: slot.local_time.clone(),
             time_zone: slot.time_zone.clone(),
         }),
+        PostEvent::StatementPlanned { crisis_id } => {
+            Event::CrisisStatementPlanned(v1::CrisisStatementPlanned {
+                crisis_id: crisis_id.clone(),
+            })
+        }
         PostEvent::Published {
             network,
             native_id,
@@ -114,6 +119,9 @@ pub fn post_event_from(envelope: &Envelope) -> Result<PostEvent, String> {
             local_time: s.local_time.clone(),
             time_zone: s.time_zone.clone(),
         }),
+        Some(Event::CrisisStatementPlanned(s)) => PostEvent::StatementPlanned {
+            crisis_id: s.crisis_id.clone(),
+        },
         Some(Event::PostPublished(p)) => PostEvent::Published {
             network: network_from_wire(p.network, "network").map_err(corrupt)?,
             native_id: p.native_id.clone(),
@@ -179,7 +187,41 @@ pub fn brand_event(event: &BrandEvent) -> Event {
             name: profile.name.as_str().to_owned(),
             time_zone: profile.time_zone.as_str().to_owned(),
         }),
+        BrandEvent::Paused(pause) => Event::BrandQueuePaused(v1::BrandQueuePaused {
+            crisis_id: pause.crisis_id.clone().unwrap_or_default(),
+            reason: pause.reason.clone(),
+            by: pause.by.clone(),
+            paused_at: Some(time_to_wire(pause.at)),
+        }),
+        BrandEvent::Resumed {
+            crisis_id,
+            by,
+            at,
+            held,
+            held_posts,
+        } => Event::BrandQueueResumed(v1::BrandQueueResumed {
+            crisis_id: crisis_id.clone().unwrap_or_default(),
+            by: by.clone(),
+            resumed_at: Some(time_to_wire(*at)),
+            held: match held {
+                Held::Publish => v1::HeldPosts::Publish,
+                Held::Shift => v1::HeldPosts::Shift,
+            } as i32,
+            held_posts: *held_posts,
+        }),
     }
+}
+
+fn crisis_of(id: &str) -> Option<String> {
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
+fn at_of(
+    t: &Option<prost_types::Timestamp>,
+    field: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let t = t.as_ref().ok_or_else(|| format!("{field}: is required"))?;
+    time_from_wire(t, field).map_err(corrupt)
 }
 
 /// The brand event an envelope of a brand's stream carries (its id is the envelope's brand).
@@ -191,6 +233,22 @@ pub fn brand_event_from(envelope: &Envelope) -> Result<BrandEvent, String> {
                 name: BrandName::parse(&created.name).map_err(corrupt)?,
                 time_zone: TimeZone::parse(&created.time_zone).map_err(corrupt)?,
             },
+        }),
+        Some(Event::BrandQueuePaused(p)) => Ok(BrandEvent::Paused(Pause {
+            crisis_id: crisis_of(&p.crisis_id),
+            reason: p.reason.clone(),
+            by: p.by.clone(),
+            at: at_of(&p.paused_at, "paused_at")?,
+        })),
+        Some(Event::BrandQueueResumed(r)) => Ok(BrandEvent::Resumed {
+            crisis_id: crisis_of(&r.crisis_id),
+            by: r.by.clone(),
+            at: at_of(&r.resumed_at, "resumed_at")?,
+            held: match r.held() {
+                v1::HeldPosts::Shift => Held::Shift,
+                v1::HeldPosts::Publish | v1::HeldPosts::Unspecified => Held::Publish,
+            },
+            held_posts: r.held_posts,
         }),
         other => Err(format!(
             "not a brand event: {:?}",
@@ -296,6 +354,9 @@ mod tests {
             PostEvent::Cancelled {
                 reason: "the chat was cancelled".into(),
             },
+            PostEvent::StatementPlanned {
+                crisis_id: "0190f1e2-0000-7000-8000-000000000001".into(),
+            },
             PostEvent::Scheduled(Slot {
                 publish_at: at,
                 local_time: "2026-03-29T09:30".into(),
@@ -341,6 +402,25 @@ mod tests {
             .brand(brand)
             .build();
         assert_eq!(brand_event_from(&envelope).unwrap(), created);
+        let paused = BrandEvent::Paused(Pause {
+            crisis_id: Some("0190f1e2-0000-7000-8000-000000000001".into()),
+            reason: "crisis: 40 negative posts in 2 minutes".into(),
+            by: "analytics".into(),
+            at: Utc.with_ymd_and_hms(2026, 3, 29, 7, 30, 0).unwrap(),
+        });
+        let resumed = BrandEvent::Resumed {
+            crisis_id: None,
+            by: "ana".into(),
+            at: Utc.with_ymd_and_hms(2026, 3, 29, 8, 0, 0).unwrap(),
+            held: Held::Shift,
+            held_posts: 3,
+        };
+        for event in [paused, resumed] {
+            let envelope = EnvelopeBuilder::new(TenantId::new(), brand_event(&event))
+                .brand(brand)
+                .build();
+            assert_eq!(brand_event_from(&envelope).unwrap(), event);
+        }
         let connected = AccountEvent::Connected {
             account: AccountId::new(),
             brand,

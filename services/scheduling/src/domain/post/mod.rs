@@ -198,6 +198,23 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
             }
             Ok(vec![PostEvent::Scheduled(slot_at(publish_at, &time_zone))])
         }
+        PostCommand::Statement {
+            draft,
+            approver,
+            crisis_id,
+            time_zone,
+            now,
+        } => {
+            let crisis_id = crisis_id.trim().to_owned();
+            if uuid::Uuid::parse_str(&crisis_id).is_err() {
+                return Err(Refusal::invalid("crisis_id", "is not a crisis id (a UUID)"));
+            }
+            let mut events = handle(state, *draft)?;
+            events.push(PostEvent::Approved { approver });
+            events.push(PostEvent::StatementPlanned { crisis_id });
+            events.push(PostEvent::Scheduled(slot_at(now, &time_zone)));
+            Ok(events)
+        }
         PostCommand::Cancel { reason } => {
             if !matches!(
                 state.stage,
@@ -301,6 +318,9 @@ fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
             state.stage = Stage::Scheduled;
             state.slot = Some(slot.clone());
             state.due_at = Some(slot.publish_at);
+        }
+        PostEvent::StatementPlanned { crisis_id } => {
+            state.statement_of = Some(crisis_id.clone());
         }
         PostEvent::PublishStarted {
             attempt,

@@ -113,6 +113,8 @@ pub struct ScheduledPost {
     /// When its counts are read next; `None` when they are not (a loopback post, or counting
     /// stopped or done).
     pub count_at: Option<DateTime<Utc>>,
+    /// The crisis it is the brand's statement on: it goes out while the queue is paused.
+    pub statement_of: Option<String>,
 }
 
 /// What may be asked of a post.
@@ -219,6 +221,21 @@ pub enum PostCommand {
         /// Why.
         reason: String,
     },
+    /// Write, approve and schedule for now, in one step, the brand's statement on a crisis
+    /// (the fast approval path: the caller, a manager or admin, approves it); it goes out
+    /// even while the brand's queue is paused.
+    Statement {
+        /// The draft.
+        draft: Box<PostCommand>,
+        /// Who approved it.
+        approver: String,
+        /// The crisis it answers.
+        crisis_id: String,
+        /// The brand's zone, for the wall-clock time shown.
+        time_zone: TimeZone,
+        /// The time now: when it goes out.
+        now: DateTime<Utc>,
+    },
 }
 
 /// What happened to a post.
@@ -251,6 +268,11 @@ pub enum PostEvent {
     },
     /// The post was given a time.
     Scheduled(Slot),
+    /// The post is the brand's statement on a crisis.
+    StatementPlanned {
+        /// The crisis.
+        crisis_id: String,
+    },
     /// The post will not go out.
     Cancelled {
         /// Why.

@@ -1,0 +1,9 @@
+-- A brand's queue paused (a crisis, or a person): posts due while paused are held.
+ALTER TABLE scheduling_brands ADD COLUMN paused_at_us BIGINT;
+ALTER TABLE scheduling_brands ADD COLUMN pause_crisis_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE scheduling_brands ADD COLUMN pause_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE scheduling_brands ADD COLUMN paused_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE scheduling_brands ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+
+-- The crisis a post is the brand's statement on: it goes out while the queue is paused.
+ALTER TABLE scheduling_posts ADD COLUMN statement_of TEXT NOT NULL DEFAULT '';
