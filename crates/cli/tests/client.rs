@@ -206,3 +206,86 @@ async fn a_file_pushed_over_several_streams_is_taken_once() {
     assert_eq!(again["accepted"], 0, "{again}");
     assert_eq!(again["duplicates"], 230, "{again}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_brands_queue_is_paused_and_resumed_and_its_thresholds_set_through_the_cli() {
+    let tagar = Standalone::start().await;
+    let created = tagar.tagar(&[
+        "brand",
+        "create",
+        "Teh Melati",
+        "--time-zone",
+        "Asia/Tehran",
+        "--output",
+        "json",
+    ]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let brand: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    let id = brand["brand_id"].as_str().unwrap().to_owned();
+
+    let paused = tagar.tagar(&["crisis", "pause", "--brand", &id, "--reason", "a storm"]);
+    assert!(paused.status.success(), "{}", text(&paused.stderr));
+    assert!(
+        text(&paused.stdout).contains("is paused"),
+        "{}",
+        text(&paused.stdout)
+    );
+    let table = text(&tagar.tagar(&["brand", "list"]).stdout);
+    assert!(table.contains("paused, 0 held"), "{table}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&tagar.tagar(&["brand", "list", "--output", "json"]).stdout)
+            .unwrap();
+    assert_eq!(json["brands"][0]["paused"], true, "{json}");
+
+    let resumed = tagar.tagar(&["crisis", "resume", "--brand", &id, "--output", "json"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let again = tagar.tagar(&["crisis", "resume", "--brand", &id]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("not paused"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let set = tagar.tagar(&[
+        "crisis",
+        "thresholds",
+        "--brand",
+        &id,
+        "--min-negatives",
+        "35",
+        "--output",
+        "json",
+    ]);
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let set: serde_json::Value = serde_json::from_slice(&set.stdout).unwrap();
+    assert_eq!(
+        (
+            set["min_negatives"].as_u64(),
+            set["window_minutes"].as_u64()
+        ),
+        (Some(35), Some(2))
+    );
+    let shown = text(
+        &tagar
+            .tagar(&["crisis", "thresholds", "--brand", &id])
+            .stdout,
+    );
+    assert!(shown.contains("at least 35 negative posts"), "{shown}");
+    let bad = tagar.tagar(&[
+        "crisis",
+        "thresholds",
+        "--brand",
+        &id,
+        "--window-minutes",
+        "90",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("window_minutes"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let none = text(&tagar.tagar(&["crisis", "list"]).stdout);
+    assert!(none.starts_with("No crises."), "{none}");
+}
