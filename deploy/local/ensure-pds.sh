@@ -21,8 +21,13 @@ if [ ! -f "$marker" ]; then
   npm install --silent --no-audit --no-fund --prefix "$root/atproto" "@atproto/dev-env@$dev_env_version" >&2
   gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
   [ -f "$gyp" ] || gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-  (cd "$root/atproto/node_modules/better-sqlite3" &&
-    node "$gyp" rebuild --release --nodedir="$node_home" >/dev/null) >&2
+  # node-gyp's make has been seen to lose a dependency file mid-build on a busy machine
+  # ("opening dependency file …: No such file or directory"); a second build goes through.
+  rebuild() {
+    (cd "$root/atproto/node_modules/better-sqlite3" &&
+      node "$gyp" rebuild --release --nodedir="$node_home" >/dev/null) >&2
+  }
+  rebuild || { echo "pds: building better-sqlite3 failed; trying once more" >&2; rebuild; }
   ln -sf "$node_home/bin/node" "$root/node"
   touch "$marker"
 fi
