@@ -106,7 +106,10 @@ async fn held_posts_move_later_by_the_pause_and_a_chat_waits_too(mode: Mode) {
         .await
         .unwrap();
     let since = at(&paused.pause.as_ref().unwrap().paused_at);
-    assert!(!paused.pause.as_ref().unwrap().by.is_empty(), "who paused it");
+    assert!(
+        !paused.pause.as_ref().unwrap().by.is_empty(),
+        "who paused it"
+    );
     let post = support::schedule(
         &mut admin,
         &brand_id,
