@@ -55,6 +55,9 @@ enum Command {
     Post(client::post::PostArgs),
     /// Works the moderation review queue: list, assign, decide.
     Review(client::review::ReviewArgs),
+    /// The engagement desk: what wants an answer across your brands; list, assign, close,
+    /// watch.
+    Inbox(client::inbox::InboxArgs),
     /// Shows the hashtags growing fastest (once, or live with --watch).
     Trends(client::trends::TrendsArgs),
     /// Shows a brand's per-minute activity: mentions, flagged, hidden, published, interactions.
@@ -83,6 +86,7 @@ async fn main() -> ExitCode {
         Command::Push(args) => client::push::run(cli.config.as_deref(), args).await,
         Command::Post(args) => client::post::run(cli.config.as_deref(), args).await,
         Command::Review(args) => client::review::run(cli.config.as_deref(), args).await,
+        Command::Inbox(args) => client::inbox::run(cli.config.as_deref(), args).await,
         Command::Trends(args) => client::trends::run_trends(cli.config.as_deref(), args).await,
         Command::Activity(args) => client::trends::run_activity(cli.config.as_deref(), args).await,
         Command::Chat(args) => client::chat::run(cli.config.as_deref(), args).await,

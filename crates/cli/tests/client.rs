@@ -289,3 +289,88 @@ async fn a_brands_queue_is_paused_and_resumed_and_its_thresholds_set_through_the
     let none = text(&tagar.tagar(&["crisis", "list"]).stdout);
     assert!(none.starts_with("No crises."), "{none}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_pushed_in_reaches_the_inbox_and_is_worked_through_the_cli() {
+    let tagar = Standalone::start().await;
+    let created = tagar.tagar(&[
+        "brand",
+        "create",
+        "Kopi Kita",
+        "--time-zone",
+        "Asia/Jakarta",
+        "--output",
+        "json",
+    ]);
+    let brand: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    let id = brand["brand_id"].as_str().unwrap().to_owned();
+    let rule = tagar.tagar(&["rule", "add", "--brand", &id, "--hashtag", "KopiKita"]);
+    assert!(rule.status.success(), "{}", text(&rule.stderr));
+    let empty = text(&tagar.tagar(&["inbox", "list"]).stdout);
+    assert!(empty.starts_with("The inbox is empty"), "{empty}");
+
+    let now = chrono::Utc::now().to_rfc3339();
+    let line = |id: &str, text: &str| {
+        serde_json::json!({
+            "network": "x", "native_id": id, "text": text, "created_at": now,
+            "author": {"id": format!("a-{id}"), "handle": "sari", "display_name": "Sari",
+                       "followers": 42, "verified": false, "account_created_at": null},
+            "language": null, "reply_to": null, "quote_of": null, "repost_of": null,
+            "conversation_id": id, "media": [],
+            "metrics": {"likes": 0, "reposts": 0, "replies": 0, "quotes": 0, "views": 0}
+        })
+        .to_string()
+    };
+    let file = tagar.app.dir().join("posts.jsonl");
+    std::fs::write(
+        &file,
+        [
+            line("q1", "kapan toko #KopiKita buka hari ini?"),
+            line("p1", "best coffee ever #KopiKita, love it"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let pushed = tagar.tagar(&["push", file.to_str().unwrap()]);
+    assert!(pushed.status.success(), "{}", text(&pushed.stderr));
+
+    let mut items = serde_json::Value::Null;
+    for _ in 0..100 {
+        let listed = tagar.tagar(&["inbox", "list", "--output", "json"]);
+        items = serde_json::from_slice(&listed.stdout).unwrap();
+        if items.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let items = items.as_array().expect("items").clone();
+    assert_eq!(items.len(), 1, "the question, not the praise: {items:?}");
+    assert_eq!(items[0]["kind"], "question");
+    assert_eq!(items[0]["author_handle"], "sari");
+    let item = items[0]["item_id"].as_str().unwrap().to_owned();
+    let table = text(&tagar.tagar(&["inbox", "list"]).stdout);
+    assert!(
+        table.contains("@sari (42 followers)") && table.contains(&item),
+        "{table}"
+    );
+
+    let assigned = tagar.tagar(&["inbox", "assign", "--brand", &id, &item, "--to", "ana"]);
+    assert!(
+        text(&assigned.stdout).contains("is ana's now"),
+        "{}",
+        text(&assigned.stderr)
+    );
+    let closed = tagar.tagar(&[
+        "inbox", "close", "--brand", &id, &item, "--reason", "answered",
+    ]);
+    assert!(closed.status.success(), "{}", text(&closed.stderr));
+    let after = text(&tagar.tagar(&["inbox", "list"]).stdout);
+    assert!(after.starts_with("The inbox is empty"), "{after}");
+    let bad = tagar.tagar(&["inbox", "close", "--brand", &id, "not-an-id"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("item_id"),
+        "{}",
+        text(&bad.stderr)
+    );
+}

@@ -1,17 +1,18 @@
 //! Carrying out moderation's commands: one repository per aggregate (review cases, brand
-//! policies), each writing its read model in the transaction that records the aggregate's
+//! policies, inbox items), each writing its read model in the transaction that records the aggregate's
 //! events and their outbox records for `tagar.moderation.events.v1`.
 
 use tagar_kernel::{Cause, CommandError, Expected, Loaded, Repository};
 use tagar_model::{BrandId, TenantId};
 use tagar_proto::topics;
-use tagar_proto::v1::ReviewCaseOpened;
+use tagar_proto::v1::{InboxItemOpened, ReviewCaseOpened};
 use tagar_store::{Store, StoreTx};
 use uuid::Uuid;
 
 use crate::domain::case::{CaseCommand, ReviewCase};
+use crate::domain::inbox::{InboxCommand, InboxItem};
 use crate::domain::policy::{self, BrandPolicy, PolicyCommand};
-use crate::store::{CaseRows, PolicyRows};
+use crate::store::{CaseRows, InboxRows, PolicyRows};
 
 /// Moderation's aggregates and how their commands are recorded.
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct Commands {
     pub cases: Repository<ReviewCase>,
     /// Brand policies.
     pub policies: Repository<BrandPolicy>,
+    /// The engagement desk's inbox items.
+    pub inbox: Repository<InboxItem>,
 }
 
 impl Commands {
@@ -28,8 +31,23 @@ impl Commands {
         let topic = topics::MODERATION_EVENTS;
         Self {
             cases: Repository::new(store.clone(), topic).with_projection(CaseRows),
-            policies: Repository::new(store, topic).with_projection(PolicyRows),
+            policies: Repository::new(store.clone(), topic).with_projection(PolicyRows),
+            inbox: Repository::new(store, topic).with_projection(InboxRows),
         }
+    }
+
+    /// Opens an inbox item (a new UUIDv7 aggregate) in `brand`'s inbox, inside `tx`.
+    pub async fn open_inbox_item(
+        &self,
+        tx: &mut StoreTx,
+        (tenant, brand): (TenantId, BrandId),
+        mut opened: InboxItemOpened,
+        cause: Option<Cause<'_>>,
+    ) -> Result<Loaded<InboxItem>, CommandError> {
+        let id = Uuid::now_v7();
+        opened.item_id = id.to_string();
+        let command = InboxCommand::Open { brand, opened };
+        create_in(&self.inbox, tx, (tenant, id), command, cause).await
     }
 
     /// Opens a review case (a new UUIDv7 aggregate) in `brand`'s queue, inside `tx`.
@@ -43,15 +61,7 @@ impl Commands {
         let id = Uuid::now_v7();
         opened.case_id = id.to_string();
         let command = CaseCommand::Open { brand, opened };
-        self.cases
-            .execute_in(
-                tx,
-                &Loaded::new(tenant, id),
-                Expected::Exactly(0),
-                command,
-                cause,
-            )
-            .await
+        create_in(&self.cases, tx, (tenant, id), command, cause).await
     }
 
     /// A brand's policy aggregate (new when the brand never set one).
@@ -86,4 +96,22 @@ impl Commands {
             .execute(&current, Expected::Any, command)
             .await
     }
+}
+
+/// Records `command` as the first of a new aggregate `id`, inside `tx`.
+async fn create_in<A: tagar_kernel::Aggregate<Error = tagar_kernel::Refusal>>(
+    repo: &Repository<A>,
+    tx: &mut StoreTx,
+    (tenant, id): (TenantId, Uuid),
+    command: A::Command,
+    cause: Option<Cause<'_>>,
+) -> Result<Loaded<A>, CommandError> {
+    repo.execute_in(
+        tx,
+        &Loaded::new(tenant, id),
+        Expected::Exactly(0),
+        command,
+        cause,
+    )
+    .await
 }

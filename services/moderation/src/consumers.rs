@@ -29,6 +29,7 @@ use tracing::Instrument as _;
 
 use crate::commands::Commands;
 use crate::domain::classifier::{Classification, Classifier, RepeatWindow};
+use crate::domain::inbox;
 use crate::domain::policy::{ModerationPolicy, Verdict};
 use crate::{store, wire};
 
@@ -210,8 +211,57 @@ impl IngestedPosts {
                     .await
                     .map_err(failed)?;
             }
+            if judgement.verdict != Verdict::Hide {
+                let abusive =
+                    is_blocked || judged.classification.abuse_score >= policy.review_threshold;
+                self.open_inbox_item(tx, pending, brand, judged.classification, abusive)
+                    .await?;
+            }
             verdicts.push(judgement.verdict);
         }
+        Ok(())
+    }
+
+    /// Opens an inbox item for `brand` when the post wants an answer (a question, a
+    /// complaint, a reply in a conversation) and the brand's inbox has none for it yet.
+    async fn open_inbox_item(
+        &self,
+        tx: &mut StoreTx,
+        pending: &Pending,
+        brand: BrandId,
+        classification: &Classification,
+        abusive: bool,
+    ) -> Result<(), HandleError> {
+        let post = &pending.post;
+        let kind = inbox::kind_of(&post.text, classification.sentiment);
+        if !inbox::wants_an_answer(kind, post.reply_to.is_some()) {
+            return Ok(());
+        }
+        let tenant = pending.meta.tenant;
+        let network = pending.wire.network;
+        let native_id = pending.wire.native_id.as_str();
+        if store::inbox::has_item_for_post(tx.conn(), tenant, brand, (network, native_id))
+            .await
+            .map_err(failed)?
+        {
+            return Ok(());
+        }
+        let earlier =
+            store::inbox::earlier_cases(tx.conn(), tenant, brand, (network, &post.author.id))
+                .await
+                .map_err(failed)?;
+        let due_by = chrono::Utc::now() + inbox::FIRST_RESPONSE;
+        let facts = (kind, classification.sentiment, (earlier, abusive), due_by);
+        let opened = wire::inbox_opened(&pending.wire, post, facts);
+        let cause = pending.meta.event_id.to_string();
+        let cause = Cause {
+            event_id: &cause,
+            correlation_id: &pending.correlation,
+        };
+        self.commands
+            .open_inbox_item(tx, (tenant, brand), opened, Some(cause))
+            .await
+            .map_err(failed)?;
         Ok(())
     }
 

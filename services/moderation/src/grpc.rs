@@ -5,7 +5,7 @@ use tagar_kernel::{ApiError, ApiResult, Caller, Expected, reply, request};
 use tagar_model::BrandId;
 use tagar_proto::v1::moderation_service_server::ModerationService;
 use tagar_proto::v1::{
-    AssignCaseRequest, CaseState, DecideCaseRequest, Decision, GetPolicyRequest,
+    self, AssignCaseRequest, CaseState, DecideCaseRequest, Decision, GetPolicyRequest,
     ListReviewCasesRequest, ListReviewCasesResponse, ModerationPolicy as WirePolicy, ReviewCase,
 };
 use tagar_runtime::auth::Role;
@@ -14,6 +14,7 @@ use tonic::{Request, Response, Status};
 
 use crate::commands::Commands;
 use crate::domain::case::CaseCommand;
+use crate::domain::inbox::InboxCommand;
 use crate::domain::policy::ModerationPolicy;
 use crate::{store, wire};
 
@@ -25,18 +26,28 @@ const POLICY_ROLES: [Role; 2] = [Role::Admin, Role::Manager];
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 
+#[path = "grpc/inbox.rs"]
+mod inbox;
+pub use inbox::INBOX_POLL;
+
+/// Who may work the inbox.
+const DESK_ROLES: [Role; 3] = [Role::Admin, Role::Manager, Role::Moderator];
+
 /// The gRPC service.
 #[derive(Debug, Clone)]
 pub struct ModerationApi {
     store: Store,
     commands: Commands,
+    desk: inbox::Desk,
 }
 
 impl ModerationApi {
-    /// The service over `store`.
-    pub fn new(store: Store) -> Self {
+    /// The service over `store`; inbox watches end with `shutdown`, at most
+    /// `streams_per_tenant` a tenant.
+    pub fn new(store: Store, shutdown: tagar_runtime::Shutdown, streams_per_tenant: usize) -> Self {
         Self {
             commands: Commands::new(store.clone()),
+            desk: inbox::Desk::new(store.clone(), shutdown, streams_per_tenant),
             store,
         }
     }
@@ -181,5 +192,86 @@ impl ModerationService for ModerationApi {
         request: Request<WirePolicy>,
     ) -> Result<Response<WirePolicy>, Status> {
         reply(self.set_policy_of(request).await)
+    }
+
+    async fn list_inbox(
+        &self,
+        request: Request<v1::ListInboxRequest>,
+    ) -> Result<Response<v1::ListInboxResponse>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &DESK_ROLES)?;
+                self.desk.list(&caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
+    async fn assign_inbox_item(
+        &self,
+        request: Request<v1::AssignInboxItemRequest>,
+    ) -> Result<Response<v1::InboxItem>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &DESK_ROLES)?;
+                let req = request.get_ref();
+                // Without an assignee named, the caller takes the item.
+                let assignee = if req.assignee.trim().is_empty() {
+                    caller.subject().to_owned()
+                } else {
+                    req.assignee.clone()
+                };
+                let command = InboxCommand::Assign {
+                    assignee,
+                    by: caller.subject().to_owned(),
+                };
+                let target = (
+                    req.brand_id.as_str(),
+                    req.item_id.as_str(),
+                    req.expected_version,
+                );
+                self.desk.on_item(&caller, target, command).await
+            }
+            .await,
+        )
+    }
+
+    async fn close_inbox_item(
+        &self,
+        request: Request<v1::CloseInboxItemRequest>,
+    ) -> Result<Response<v1::InboxItem>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &DESK_ROLES)?;
+                let req = request.get_ref();
+                let command = InboxCommand::Close {
+                    by: caller.subject().to_owned(),
+                    reason: req.reason.clone(),
+                };
+                let target = (
+                    req.brand_id.as_str(),
+                    req.item_id.as_str(),
+                    req.expected_version,
+                );
+                self.desk.on_item(&caller, target, command).await
+            }
+            .await,
+        )
+    }
+
+    type WatchInboxStream = tokio_stream::wrappers::ReceiverStream<Result<v1::InboxItem, Status>>;
+
+    async fn watch_inbox(
+        &self,
+        request: Request<v1::WatchInboxRequest>,
+    ) -> Result<Response<Self::WatchInboxStream>, Status> {
+        let caller = Caller::of(&request, &DESK_ROLES).map_err(Status::from)?;
+        let rx = self
+            .desk
+            .watch(&caller, request.get_ref())
+            .map_err(Status::from)?;
+        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(
+            rx,
+        )))
     }
 }

@@ -62,9 +62,15 @@ impl ServiceModule for Moderation {
         &["tagar.v1.ModerationService"]
     }
 
+    fn streams(&self) -> &'static [&'static str] {
+        &["/tagar.v1.ModerationService/WatchInbox"]
+    }
+
     fn add_routes(&self, platform: &Platform, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
         routes.add_service(ModerationServiceServer::new(grpc::ModerationApi::new(
             platform.store.clone(),
+            platform.shutdown.clone(),
+            platform.limits.streams_per_tenant,
         )));
         Ok(())
     }

@@ -12,7 +12,11 @@ use tagar_proto::v1::{CaseState, Decision};
 use tagar_store::{Placeholders, StoreError, StoreTx};
 
 use crate::domain::case::{CaseStatus, ReviewCase};
+
+#[path = "store/inbox.rs"]
+pub mod inbox;
 use crate::domain::policy::{BrandPolicy, ModerationPolicy};
+pub use inbox::InboxRows;
 
 fn to_ppm(score: f32) -> i64 {
     (f64::from(score) * 1_000_000.0).round() as i64

@@ -9,6 +9,7 @@ use tagar_proto::v1::{
 
 use crate::domain::case::CaseEvent;
 use crate::domain::classifier::{Classification, Sentiment};
+use crate::domain::inbox::Kind;
 use crate::domain::policy::{ModerationPolicy, PolicyEvent, Verdict};
 use crate::store::CaseRow;
 
@@ -137,5 +138,86 @@ pub fn policy(brand: BrandId, p: ModerationPolicy) -> WirePolicy {
         review_threshold: p.review_threshold,
         hide_threshold: p.hide_threshold,
         spam_hide_threshold: p.spam_hide_threshold,
+    }
+}
+
+/// The `InboxItemOpened` of a post (`wire`, normalised as `post`) that wants an answer:
+/// its kind, sentiment, the author's (earlier cases, abusive) standing, and when the first
+/// response is due.
+pub fn inbox_opened(
+    wire: &v1::Post,
+    post: &tagar_model::Post,
+    (kind, sentiment, (earlier_cases, abusive), due_by): (
+        Kind,
+        Sentiment,
+        (u32, bool),
+        chrono::DateTime<chrono::Utc>,
+    ),
+) -> v1::InboxItemOpened {
+    let age_days = post.author.account_created_at.map_or(0, |at| {
+        u32::try_from((chrono::Utc::now() - at).num_days().max(0)).unwrap_or(u32::MAX)
+    });
+    v1::InboxItemOpened {
+        item_id: String::new(),
+        network: wire.network,
+        native_id: wire.native_id.clone(),
+        author_id: post.author.id.clone(),
+        author_handle: post.author.handle.clone(),
+        text: post.text.clone(),
+        kind: inbox_kind(kind) as i32,
+        sentiment: sentiment_of(sentiment) as i32,
+        standing: Some(v1::AuthorStanding {
+            followers: post.author.followers,
+            account_age_days: age_days,
+            earlier_cases,
+            abusive,
+        }),
+        posted_at: wire.created_at,
+        due_by: Some(tagar_proto::convert::time_to_wire(due_by)),
+        conversation_id: post.conversation_id.clone().unwrap_or_default(),
+    }
+}
+
+fn inbox_kind(kind: Kind) -> v1::InboxKind {
+    match kind {
+        Kind::Question => v1::InboxKind::Question,
+        Kind::Complaint => v1::InboxKind::Complaint,
+        Kind::Praise => v1::InboxKind::Praise,
+        Kind::Other => v1::InboxKind::Other,
+    }
+}
+
+fn sentiment_of(s: Sentiment) -> v1::Sentiment {
+    match s {
+        Sentiment::Negative => v1::Sentiment::Negative,
+        Sentiment::Neutral => v1::Sentiment::Neutral,
+        Sentiment::Positive => v1::Sentiment::Positive,
+    }
+}
+
+/// An inbox item as the API shows it at `now_us`.
+pub fn inbox_item(row: crate::store::inbox::InboxRow, now_us: i64) -> v1::InboxItem {
+    let o = row.opened;
+    let open = matches!(row.state, v1::InboxState::New | v1::InboxState::Assigned);
+    v1::InboxItem {
+        brand_id: row.brand_id,
+        network: o.network,
+        native_id: o.native_id,
+        author_id: o.author_id,
+        author_handle: o.author_handle,
+        text: o.text,
+        kind: o.kind,
+        sentiment: o.sentiment,
+        standing: o.standing,
+        state: row.state as i32,
+        assignee: row.assignee,
+        posted_at: o.posted_at,
+        opened_at: chrono::DateTime::from_timestamp_micros(row.opened_at_us)
+            .map(tagar_proto::convert::time_to_wire),
+        due_by: o.due_by,
+        overdue: open && now_us > row.due_at_us,
+        version: row.version,
+        conversation_id: o.conversation_id,
+        item_id: o.item_id,
     }
 }

@@ -10,6 +10,7 @@ pub mod brand;
 pub mod chat;
 pub mod chat_views;
 pub mod crisis;
+pub mod inbox;
 pub mod output;
 pub mod post;
 pub mod push;

@@ -3,4 +3,5 @@
 
 pub mod case;
 pub mod classifier;
+pub mod inbox;
 pub mod policy;

@@ -1,0 +1,261 @@
+//! `tagar inbox`: the engagement desk (the moderation service): what wants an answer across
+//! the caller's brands, what is due first first; assign, close, watch.
+
+use std::path::Path;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+use tagar_proto::v1;
+
+use super::output::{Table, timestamp};
+use super::{Connection, Session, StatusExt as _, unary};
+
+/// `tagar inbox …`.
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    #[command(flatten)]
+    conn: Connection,
+    #[command(subcommand)]
+    command: InboxCommand,
+}
+
+/// Which items a listing shows.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StateArg {
+    /// Not taken yet.
+    New,
+    /// Someone has it.
+    Assigned,
+    /// Done with.
+    Closed,
+}
+
+/// Inbox commands.
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// Lists the items, what is due first first (new and assigned ones unless --state).
+    List {
+        /// Only this brand's (default: every brand the key may see).
+        #[arg(long, value_name = "BRAND_ID")]
+        brand: Option<String>,
+        /// Only items in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        /// Only this person's.
+        #[arg(long)]
+        assignee: Option<String>,
+    },
+    /// Gives an item to someone (yourself, without --to).
+    Assign {
+        /// The item's brand.
+        #[arg(long, value_name = "BRAND_ID")]
+        brand: String,
+        /// The item.
+        item_id: String,
+        /// Who gets it.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Closes an item.
+    Close {
+        /// The item's brand.
+        #[arg(long, value_name = "BRAND_ID")]
+        brand: String,
+        /// The item.
+        item_id: String,
+        /// Why ("answered by phone", "spam", …).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Prints each new item as it arrives, until Ctrl-C.
+    Watch {
+        /// Only this brand's.
+        #[arg(long, value_name = "BRAND_ID")]
+        brand: Option<String>,
+    },
+}
+
+/// An item as printed in JSON.
+#[derive(Debug, Serialize)]
+pub struct ItemView {
+    item_id: String,
+    brand_id: String,
+    kind: &'static str,
+    sentiment: &'static str,
+    state: &'static str,
+    author_handle: String,
+    author_followers: u64,
+    author_account_age_days: u32,
+    author_earlier_cases: u32,
+    never_engage: bool,
+    text: String,
+    assignee: String,
+    due_by: Option<String>,
+    overdue: bool,
+    native_id: String,
+    version: u64,
+}
+
+impl From<v1::InboxItem> for ItemView {
+    fn from(i: v1::InboxItem) -> Self {
+        let standing = i.standing.unwrap_or_default();
+        Self {
+            kind: match i.kind() {
+                v1::InboxKind::Question => "question",
+                v1::InboxKind::Complaint => "complaint",
+                v1::InboxKind::Praise => "praise",
+                v1::InboxKind::Other | v1::InboxKind::Unspecified => "other",
+            },
+            sentiment: match i.sentiment() {
+                v1::Sentiment::Negative => "negative",
+                v1::Sentiment::Positive => "positive",
+                v1::Sentiment::Neutral | v1::Sentiment::Unspecified => "neutral",
+            },
+            state: match i.state() {
+                v1::InboxState::New => "new",
+                v1::InboxState::Assigned => "assigned",
+                v1::InboxState::Answered => "answered",
+                v1::InboxState::Closed => "closed",
+                v1::InboxState::Unspecified => "unknown",
+            },
+            due_by: timestamp(i.due_by.as_ref()),
+            author_followers: standing.followers,
+            author_account_age_days: standing.account_age_days,
+            author_earlier_cases: standing.earlier_cases,
+            never_engage: standing.abusive,
+            item_id: i.item_id,
+            brand_id: i.brand_id,
+            author_handle: i.author_handle,
+            text: i.text,
+            assignee: i.assignee,
+            overdue: i.overdue,
+            native_id: i.native_id,
+            version: i.version,
+        }
+    }
+}
+
+fn who(i: &ItemView) -> String {
+    let mut who = format!("@{} ({} followers", i.author_handle, i.author_followers);
+    if i.author_earlier_cases > 0 {
+        who.push_str(&format!(", {} earlier cases", i.author_earlier_cases));
+    }
+    who.push(')');
+    if i.never_engage {
+        who.push_str(" NEVER ENGAGE");
+    }
+    who
+}
+
+fn line(i: &ItemView) -> String {
+    format!(
+        "{} {} {} from {}: {}",
+        i.item_id,
+        i.kind,
+        i.due_by.clone().unwrap_or_default(),
+        who(i),
+        i.text
+    )
+}
+
+/// Runs a `tagar inbox` command.
+pub async fn run(config: Option<&Path>, args: InboxArgs) -> anyhow::Result<()> {
+    let session = Session::connect(config, &args.conn).await?;
+    let mut desk = session.moderation();
+    match args.command {
+        InboxCommand::List {
+            brand,
+            state,
+            assignee,
+        } => {
+            let state = match state {
+                None => v1::InboxState::Unspecified,
+                Some(StateArg::New) => v1::InboxState::New,
+                Some(StateArg::Assigned) => v1::InboxState::Assigned,
+                Some(StateArg::Closed) => v1::InboxState::Closed,
+            };
+            let items: Vec<ItemView> = desk
+                .list_inbox(unary(v1::ListInboxRequest {
+                    brand_id: brand.unwrap_or_default(),
+                    state: state as i32,
+                    assignee: assignee.unwrap_or_default(),
+                    limit: 0,
+                }))
+                .await
+                .or_status()?
+                .items
+                .into_iter()
+                .map(ItemView::from)
+                .collect();
+            session.output.emit(&items, || {
+                let mut table = Table::new(&["due by", "item", "kind", "from", "assignee", "post"]);
+                for i in &items {
+                    let due = i.due_by.clone().unwrap_or_default();
+                    let due = if i.overdue {
+                        format!("{due} OVERDUE")
+                    } else {
+                        due
+                    };
+                    table.row([
+                        due,
+                        i.item_id.clone(),
+                        i.kind.to_owned(),
+                        who(i),
+                        i.assignee.clone(),
+                        i.text.clone(),
+                    ]);
+                }
+                table.render_or("The inbox is empty: nothing waits for an answer.")
+            });
+        }
+        InboxCommand::Assign { brand, item_id, to } => {
+            let item: ItemView = desk
+                .assign_inbox_item(unary(v1::AssignInboxItemRequest {
+                    brand_id: brand,
+                    item_id,
+                    assignee: to.unwrap_or_default(),
+                    expected_version: 0,
+                }))
+                .await
+                .or_status()?
+                .into();
+            session.output.emit(&item, || {
+                format!("Item {} is {}'s now.", item.item_id, item.assignee)
+            });
+        }
+        InboxCommand::Close {
+            brand,
+            item_id,
+            reason,
+        } => {
+            let item: ItemView = desk
+                .close_inbox_item(unary(v1::CloseInboxItemRequest {
+                    brand_id: brand,
+                    item_id,
+                    reason,
+                    expected_version: 0,
+                }))
+                .await
+                .or_status()?
+                .into();
+            session
+                .output
+                .emit(&item, || format!("Item {} is closed.", item.item_id));
+        }
+        InboxCommand::Watch { brand } => {
+            let mut stream = desk
+                .watch_inbox(unary(v1::WatchInboxRequest {
+                    brand_id: brand.unwrap_or_default(),
+                }))
+                .await
+                .or_status()?;
+            while let Some(item) = stream.message().await.map_err(super::status_error)? {
+                let view = ItemView::from(item);
+                if !session.output.emit_item(&view, || line(&view)) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}

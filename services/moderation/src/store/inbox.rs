@@ -1,0 +1,213 @@
+//! The inbox's read model: one row per item, written by the item's projection; the desk's
+//! queries (what is due first, first), and the facts an item is opened with (the author's
+//! earlier cases). Every query filters on the tenant.
+
+use async_trait::async_trait;
+use prost::Message as _;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use tagar_kernel::{Change, CommandError, Projection};
+use tagar_model::{BrandId, TenantId};
+use tagar_proto::v1::{InboxItemOpened, InboxState};
+use tagar_store::{StoreError, StoreTx};
+
+use crate::domain::inbox::{InboxItem, ItemStatus};
+
+/// An inbox item as the desk shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxRow {
+    /// The item's brand.
+    pub brand_id: String,
+    /// What it was opened with.
+    pub opened: InboxItemOpened,
+    /// Its state (wire `InboxState`).
+    pub state: InboxState,
+    /// Who has it (empty: nobody).
+    pub assignee: String,
+    /// When it was opened, µs.
+    pub opened_at_us: i64,
+    /// When its first response is due, µs.
+    pub due_at_us: i64,
+    /// The aggregate's version.
+    pub version: u64,
+}
+
+fn state_of(status: ItemStatus) -> InboxState {
+    match status {
+        ItemStatus::New => InboxState::Unspecified,
+        ItemStatus::Open => InboxState::New,
+        ItemStatus::Assigned => InboxState::Assigned,
+        ItemStatus::Closed => InboxState::Closed,
+    }
+}
+
+/// Writes `moderation_inbox` with every change of an item.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InboxRows;
+
+#[async_trait]
+impl Projection<InboxItem> for InboxRows {
+    async fn project(
+        &self,
+        tx: &mut StoreTx,
+        change: &Change<'_, InboxItem>,
+    ) -> Result<(), CommandError> {
+        let view = change.after;
+        let (Some(brand), Some(opened)) = (view.state.brand, &view.state.opened) else {
+            return Ok(());
+        };
+        let due_us = opened
+            .due_by
+            .as_ref()
+            .map_or(0, |t| t.seconds * 1_000_000 + i64::from(t.nanos / 1_000));
+        let now = tagar_store::now_us();
+        sqlx::query(
+            "INSERT INTO moderation_inbox (item_id, tenant_id, brand_id, network, native_id, author_id, \
+             state, assignee, opened_at_us, due_at_us, opened, version, updated_at_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (item_id) DO UPDATE SET state = excluded.state, assignee = excluded.assignee, \
+             version = excluded.version, updated_at_us = excluded.updated_at_us",
+        )
+        .bind(view.id.to_string())
+        .bind(view.tenant.to_string())
+        .bind(brand.to_string())
+        .bind(i64::from(opened.network))
+        .bind(&opened.native_id)
+        .bind(&opened.author_id)
+        .bind(state_of(view.state.status) as i64)
+        .bind(view.state.assignee.clone().unwrap_or_default())
+        .bind(now)
+        .bind(due_us)
+        .bind(opened.encode_to_vec())
+        .bind(view.version as i64)
+        .bind(now)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+const COLUMNS: &str = "brand_id, state, assignee, opened_at_us, due_at_us, opened, version";
+
+fn inbox_row(r: &AnyRow) -> Result<InboxRow, StoreError> {
+    let bytes: Vec<u8> = r.try_get("opened")?;
+    let opened = InboxItemOpened::decode(bytes.as_slice()).map_err(|e| StoreError::Corrupt {
+        field: "moderation_inbox.opened",
+        reason: e.to_string(),
+    })?;
+    Ok(InboxRow {
+        brand_id: r.try_get("brand_id")?,
+        opened,
+        state: InboxState::try_from(r.try_get::<i64, _>("state")? as i32)
+            .unwrap_or(InboxState::Unspecified),
+        assignee: r.try_get("assignee")?,
+        opened_at_us: r.try_get("opened_at_us")?,
+        due_at_us: r.try_get("due_at_us")?,
+        version: r.try_get::<i64, _>("version")? as u64,
+    })
+}
+
+/// What the desk lists.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    /// One brand, or every brand (the caller filters by scope).
+    pub brand: Option<BrandId>,
+    /// The states listed.
+    pub states: Vec<InboxState>,
+    /// Only this person's.
+    pub assignee: Option<String>,
+    /// Items opened after this time (µs), for a watch, oldest first; 0: every item, what is
+    /// due first first.
+    pub opened_after_us: i64,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// The tenant's items by `filter`.
+pub async fn list(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    filter: &InboxFilter,
+) -> Result<Vec<InboxRow>, StoreError> {
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM moderation_inbox WHERE tenant_id = $1 AND opened_at_us > $2"
+    );
+    let mut n = 2;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    if filter.brand.is_some() {
+        sql.push_str(&format!(" AND brand_id = ${}", next()));
+    }
+    if filter.assignee.is_some() {
+        sql.push_str(&format!(" AND assignee = ${}", next()));
+    }
+    let states: Vec<String> = filter
+        .states
+        .iter()
+        .map(|s| (*s as i32).to_string())
+        .collect();
+    if !states.is_empty() {
+        // Integers of an enum, not the caller's text: safe to inline.
+        sql.push_str(&format!(" AND state IN ({})", states.join(", ")));
+    }
+    let order = if filter.opened_after_us > 0 {
+        "opened_at_us, item_id"
+    } else {
+        "due_at_us, item_id"
+    };
+    sql.push_str(&format!(" ORDER BY {order} LIMIT ${}", next()));
+    let mut query = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(filter.opened_after_us);
+    if let Some(brand) = filter.brand {
+        query = query.bind(brand.to_string());
+    }
+    if let Some(assignee) = &filter.assignee {
+        query = query.bind(assignee.clone());
+    }
+    let rows = query.bind(i64::from(filter.limit)).fetch_all(conn).await?;
+    rows.iter().map(inbox_row).collect()
+}
+
+/// Whether the brand's inbox has an item for this post already.
+pub async fn has_item_for_post(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    (network, native_id): (i32, &str),
+) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM moderation_inbox WHERE tenant_id = $1 AND brand_id = $2 \
+         AND network = $3 AND native_id = $4",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(i64::from(network))
+    .bind(native_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// How many review cases the author had with the brand before.
+pub async fn earlier_cases(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    (network, author_id): (i32, &str),
+) -> Result<u32, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM moderation_cases WHERE tenant_id = $1 AND brand_id = $2 \
+         AND network = $3 AND author_id = $4",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(i64::from(network))
+    .bind(author_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
