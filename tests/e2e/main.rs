@@ -6,6 +6,7 @@ mod chats;
 mod client;
 mod crises;
 mod faults;
+mod inbox;
 mod networks;
 mod reflection;
 mod restart;
@@ -60,6 +61,18 @@ async fn standalone_crisis() {
 async fn distributed_crisis() {
     let (app, key) = system(Mode::Distributed).await;
     crises::a_negative_surge_pauses_the_queue_until_a_person_resumes_it(&app, &key).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_inbox() {
+    let (app, key) = system(Mode::Standalone).await;
+    inbox::a_question_is_answered_through_the_network_and_an_abuser_is_not(&app, &key).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distributed_inbox() {
+    let (app, key) = system(Mode::Distributed).await;
+    inbox::a_question_is_answered_through_the_network_and_an_abuser_is_not(&app, &key).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

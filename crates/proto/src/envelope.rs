@@ -38,6 +38,9 @@ pub fn event_type(event: &Event) -> &'static str {
         Event::InboxItemOpened(_) => "tagar.moderation.InboxItemOpened",
         Event::InboxItemAssigned(_) => "tagar.moderation.InboxItemAssigned",
         Event::InboxItemClosed(_) => "tagar.moderation.InboxItemClosed",
+        Event::InboxItemReplyRequested(_) => "tagar.moderation.InboxItemReplyRequested",
+        Event::InboxItemAnswered(_) => "tagar.moderation.InboxItemAnswered",
+        Event::InboxItemReplyFailed(_) => "tagar.moderation.InboxItemReplyFailed",
         Event::BrandCreated(_) => "tagar.scheduling.BrandCreated",
         Event::SocialAccountConnected(_) => "tagar.scheduling.SocialAccountConnected",
         Event::PostDrafted(_) => "tagar.scheduling.PostDrafted",
@@ -59,6 +62,7 @@ pub fn event_type(event: &Event) -> &'static str {
         Event::BrandQueuePaused(_) => "tagar.scheduling.BrandQueuePaused",
         Event::BrandQueueResumed(_) => "tagar.scheduling.BrandQueueResumed",
         Event::CrisisStatementPlanned(_) => "tagar.scheduling.CrisisStatementPlanned",
+        Event::ReplyPlanned(_) => "tagar.scheduling.ReplyPlanned",
         Event::NetworkPostDelivered(_) => "tagar.network.NetworkPostDelivered",
         Event::CrisisDetected(_) => "tagar.analytics.CrisisDetected",
     }

@@ -250,8 +250,15 @@ impl IngestedPosts {
             store::inbox::earlier_cases(tx.conn(), tenant, brand, (network, &post.author.id))
                 .await
                 .map_err(failed)?;
-        let due_by = chrono::Utc::now() + inbox::FIRST_RESPONSE;
-        let facts = (kind, classification.sentiment, (earlier, abusive), due_by);
+        let now = chrono::Utc::now();
+        let facts = wire::InboxFacts {
+            kind,
+            sentiment: classification.sentiment,
+            earlier_cases: earlier,
+            abusive,
+            opened_at: now,
+            due_by: now + inbox::FIRST_RESPONSE,
+        };
         let opened = wire::inbox_opened(&pending.wire, post, facts);
         let cause = pending.meta.event_id.to_string();
         let cause = Cause {
@@ -396,5 +403,126 @@ impl RecordHandler for IngestedPosts {
     fn reset(&mut self) {
         // Handled but not written: it will be delivered again.
         self.pending.clear();
+    }
+}
+
+/// The consumer group of scheduling's events, and what it reads.
+pub const SCHEDULING: Subscription =
+    Subscription::new("tagar-moderation-scheduling", &[topics::SCHEDULING_EVENTS]);
+
+/// What the desk learns from scheduling: the brands' accounts (to answer from), and whether
+/// a reply it asked for went out (the item is answered, with its response time) or not.
+/// Idempotent: an account is kept once, and an item takes only the outcome of the reply it
+/// waits for.
+pub struct Replies {
+    store: Store,
+    commands: Commands,
+}
+
+impl Replies {
+    /// Reading into `store`.
+    pub fn new(store: Store) -> Self {
+        Self {
+            commands: Commands::new(store.clone()),
+            store,
+        }
+    }
+
+    async fn settle(
+        &self,
+        meta: &EnvelopeMeta,
+        reply_post_id: &str,
+        outcome: impl FnOnce(String) -> inbox::InboxCommand,
+    ) -> Result<(), HandleError> {
+        let retry = |e: tagar_store::StoreError| HandleError::Retry(e.to_string());
+        let mut conn = self.store.acquire().await.map_err(retry)?;
+        let found = store::inbox::item_of_reply(&mut conn, meta.tenant, reply_post_id)
+            .await
+            .map_err(retry)?;
+        drop(conn);
+        let Some((item_id, _)) = found else {
+            return Ok(());
+        };
+        let id = uuid::Uuid::parse_str(&item_id).map_err(|e| poison(e.to_string()))?;
+        let Some(item) = self
+            .commands
+            .inbox
+            .load(meta.tenant, id)
+            .await
+            .map_err(retry)?
+        else {
+            return Ok(());
+        };
+        match self
+            .commands
+            .inbox
+            .execute(
+                &item,
+                tagar_kernel::Expected::Exactly(item.version),
+                outcome(reply_post_id.to_owned()),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(CommandError::Refused(refusal)) => {
+                tracing::warn!(item = %item_id, error = %refusal, "a reply's outcome was not recorded");
+                Ok(())
+            }
+            Err(e) => Err(HandleError::Retry(e.to_string())),
+        }
+    }
+}
+
+#[async_trait]
+impl RecordHandler for Replies {
+    async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
+        let (meta, envelope) = events::decode(record)?;
+        match &envelope.event {
+            Some(Event::SocialAccountConnected(connected)) => {
+                let Some(brand) = meta.brand else {
+                    return Ok(());
+                };
+                let mut conn = self
+                    .store
+                    .acquire()
+                    .await
+                    .map_err(|e| HandleError::Retry(e.to_string()))?;
+                let account = (
+                    envelope.aggregate_id.as_str(),
+                    connected.network,
+                    connected.handle.as_str(),
+                );
+                store::inbox::remember_account(&mut conn, meta.tenant, brand, account)
+                    .await
+                    .map_err(|e| HandleError::Retry(e.to_string()))
+            }
+            Some(Event::PostPublished(published)) => {
+                let at = published
+                    .published_at
+                    .as_ref()
+                    .and_then(|t| tagar_proto::convert::time_from_wire(t, "published_at").ok())
+                    .unwrap_or(meta.occurred_at);
+                let native = published.native_id.clone();
+                self.settle(&meta, &envelope.aggregate_id, |reply_post_id| {
+                    inbox::InboxCommand::Answered {
+                        reply_post_id,
+                        reply_native_id: native,
+                        at,
+                    }
+                })
+                .await
+            }
+            Some(Event::PublishFailed(failed)) if !failed.retryable => {
+                let reason = failed.reason.clone();
+                self.settle(&meta, &envelope.aggregate_id, |reply_post_id| {
+                    inbox::InboxCommand::ReplyFailed {
+                        reply_post_id,
+                        reason,
+                    }
+                })
+                .await
+            }
+            _ => Ok(()),
+        }
     }
 }

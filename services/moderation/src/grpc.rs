@@ -259,6 +259,19 @@ impl ModerationService for ModerationApi {
         )
     }
 
+    async fn reply_to_inbox_item(
+        &self,
+        request: Request<v1::ReplyToInboxItemRequest>,
+    ) -> Result<Response<v1::InboxItem>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &DESK_ROLES)?;
+                self.desk.reply(&caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
     type WatchInboxStream = tokio_stream::wrappers::ReceiverStream<Result<v1::InboxItem, Status>>;
 
     async fn watch_inbox(

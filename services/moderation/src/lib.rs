@@ -12,7 +12,8 @@
 //! - [`store`]: the read models' projections and queries;
 //! - [`grpc`] serves `tagar.v1.ModerationService`;
 //! - [`consumers`]: reads `tagar.posts.ingested.v1`, writes `PostClassified` facts and opens
-//!   cases.
+//!   cases and inbox items; reads `tagar.scheduling.events.v1` for the brands' accounts and
+//!   the outcome of the inbox's replies.
 
 pub mod commands;
 pub mod consumers;
@@ -51,7 +52,11 @@ impl ServiceModule for Moderation {
     /// Its own topic, and the ingested-posts topic it reads: provisioning leaves an existing
     /// topic alone, so moderation can start before ingest.
     fn topics(&self) -> &'static [&'static str] {
-        &[topics::MODERATION_EVENTS, topics::POSTS_INGESTED]
+        &[
+            topics::MODERATION_EVENTS,
+            topics::POSTS_INGESTED,
+            topics::SCHEDULING_EVENTS,
+        ]
     }
 
     fn migrations(&self) -> Option<&'static MigrationSet> {
@@ -80,6 +85,10 @@ impl ServiceModule for Moderation {
         let handler =
             IngestedPosts::new(platform.background.clone(), classifier, &platform.metrics)?;
         platform.consume(consumers::INGESTED_POSTS, handler);
+        platform.consume(
+            consumers::SCHEDULING,
+            consumers::Replies::new(platform.background.clone()),
+        );
         Ok(())
     }
 }

@@ -141,19 +141,37 @@ pub fn policy(brand: BrandId, p: ModerationPolicy) -> WirePolicy {
     }
 }
 
-/// The `InboxItemOpened` of a post (`wire`, normalised as `post`) that wants an answer:
-/// its kind, sentiment, the author's (earlier cases, abusive) standing, and when the first
-/// response is due.
+/// What the desk knows of a post that wants an answer, beside the post itself.
+#[derive(Debug, Clone, Copy)]
+pub struct InboxFacts {
+    /// What it asks of the brand.
+    pub kind: Kind,
+    /// Its tone.
+    pub sentiment: Sentiment,
+    /// The author's review cases with the brand before.
+    pub earlier_cases: u32,
+    /// Whether the author must never be engaged.
+    pub abusive: bool,
+    /// When it reached the inbox.
+    pub opened_at: chrono::DateTime<chrono::Utc>,
+    /// When its first response is due.
+    pub due_by: chrono::DateTime<chrono::Utc>,
+}
+
+/// The `InboxItemOpened` of a post (`wire`, normalised as `post`) that wants an answer.
 pub fn inbox_opened(
     wire: &v1::Post,
     post: &tagar_model::Post,
-    (kind, sentiment, (earlier_cases, abusive), due_by): (
-        Kind,
-        Sentiment,
-        (u32, bool),
-        chrono::DateTime<chrono::Utc>,
-    ),
+    facts: InboxFacts,
 ) -> v1::InboxItemOpened {
+    let InboxFacts {
+        kind,
+        sentiment,
+        earlier_cases,
+        abusive,
+        opened_at,
+        due_by,
+    } = facts;
     let age_days = post.author.account_created_at.map_or(0, |at| {
         u32::try_from((chrono::Utc::now() - at).num_days().max(0)).unwrap_or(u32::MAX)
     });
@@ -175,6 +193,7 @@ pub fn inbox_opened(
         posted_at: wire.created_at,
         due_by: Some(tagar_proto::convert::time_to_wire(due_by)),
         conversation_id: post.conversation_id.clone().unwrap_or_default(),
+        opened_at: Some(tagar_proto::convert::time_to_wire(opened_at)),
     }
 }
 
@@ -219,5 +238,18 @@ pub fn inbox_item(row: crate::store::inbox::InboxRow, now_us: i64) -> v1::InboxI
         version: row.version,
         conversation_id: o.conversation_id,
         item_id: o.item_id,
+        pending_reply_post_id: row.reply_post_id,
+        answered_at: row
+            .answered
+            .as_ref()
+            .and_then(|(at, _, _)| chrono::DateTime::from_timestamp_micros(*at))
+            .map(tagar_proto::convert::time_to_wire),
+        answered_by: row
+            .answered
+            .as_ref()
+            .map(|a| a.1.clone())
+            .unwrap_or_default(),
+        first_response_seconds: row.answered.as_ref().map_or(0, |a| a.2),
+        reply_failure: row.reply_failure,
     }
 }

@@ -26,6 +26,7 @@ use tagar_store::Store;
 
 use crate::commands::Commands;
 use crate::domain::Pause;
+use crate::domain::post::PostCommand;
 use crate::network::Networks;
 use crate::store::{self as sql, credentials};
 
@@ -215,6 +216,95 @@ impl RecordHandler for Pauser {
                 Ok(())
             }
             Err(e) => Err(HandleError::Retry(e.to_string())),
+        }
+    }
+}
+
+/// The consumer group of the engagement desk's replies, and what it reads.
+pub const REPLIES: Subscription =
+    Subscription::new("tagar-scheduling-replies", &[topics::MODERATION_EVENTS]);
+
+/// Publishes the replies the engagement desk asks for: each `InboxItemReplyRequested`
+/// becomes the scheduled post it names (approved by the person who answered, due now, a
+/// reply to the item's post), which the dispatcher publishes once like any post. A
+/// redelivered request finds its post written and changes nothing.
+pub struct Replier {
+    commands: Commands,
+}
+
+impl Replier {
+    /// A replier recording in `store`.
+    pub fn new(store: Store) -> Self {
+        Self {
+            commands: Commands::new(store),
+        }
+    }
+}
+
+#[async_trait]
+impl RecordHandler for Replier {
+    async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
+        let (meta, envelope) = tagar_kernel::events::decode(record)?;
+        let Some(Event::InboxItemReplyRequested(asked)) = &envelope.event else {
+            return Ok(());
+        };
+        let Some(brand) = meta.brand else {
+            return Err(HandleError::Poison(
+                "InboxItemReplyRequested without a brand".into(),
+            ));
+        };
+        let poison = |field: &str, e: String| HandleError::Poison(format!("{field}: {e}"));
+        let post_id = uuid::Uuid::parse_str(&asked.reply_post_id)
+            .map_err(|e| poison("reply_post_id", e.to_string()))?;
+        let account_id = tagar_model::AccountId::parse(&asked.account_id)
+            .map_err(|e| poison("account_id", e.to_string()))?;
+        let retry = |e: tagar_store::StoreError| HandleError::Retry(e.to_string());
+        let account = self
+            .commands
+            .accounts
+            .load_of_brand(meta.tenant, brand, *account_id.as_uuid())
+            .await
+            .map_err(retry)?
+            .and_then(|a| a.state.profile);
+        let zone = self
+            .commands
+            .brands
+            .load(meta.tenant, *brand.as_uuid())
+            .await
+            .map_err(retry)?
+            .and_then(|b| b.state.profile)
+            .map(|p| p.time_zone);
+        let (Some(account), Some(zone)) = (account, zone) else {
+            tracing::warn!(item = %asked.item_id, "a reply's account or brand is not scheduling's; not published");
+            return Ok(());
+        };
+        let command = PostCommand::Reply {
+            draft: Box::new(PostCommand::Draft {
+                brand,
+                account: account_id,
+                network: account.network,
+                text: asked.text.clone(),
+                media: Vec::new(),
+                author: asked.by.clone(),
+            }),
+            approver: asked.by.clone(),
+            reply_to: asked.reply_to.clone(),
+            inbox_item_id: asked.item_id.clone(),
+            time_zone: zone,
+            now: chrono::Utc::now(),
+        };
+        match self
+            .commands
+            .posts
+            .create(meta.tenant, post_id, command)
+            .await
+        {
+            Ok(_) | Err(CommandError::Conflict { .. }) => Ok(()),
+            Err(CommandError::Refused(refusal)) => {
+                tracing::warn!(item = %asked.item_id, error = %refusal, "a reply was refused; not published");
+                Ok(())
+            }
+            Err(CommandError::Store(e)) => Err(retry(e)),
         }
     }
 }

@@ -129,6 +129,7 @@ struct Call {
     credentials: Credentials,
     text: String,
     media: Vec<tagar_model::Media>,
+    reply_to: Option<String>,
     written_at: DateTime<Utc>,
     first_attempt_at: Option<DateTime<Utc>>,
     /// The round's time, and when (on this machine's clock) the round began.
@@ -309,6 +310,7 @@ impl Dispatcher {
                 handle: profile.handle.as_str(),
                 text: &text,
                 media: &post.media,
+                reply_to: post.reply_to.as_ref().map(|(id, _)| id.as_str()),
                 at: now,
             };
             let outcome = self.publisher.publish(tx, &outgoing).await;
@@ -360,6 +362,7 @@ impl Dispatcher {
             credentials,
             text: text.into_owned(),
             media: post.media.clone(),
+            reply_to: post.reply_to.as_ref().map(|(id, _)| id.clone()),
             written_at: uuid_time(due.post_id).unwrap_or(now),
             first_attempt_at: started.state.first_attempt_at,
             round: (now, std::time::Instant::now()),
@@ -388,7 +391,7 @@ impl Dispatcher {
                 key: call.post_id,
                 text: &call.text,
                 media: &media.items,
-                reply_to: None,
+                reply_to: call.reply_to.as_deref(),
                 quote: None,
                 created_at: call.written_at,
                 attempt: call.attempt,

@@ -117,6 +117,10 @@ impl ServiceModule for Scheduling {
             .shutdown
             .spawn("scheduling-counter", counter.run(platform.shutdown.token()));
         platform.consume(
+            consumers::REPLIES,
+            consumers::Replier::new(platform.background.clone()),
+        );
+        platform.consume(
             consumers::CRISES,
             consumers::Pauser::new(platform.background.clone()),
         );

@@ -40,6 +40,8 @@ pub struct Outgoing<'a> {
     pub text: &'a str,
     /// The media.
     pub media: &'a [Media],
+    /// The network's id of the post it answers, if it is a reply.
+    pub reply_to: Option<&'a str>,
     /// When it goes out.
     pub at: DateTime<Utc>,
 }
@@ -90,8 +92,14 @@ pub struct Loopback;
 impl Loopback {
     /// The post as the network shows it: on the account's network, written by the account.
     pub fn post_of(post: &Outgoing<'_>, native_id: NativePostId) -> Post {
+        let reply_to = post.reply_to.and_then(|id| NativePostId::parse(id).ok());
         Post {
             media: post.media.to_vec(),
+            conversation_id: reply_to.as_ref().map(|id| id.as_str().to_owned()),
+            reply_to: reply_to.map(|native_id| tagar_model::PostRef {
+                native_id,
+                author_id: None,
+            }),
             ..Post::new(
                 post.network,
                 native_id,

@@ -67,6 +67,20 @@ pub enum InboxCommand {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Answers an item from one of the brand's accounts on its network: published as a reply
+    /// in the same conversation, once (refused for an author never to engage).
+    Reply {
+        /// The item's brand.
+        #[arg(long, value_name = "BRAND_ID")]
+        brand: String,
+        /// The account to answer from.
+        #[arg(long, value_name = "ACCOUNT_ID")]
+        account: String,
+        /// The item.
+        item_id: String,
+        /// The reply.
+        text: String,
+    },
     /// Prints each new item as it arrives, until Ctrl-C.
     Watch {
         /// Only this brand's.
@@ -241,6 +255,31 @@ pub async fn run(config: Option<&Path>, args: InboxArgs) -> anyhow::Result<()> {
             session
                 .output
                 .emit(&item, || format!("Item {} is closed.", item.item_id));
+        }
+        InboxCommand::Reply {
+            brand,
+            account,
+            item_id,
+            text,
+        } => {
+            let item = desk
+                .reply_to_inbox_item(unary(v1::ReplyToInboxItemRequest {
+                    brand_id: brand,
+                    item_id,
+                    account_id: account,
+                    text,
+                    expected_version: 0,
+                }))
+                .await
+                .or_status()?;
+            let post = item.pending_reply_post_id.clone();
+            let view = ItemView::from(item);
+            session.output.emit(&view, || {
+                format!(
+                    "The reply to {} is going out (scheduled post {post}); the item is answered once it is out.",
+                    view.item_id
+                )
+            });
         }
         InboxCommand::Watch { brand } => {
             let mut stream = desk

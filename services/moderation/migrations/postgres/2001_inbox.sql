@@ -14,7 +14,24 @@ CREATE TABLE moderation_inbox (
     due_at_us     BIGINT NOT NULL,
     opened        BYTEA  NOT NULL,
     version       BIGINT NOT NULL,
-    updated_at_us BIGINT NOT NULL
+    updated_at_us BIGINT NOT NULL,
+    -- The reply on its way (scheduling's post id), and the first response once out.
+    reply_post_id    TEXT   NOT NULL DEFAULT '',
+    answered_at_us   BIGINT,
+    answered_by      TEXT   NOT NULL DEFAULT '',
+    first_response_s BIGINT NOT NULL DEFAULT 0,
+    reply_failure    TEXT   NOT NULL DEFAULT ''
 );
 CREATE INDEX moderation_inbox_desk ON moderation_inbox (tenant_id, state, due_at_us);
 CREATE UNIQUE INDEX moderation_inbox_post ON moderation_inbox (tenant_id, brand_id, network, native_id);
+CREATE INDEX moderation_inbox_reply ON moderation_inbox (tenant_id, reply_post_id);
+
+-- The brands' accounts, as scheduling connects them: the desk answers from one of them.
+CREATE TABLE moderation_accounts (
+    tenant_id  TEXT   NOT NULL,
+    account_id TEXT   NOT NULL,
+    brand_id   TEXT   NOT NULL,
+    network    BIGINT NOT NULL,
+    handle     TEXT   NOT NULL,
+    PRIMARY KEY (tenant_id, account_id)
+);

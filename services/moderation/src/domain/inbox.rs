@@ -6,10 +6,13 @@
 
 pub mod kind;
 
+use chrono::{DateTime, Utc};
 use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::{BrandId, bounds};
+use tagar_proto::convert::time_from_wire;
 use tagar_proto::v1::{
-    Envelope, InboxItemAssigned, InboxItemClosed, InboxItemOpened, envelope::Event,
+    Envelope, InboxItemAnswered, InboxItemAssigned, InboxItemClosed, InboxItemOpened,
+    InboxItemReplyFailed, InboxItemReplyRequested, envelope::Event,
 };
 
 pub use kind::{Kind, kind_of, wants_an_answer};
@@ -31,6 +34,8 @@ pub enum ItemStatus {
     Open,
     /// Someone has it.
     Assigned,
+    /// A reply went out.
+    Answered,
     /// Done with.
     Closed,
 }
@@ -46,6 +51,27 @@ pub struct InboxItem {
     pub status: ItemStatus,
     /// Who has it.
     pub assignee: Option<String>,
+    /// The reply on its way.
+    pub pending_reply: Option<InboxItemReplyRequested>,
+    /// The first response, once out.
+    pub answered: Option<InboxItemAnswered>,
+    /// Why the last reply did not go out.
+    pub reply_failure: Option<String>,
+}
+
+/// A reply asked of the desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The scheduled post that will carry it (its id, chosen now).
+    pub reply_post_id: String,
+    /// The brand's account on the item's network.
+    pub account_id: String,
+    /// The text, already checked against the network's rules.
+    pub text: String,
+    /// Who answers.
+    pub by: String,
+    /// Whether the author is blocked now (the item may predate the block).
+    pub author_blocked: bool,
 }
 
 /// What can be asked of an item.
@@ -72,6 +98,67 @@ pub enum InboxCommand {
         /// Why (may be empty).
         reason: String,
     },
+    /// Answer it.
+    Reply(Reply),
+    /// The reply went out (scheduling published it).
+    Answered {
+        /// The reply's scheduled post.
+        reply_post_id: String,
+        /// Its id on the network.
+        reply_native_id: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The reply did not go out.
+    ReplyFailed {
+        /// The reply's scheduled post.
+        reply_post_id: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Why a reply to this item is refused: never engage an abusive author.
+fn never_engage(opened: &InboxItemOpened, author_blocked: bool) -> Option<String> {
+    let abusive = opened.standing.as_ref().is_some_and(|s| s.abusive);
+    (abusive || author_blocked).then(|| {
+        format!(
+            "never engage: @{} is {} — block, mute or report the account instead of replying",
+            opened.author_handle,
+            if author_blocked {
+                "blocked by the brand"
+            } else {
+                "abusive"
+            }
+        )
+    })
+}
+
+/// A reply's text against its network's rules (length, counted as the network counts): the
+/// first problem, naming `text`.
+pub fn check_reply(network: tagar_model::Network, text: &str) -> Result<(), Refusal> {
+    use tagar_model::checks::{self, BrandVoicePolicy, Draft};
+    if text.trim().is_empty() {
+        return Err(Refusal::invalid("text", "is required"));
+    }
+    bounds::bytes(text, bounds::TEXT_BYTES).map_err(|why| Refusal::invalid("text", why))?;
+    let draft = Draft {
+        network,
+        text,
+        language: None,
+        media: &[],
+    };
+    match checks::check(&BrandVoicePolicy::default(), &draft)
+        .into_iter()
+        .next()
+    {
+        None => Ok(()),
+        Some(problem) => Err(Refusal::invalid("text", problem.message)),
+    }
+}
+
+fn time(t: &Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+    t.as_ref().and_then(|t| time_from_wire(t, "at").ok())
 }
 
 /// What happened to an item.
@@ -88,6 +175,12 @@ pub enum InboxEvent {
     Assigned(InboxItemAssigned),
     /// It was closed.
     Closed(InboxItemClosed),
+    /// A reply was asked for.
+    ReplyRequested(InboxItemReplyRequested),
+    /// A reply went out.
+    Answered(InboxItemAnswered),
+    /// A reply did not go out.
+    ReplyFailed(InboxItemReplyFailed),
 }
 
 impl Aggregate for InboxItem {
@@ -113,7 +206,55 @@ impl Aggregate for InboxItem {
                 Err(Refusal::precondition("the inbox item is already open"))
             }
             (ItemStatus::New, _) => Err(Refusal::not_found("inbox item")),
+            (
+                _,
+                InboxCommand::Answered {
+                    reply_post_id,
+                    reply_native_id,
+                    at,
+                },
+            ) => Ok(self.answered(item_id, reply_post_id, reply_native_id, at)),
+            (
+                _,
+                InboxCommand::ReplyFailed {
+                    reply_post_id,
+                    reason,
+                },
+            ) => {
+                let pending = self.pending_reply.as_ref();
+                if pending.is_none_or(|p| p.reply_post_id != reply_post_id) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![InboxEvent::ReplyFailed(InboxItemReplyFailed {
+                    item_id,
+                    reply_post_id,
+                    reason,
+                })])
+            }
             (ItemStatus::Closed, _) => Err(Refusal::precondition(CLOSED)),
+            (_, InboxCommand::Reply(reply)) => {
+                let opened = self.opened.as_ref().cloned().unwrap_or_default();
+                if let Some(why) = never_engage(&opened, reply.author_blocked) {
+                    return Err(Refusal::precondition(why));
+                }
+                if self.pending_reply.is_some() {
+                    return Err(Refusal::precondition(
+                        "a reply to this item is on its way already",
+                    ));
+                }
+                if reply.text.trim().is_empty() {
+                    return Err(Refusal::invalid("text", "is required"));
+                }
+                Ok(vec![InboxEvent::ReplyRequested(InboxItemReplyRequested {
+                    item_id,
+                    reply_post_id: reply.reply_post_id,
+                    account_id: reply.account_id,
+                    text: reply.text,
+                    by: reply.by,
+                    network: opened.network,
+                    reply_to: opened.native_id,
+                })])
+            }
             (_, InboxCommand::Assign { assignee, by }) => {
                 let assignee = assignee.trim();
                 if assignee.is_empty() {
@@ -151,9 +292,28 @@ impl Aggregate for InboxItem {
             }
             InboxEvent::Assigned(e) => {
                 self.assignee = Some(e.assignee.clone());
-                self.status = ItemStatus::Assigned;
+                if self.status == ItemStatus::Open {
+                    self.status = ItemStatus::Assigned;
+                }
             }
             InboxEvent::Closed(_) => self.status = ItemStatus::Closed,
+            InboxEvent::ReplyRequested(e) => {
+                self.pending_reply = Some(e.clone());
+                self.reply_failure = None;
+            }
+            InboxEvent::Answered(e) => {
+                self.pending_reply = None;
+                if self.answered.is_none() {
+                    self.answered = Some(e.clone());
+                }
+                if self.status != ItemStatus::Closed {
+                    self.status = ItemStatus::Answered;
+                }
+            }
+            InboxEvent::ReplyFailed(e) => {
+                self.pending_reply = None;
+                self.reply_failure = Some(e.reason.clone());
+            }
         }
         self
     }
@@ -167,6 +327,9 @@ impl Aggregate for InboxItem {
             InboxEvent::Opened { opened, .. } => Event::InboxItemOpened(opened.clone()),
             InboxEvent::Assigned(e) => Event::InboxItemAssigned(e.clone()),
             InboxEvent::Closed(e) => Event::InboxItemClosed(e.clone()),
+            InboxEvent::ReplyRequested(e) => Event::InboxItemReplyRequested(e.clone()),
+            InboxEvent::Answered(e) => Event::InboxItemAnswered(e.clone()),
+            InboxEvent::ReplyFailed(e) => Event::InboxItemReplyFailed(e.clone()),
         }
     }
 
@@ -178,11 +341,51 @@ impl Aggregate for InboxItem {
             }),
             Some(Event::InboxItemAssigned(e)) => Ok(InboxEvent::Assigned(e.clone())),
             Some(Event::InboxItemClosed(e)) => Ok(InboxEvent::Closed(e.clone())),
+            Some(Event::InboxItemReplyRequested(e)) => Ok(InboxEvent::ReplyRequested(e.clone())),
+            Some(Event::InboxItemAnswered(e)) => Ok(InboxEvent::Answered(e.clone())),
+            Some(Event::InboxItemReplyFailed(e)) => Ok(InboxEvent::ReplyFailed(e.clone())),
             other => Err(format!(
                 "not an inbox item event: {:?}",
                 other.as_ref().map(tagar_proto::envelope::event_type)
             )),
         }
+    }
+}
+
+impl InboxItem {
+    /// The events of the reply `reply_post_id` having gone out at `at`: nothing unless it
+    /// is the reply on its way (a redelivery, or a reply the desk no longer waits for); the
+    /// first response's time from when the item came in, and whether it met the SLA.
+    fn answered(
+        &self,
+        item_id: String,
+        reply_post_id: String,
+        reply_native_id: String,
+        at: DateTime<Utc>,
+    ) -> Vec<InboxEvent> {
+        let Some(pending) = &self.pending_reply else {
+            return vec![];
+        };
+        if pending.reply_post_id != reply_post_id {
+            return vec![];
+        }
+        let opened = self.opened.as_ref();
+        let first = self.answered.is_none();
+        let since = opened.and_then(|o| time(&o.opened_at)).unwrap_or(at);
+        let due = opened.and_then(|o| time(&o.due_by));
+        vec![InboxEvent::Answered(InboxItemAnswered {
+            item_id,
+            reply_post_id,
+            reply_native_id,
+            answered_at: Some(tagar_proto::convert::time_to_wire(at)),
+            by: pending.by.clone(),
+            first_response_seconds: if first {
+                u64::try_from((at - since).num_seconds()).unwrap_or(0)
+            } else {
+                0
+            },
+            within_sla: first && due.is_some_and(|d| at <= d),
+        })]
     }
 }
 

@@ -102,13 +102,16 @@ impl Desk {
         })
     }
 
-    /// Runs `command` on one of the brand's items; the item as it is after.
-    pub async fn on_item(
+    /// One of the brand's items; another brand's (or tenant's) is not found.
+    async fn item(
         &self,
         caller: &Caller,
-        (brand_id, item_id, expected): (&str, &str, u64),
-        command: InboxCommand,
-    ) -> ApiResult<v1::InboxItem> {
+        brand_id: &str,
+        item_id: &str,
+    ) -> ApiResult<(
+        BrandId,
+        tagar_kernel::Loaded<crate::domain::inbox::InboxItem>,
+    )> {
         let brand = caller.brand(brand_id)?;
         let id = request::uuid(item_id, "item_id")?;
         let item = self
@@ -117,6 +120,18 @@ impl Desk {
             .load_of_brand(caller.tenant(), brand, id)
             .await?
             .ok_or_else(|| ApiError::not_found("inbox item"))?;
+        Ok((brand, item))
+    }
+
+    /// Runs `command` on one of the brand's items; the item as it is after.
+    pub async fn on_item(
+        &self,
+        caller: &Caller,
+        (brand_id, item_id, expected): (&str, &str, u64),
+        command: InboxCommand,
+    ) -> ApiResult<v1::InboxItem> {
+        let (brand, item) = self.item(caller, brand_id, item_id).await?;
+        let id = item.id;
         self.commands
             .inbox
             .execute(&item, Expected::from_wire(expected), command)
@@ -134,6 +149,59 @@ impl Desk {
             .find(|r| r.opened.item_id == id)
             .map(|r| wire::inbox_item(r, tagar_store::now_us()))
             .ok_or_else(|| ApiError::internal("an inbox item has no row"))
+    }
+
+    /// `ReplyToInboxItem`: the text checked against the item's network, the account
+    /// against the brand's, the author against the never-engage rule; then the reply is
+    /// asked of scheduling (it publishes it) and the item waits for it.
+    pub async fn reply(
+        &self,
+        caller: &Caller,
+        body: &v1::ReplyToInboxItemRequest,
+    ) -> ApiResult<v1::InboxItem> {
+        let (brand, item) = self.item(caller, &body.brand_id, &body.item_id).await?;
+        let account = request::uuid(&body.account_id, "account_id")?.to_string();
+        let opened = item.state.opened.clone().unwrap_or_default();
+        let network = tagar_proto::convert::network_from_wire(opened.network, "network")?;
+        let mut conn = self.store.acquire().await?;
+        match sql::account_network(&mut conn, caller.tenant(), brand, &account).await? {
+            None => {
+                return Err(ApiError::invalid(
+                    "account_id",
+                    "is not an account of the brand (one connected a moment ago may take a second to be known here)",
+                ));
+            }
+            Some(n) if n != opened.network => {
+                return Err(ApiError::invalid(
+                    "account_id",
+                    format!("is not on {}, where the item's post is", network.name()),
+                ));
+            }
+            Some(_) => {}
+        }
+        let text = body.text.trim().to_owned();
+        crate::domain::inbox::check_reply(network, &text)?;
+        let blocked = crate::store::blocked_among(
+            &mut conn,
+            caller.tenant(),
+            brand,
+            &[(opened.network, opened.author_id.as_str())],
+        )
+        .await?;
+        drop(conn);
+        let command = InboxCommand::Reply(crate::domain::inbox::Reply {
+            reply_post_id: uuid::Uuid::now_v7().to_string(),
+            account_id: account,
+            text,
+            by: caller.subject().to_owned(),
+            author_blocked: !blocked.is_empty(),
+        });
+        let target = (
+            body.brand_id.as_str(),
+            body.item_id.as_str(),
+            body.expected_version,
+        );
+        self.on_item(caller, target, command).await
     }
 
     /// `WatchInbox`: the items opened from now on, oldest first.

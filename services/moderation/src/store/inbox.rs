@@ -30,6 +30,12 @@ pub struct InboxRow {
     pub due_at_us: i64,
     /// The aggregate's version.
     pub version: u64,
+    /// The reply on its way (empty: none).
+    pub reply_post_id: String,
+    /// The first response: when (µs), by whom, how many seconds after the item came in.
+    pub answered: Option<(i64, String, u64)>,
+    /// Why the last reply did not go out (empty: it did, or none was asked).
+    pub reply_failure: String,
 }
 
 fn state_of(status: ItemStatus) -> InboxState {
@@ -37,6 +43,7 @@ fn state_of(status: ItemStatus) -> InboxState {
         ItemStatus::New => InboxState::Unspecified,
         ItemStatus::Open => InboxState::New,
         ItemStatus::Assigned => InboxState::Assigned,
+        ItemStatus::Answered => InboxState::Answered,
         ItemStatus::Closed => InboxState::Closed,
     }
 }
@@ -61,12 +68,18 @@ impl Projection<InboxItem> for InboxRows {
             .as_ref()
             .map_or(0, |t| t.seconds * 1_000_000 + i64::from(t.nanos / 1_000));
         let now = tagar_store::now_us();
+        let item = &view.state;
+        let answered = item.answered.as_ref();
         sqlx::query(
             "INSERT INTO moderation_inbox (item_id, tenant_id, brand_id, network, native_id, author_id, \
-             state, assignee, opened_at_us, due_at_us, opened, version, updated_at_us) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             state, assignee, opened_at_us, due_at_us, opened, version, updated_at_us, reply_post_id, \
+             answered_at_us, answered_by, first_response_s, reply_failure) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
              ON CONFLICT (item_id) DO UPDATE SET state = excluded.state, assignee = excluded.assignee, \
-             version = excluded.version, updated_at_us = excluded.updated_at_us",
+             version = excluded.version, updated_at_us = excluded.updated_at_us, \
+             reply_post_id = excluded.reply_post_id, answered_at_us = excluded.answered_at_us, \
+             answered_by = excluded.answered_by, first_response_s = excluded.first_response_s, \
+             reply_failure = excluded.reply_failure",
         )
         .bind(view.id.to_string())
         .bind(view.tenant.to_string())
@@ -81,6 +94,18 @@ impl Projection<InboxItem> for InboxRows {
         .bind(opened.encode_to_vec())
         .bind(view.version as i64)
         .bind(now)
+        .bind(
+            item.pending_reply
+                .as_ref()
+                .map(|p| p.reply_post_id.clone())
+                .unwrap_or_default(),
+        )
+        .bind(answered.and_then(|a| a.answered_at.as_ref()).map(|t| {
+            t.seconds * 1_000_000 + i64::from(t.nanos / 1_000)
+        }))
+        .bind(answered.map(|a| a.by.clone()).unwrap_or_default())
+        .bind(answered.map_or(0, |a| a.first_response_seconds as i64))
+        .bind(item.reply_failure.clone().unwrap_or_default())
         .execute(tx.conn())
         .await
         .map_err(StoreError::from)?;
@@ -88,7 +113,8 @@ impl Projection<InboxItem> for InboxRows {
     }
 }
 
-const COLUMNS: &str = "brand_id, state, assignee, opened_at_us, due_at_us, opened, version";
+const COLUMNS: &str = "brand_id, state, assignee, opened_at_us, due_at_us, opened, version, \
+                       reply_post_id, answered_at_us, answered_by, first_response_s, reply_failure";
 
 fn inbox_row(r: &AnyRow) -> Result<InboxRow, StoreError> {
     let bytes: Vec<u8> = r.try_get("opened")?;
@@ -105,7 +131,33 @@ fn inbox_row(r: &AnyRow) -> Result<InboxRow, StoreError> {
         opened_at_us: r.try_get("opened_at_us")?,
         due_at_us: r.try_get("due_at_us")?,
         version: r.try_get::<i64, _>("version")? as u64,
+        reply_post_id: r.try_get("reply_post_id")?,
+        answered: match r.try_get::<Option<i64>, _>("answered_at_us")? {
+            None => None,
+            Some(at) => Some((
+                at,
+                r.try_get("answered_by")?,
+                r.try_get::<i64, _>("first_response_s")?.max(0) as u64,
+            )),
+        },
+        reply_failure: r.try_get("reply_failure")?,
     })
+}
+
+/// The tenant's item whose reply is the scheduled post `reply_post_id`: (item id, brand).
+pub async fn item_of_reply(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    reply_post_id: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT item_id, brand_id FROM moderation_inbox WHERE tenant_id = $1 AND reply_post_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(reply_post_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
 }
 
 /// What the desk lists.
@@ -210,4 +262,43 @@ pub async fn earlier_cases(
     .fetch_one(conn)
     .await?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Remembers a brand's account as scheduling connected it.
+pub async fn remember_account(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    (account_id, network, handle): (&str, i32, &str),
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO moderation_accounts (tenant_id, account_id, brand_id, network, handle) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, account_id) DO NOTHING",
+    )
+    .bind(tenant.to_string())
+    .bind(account_id)
+    .bind(brand.to_string())
+    .bind(i64::from(network))
+    .bind(handle)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The network of `brand`'s account `account_id`, if the brand has it.
+pub async fn account_network(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    account_id: &str,
+) -> Result<Option<i32>, StoreError> {
+    let network: Option<i64> = sqlx::query_scalar(
+        "SELECT network FROM moderation_accounts WHERE tenant_id = $1 AND brand_id = $2 AND account_id = $3",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(account_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(network.map(|n| n as i32))
 }

@@ -409,3 +409,36 @@ fn a_statement_names_its_crisis_and_fits_its_network() {
         "{precondition}"
     );
 }
+
+#[test]
+fn a_reply_is_approved_by_who_answered_and_due_now() {
+    let reply = PostCommand::Reply {
+        draft: Box::new(draft_command("Selamat pagi #KopiKita", vec![])),
+        approver: "budi".into(),
+        reply_to: " 1789 ".into(),
+        inbox_item_id: "item-1".into(),
+        time_zone: TimeZone::parse("Asia/Jakarta").unwrap(),
+        now: now(),
+    };
+    let events = given([]).when(reply).events();
+    assert_eq!(
+        events[2],
+        PostEvent::ReplyPlanned {
+            reply_to: "1789".into(),
+            inbox_item_id: "item-1".into()
+        }
+    );
+    let post = ScheduledPost::replay(&events);
+    assert_eq!(post.stage, Stage::Scheduled);
+    assert_eq!(post.due_at, Some(now()));
+    assert_eq!(post.reply_to, Some(("1789".into(), "item-1".into())));
+    let (field, _) = invalid_field(given([]).when(PostCommand::Reply {
+        draft: Box::new(draft_command("hi", vec![])),
+        approver: "budi".into(),
+        reply_to: " ".into(),
+        inbox_item_id: "item-1".into(),
+        time_zone: TimeZone::parse("Asia/Jakarta").unwrap(),
+        now: now(),
+    }));
+    assert_eq!(field, "reply_to");
+}

@@ -43,8 +43,8 @@ async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(),
     sqlx::query(
         "INSERT INTO scheduling_posts (tenant_id, post_id, brand_id, account_id, text, media, state, publish_at_us, \
          local_time, time_zone, native_id, reason, version, updated_at_us, due_at_us, attempts, \
-         count_at_us, counted_at_us, likes, reposts, replies, quotes, views, statement_of) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
+         count_at_us, counted_at_us, likes, reposts, replies, quotes, views, statement_of, reply_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
          ON CONFLICT (tenant_id, post_id) DO UPDATE SET state = excluded.state, publish_at_us = excluded.publish_at_us, \
          due_at_us = excluded.due_at_us, attempts = excluded.attempts, \
          count_at_us = excluded.count_at_us, counted_at_us = excluded.counted_at_us, likes = excluded.likes, \
@@ -77,6 +77,7 @@ async fn save_post(tx: &mut StoreTx, view: &Loaded<ScheduledPost>) -> Result<(),
     .bind(count(metrics.quotes))
     .bind(count(metrics.views))
     .bind(post.statement_of.as_deref().unwrap_or_default())
+    .bind(post.reply_to.as_ref().map_or("", |(id, _)| id.as_str()))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -213,8 +214,9 @@ pub async fn any_due(store: &Store, now: DateTime<Utc>) -> Result<bool, StoreErr
     Ok(row.is_some())
 }
 
-/// Posts are held while their brand's queue is paused, except crisis statements.
-const NOT_HELD: &str = "(statement_of <> '' OR NOT EXISTS (SELECT 1 FROM scheduling_brands b \
+/// Posts are held while their brand's queue is paused, except crisis statements and
+/// replies (people are answered during a crisis).
+const NOT_HELD: &str = "(statement_of <> '' OR reply_to <> '' OR NOT EXISTS (SELECT 1 FROM scheduling_brands b \
     WHERE b.tenant_id = scheduling_posts.tenant_id AND b.brand_id = scheduling_posts.brand_id \
     AND b.paused_at_us IS NOT NULL))";
 
@@ -289,7 +291,8 @@ pub async fn held_posts(
 ) -> Result<Vec<Uuid>, StoreError> {
     let rows = sqlx::query(
         "SELECT post_id FROM scheduling_posts WHERE tenant_id = $1 AND brand_id = $2 \
-         AND state IN ($3, $4) AND due_at_us <= $5 AND statement_of = '' ORDER BY due_at_us, post_id",
+         AND state IN ($3, $4) AND due_at_us <= $5 AND statement_of = '' AND reply_to = '' \
+         ORDER BY due_at_us, post_id",
     )
     .bind(tenant.to_string())
     .bind(brand.to_string())

@@ -44,6 +44,13 @@ pub fn post_event(event: &PostEvent) -> Event {
                 crisis_id: crisis_id.clone(),
             })
         }
+        PostEvent::ReplyPlanned {
+            reply_to,
+            inbox_item_id,
+        } => Event::ReplyPlanned(v1::ReplyPlanned {
+            reply_to: reply_to.clone(),
+            inbox_item_id: inbox_item_id.clone(),
+        }),
         PostEvent::Published {
             network,
             native_id,
@@ -121,6 +128,10 @@ pub fn post_event_from(envelope: &Envelope) -> Result<PostEvent, String> {
         }),
         Some(Event::CrisisStatementPlanned(s)) => PostEvent::StatementPlanned {
             crisis_id: s.crisis_id.clone(),
+        },
+        Some(Event::ReplyPlanned(r)) => PostEvent::ReplyPlanned {
+            reply_to: r.reply_to.clone(),
+            inbox_item_id: r.inbox_item_id.clone(),
         },
         Some(Event::PostPublished(p)) => PostEvent::Published {
             network: network_from_wire(p.network, "network").map_err(corrupt)?,
@@ -356,6 +367,10 @@ mod tests {
             },
             PostEvent::StatementPlanned {
                 crisis_id: "0190f1e2-0000-7000-8000-000000000001".into(),
+            },
+            PostEvent::ReplyPlanned {
+                reply_to: "1234".into(),
+                inbox_item_id: "0190f1e2-0000-7000-8000-000000000002".into(),
             },
             PostEvent::Scheduled(Slot {
                 publish_at: at,

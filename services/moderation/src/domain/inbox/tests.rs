@@ -114,3 +114,132 @@ fn refusals_name_what_is_wrong() {
         })
         .refused_with("the inbox item is already open");
 }
+
+fn at(minute: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_770_000_000 + minute * 60, 0).unwrap()
+}
+
+fn opened_at(abusive: bool) -> InboxEvent {
+    let InboxEvent::Opened { brand, mut opened } = opened() else {
+        unreachable!()
+    };
+    opened.author_handle = "sari".into();
+    opened.opened_at = Some(tagar_proto::convert::time_to_wire(at(0)));
+    opened.due_by = Some(tagar_proto::convert::time_to_wire(at(60)));
+    opened.standing = Some(tagar_proto::v1::AuthorStanding {
+        abusive,
+        ..Default::default()
+    });
+    InboxEvent::Opened { brand, opened }
+}
+
+fn reply(blocked: bool) -> InboxCommand {
+    InboxCommand::Reply(Reply {
+        reply_post_id: "r1".into(),
+        account_id: "acc".into(),
+        text: "Buka jam 8!".into(),
+        by: "ana".into(),
+        author_blocked: blocked,
+    })
+}
+
+fn requested() -> InboxEvent {
+    InboxEvent::ReplyRequested(tagar_proto::v1::InboxItemReplyRequested {
+        item_id: "i1".into(),
+        reply_post_id: "r1".into(),
+        account_id: "acc".into(),
+        text: "Buka jam 8!".into(),
+        by: "ana".into(),
+        network: 0,
+        reply_to: "p1".into(),
+    })
+}
+
+fn answered_at(minute: i64) -> InboxCommand {
+    InboxCommand::Answered {
+        reply_post_id: "r1".into(),
+        reply_native_id: "n1".into(),
+        at: at(minute),
+    }
+}
+
+#[test]
+fn an_abusive_or_blocked_author_is_never_engaged() {
+    given::<InboxItem>(&[opened_at(true)])
+        .when(reply(false))
+        .refused_with("never engage: @sari is abusive");
+    given::<InboxItem>(&[opened_at(false)])
+        .when(reply(true))
+        .refused_with("never engage: @sari is blocked by the brand");
+}
+
+#[test]
+fn a_reply_goes_out_once_and_the_first_response_is_timed() {
+    given::<InboxItem>(&[opened_at(false)])
+        .when(reply(false))
+        .then(&[requested()]);
+    given::<InboxItem>(&[opened_at(false), requested()])
+        .when(reply(false))
+        .refused_with("a reply to this item is on its way already");
+    let item = given::<InboxItem>(&[opened_at(false), requested()])
+        .when(answered_at(25))
+        .then(&[InboxEvent::Answered(tagar_proto::v1::InboxItemAnswered {
+            item_id: "i1".into(),
+            reply_post_id: "r1".into(),
+            reply_native_id: "n1".into(),
+            answered_at: Some(tagar_proto::convert::time_to_wire(at(25))),
+            by: "ana".into(),
+            first_response_seconds: 25 * 60,
+            within_sla: true,
+        })]);
+    assert_eq!(item.status, ItemStatus::Answered);
+    // Heard again (a redelivery): nothing more.
+    let events = given::<InboxItem>(&[opened_at(false), requested()])
+        .when(answered_at(25))
+        .events();
+    let mut history = vec![opened_at(false), requested()];
+    history.extend(events);
+    given::<InboxItem>(&history).when(answered_at(26)).then(&[]);
+    // Late: past the SLA.
+    let late = given::<InboxItem>(&[opened_at(false), requested()])
+        .when(answered_at(90))
+        .events();
+    let InboxEvent::Answered(late) = &late[0] else {
+        panic!("{late:?}")
+    };
+    assert_eq!(
+        (late.first_response_seconds, late.within_sla),
+        (5_400, false)
+    );
+}
+
+#[test]
+fn a_failed_reply_lets_the_desk_try_again() {
+    let failed = InboxEvent::ReplyFailed(tagar_proto::v1::InboxItemReplyFailed {
+        item_id: "i1".into(),
+        reply_post_id: "r1".into(),
+        reason: "the network refused it".into(),
+    });
+    let item = given::<InboxItem>(&[opened_at(false), requested()])
+        .when(InboxCommand::ReplyFailed {
+            reply_post_id: "r1".into(),
+            reason: "the network refused it".into(),
+        })
+        .then(std::slice::from_ref(&failed));
+    assert_eq!(
+        item.reply_failure.as_deref(),
+        Some("the network refused it")
+    );
+    given::<InboxItem>(&[opened_at(false), requested(), failed])
+        .when(reply(false))
+        .then(&[requested()]);
+}
+
+#[test]
+fn a_reply_is_checked_against_its_network() {
+    assert!(check_reply(tagar_model::Network::X, "Buka jam 8!").is_ok());
+    let long = check_reply(tagar_model::Network::X, &"k".repeat(300)).unwrap_err();
+    assert!(long.to_string().starts_with("text: "), "{long}");
+    let empty = check_reply(tagar_model::Network::X, "  ").unwrap_err();
+    assert_eq!(empty.to_string(), "text: is required");
+}

@@ -215,6 +215,26 @@ fn handle(state: &ScheduledPost, command: PostCommand) -> Result<Vec<PostEvent>,
             events.push(PostEvent::Scheduled(slot_at(now, &time_zone)));
             Ok(events)
         }
+        PostCommand::Reply {
+            draft,
+            approver,
+            reply_to,
+            inbox_item_id,
+            time_zone,
+            now,
+        } => {
+            if reply_to.trim().is_empty() {
+                return Err(Refusal::invalid("reply_to", "is required"));
+            }
+            let mut events = handle(state, *draft)?;
+            events.push(PostEvent::Approved { approver });
+            events.push(PostEvent::ReplyPlanned {
+                reply_to: reply_to.trim().to_owned(),
+                inbox_item_id,
+            });
+            events.push(PostEvent::Scheduled(slot_at(now, &time_zone)));
+            Ok(events)
+        }
         PostCommand::Cancel { reason } => {
             if !matches!(
                 state.stage,
@@ -321,6 +341,12 @@ fn apply(mut state: ScheduledPost, event: &PostEvent) -> ScheduledPost {
         }
         PostEvent::StatementPlanned { crisis_id } => {
             state.statement_of = Some(crisis_id.clone());
+        }
+        PostEvent::ReplyPlanned {
+            reply_to,
+            inbox_item_id,
+        } => {
+            state.reply_to = Some((reply_to.clone(), inbox_item_id.clone()));
         }
         PostEvent::PublishStarted {
             attempt,

@@ -115,6 +115,8 @@ pub struct ScheduledPost {
     pub count_at: Option<DateTime<Utc>>,
     /// The crisis it is the brand's statement on: it goes out while the queue is paused.
     pub statement_of: Option<String>,
+    /// The network's id of the post it answers, and the inbox item it answers for.
+    pub reply_to: Option<(String, String)>,
 }
 
 /// What may be asked of a post.
@@ -221,6 +223,22 @@ pub enum PostCommand {
         /// Why.
         reason: String,
     },
+    /// Write, approve and schedule for now, in one step, a reply the engagement desk asked
+    /// for (the person answering approved it), in the conversation of `reply_to`.
+    Reply {
+        /// The draft.
+        draft: Box<PostCommand>,
+        /// Who answered.
+        approver: String,
+        /// The network's id of the post it answers.
+        reply_to: String,
+        /// The inbox item.
+        inbox_item_id: String,
+        /// The brand's zone.
+        time_zone: TimeZone,
+        /// The time now: when it goes out.
+        now: DateTime<Utc>,
+    },
     /// Write, approve and schedule for now, in one step, the brand's statement on a crisis
     /// (the fast approval path: the caller, a manager or admin, approves it); it goes out
     /// even while the brand's queue is paused.
@@ -272,6 +290,13 @@ pub enum PostEvent {
     StatementPlanned {
         /// The crisis.
         crisis_id: String,
+    },
+    /// The post answers someone.
+    ReplyPlanned {
+        /// The network's id of the post it answers.
+        reply_to: String,
+        /// The engagement desk's inbox item it answers for.
+        inbox_item_id: String,
     },
     /// The post will not go out.
     Cancelled {
