@@ -193,4 +193,52 @@ pub async fn a_question_is_answered_through_the_network_and_an_abuser_is_not(
     assert!(answered.first_response_seconds < 120, "{answered:?}");
     assert!(answered.answered_at.is_some());
     assert!(!answered.overdue);
+
+    // The desk's figures: one answer, by whom, how fast, and the interaction it makes.
+    let figures = eventually(Duration::from_secs(60), "the answer in the figures", || {
+        let mut analytics = c.analytics.clone();
+        let brand = brand.clone();
+        async move {
+            let f = analytics
+                .get_response_times(v1::GetResponseTimesRequest {
+                    brand_id: brand,
+                    ..v1::GetResponseTimesRequest::default()
+                })
+                .await
+                .ok()?
+                .into_inner();
+            (f.total?.answered == 1).then_some(f)
+        }
+    })
+    .await;
+    let total = figures.total.unwrap();
+    assert!(total.items >= 2, "{total:?}");
+    assert_eq!(
+        total.first_response_median_s,
+        answered.first_response_seconds
+    );
+    assert_eq!(total.within_sla, 1);
+    assert_eq!(figures.people.len(), 1);
+    assert_eq!(figures.people[0].person, answered.answered_by);
+    let per_day: u64 = figures
+        .periods
+        .iter()
+        .map(|p| p.responses.unwrap().items)
+        .sum();
+    assert_eq!(per_day, total.items, "every item in one day of the range");
+    assert!(figures.interactions.unwrap().active >= 1);
+    let weekly = c
+        .analytics
+        .get_response_times(v1::GetResponseTimesRequest {
+            brand_id: brand.clone(),
+            period: v1::Period::Week as i32,
+            ..v1::GetResponseTimesRequest::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        weekly.periods.len() <= 2,
+        "a week's range spans two ISO weeks at most"
+    );
 }

@@ -366,6 +366,19 @@ async fn a_question_pushed_in_reaches_the_inbox_and_is_worked_through_the_cli() 
     assert!(closed.status.success(), "{}", text(&closed.stderr));
     let after = text(&tagar.tagar(&["inbox", "list"]).stdout);
     assert!(after.starts_with("The inbox is empty"), "{after}");
+    let mut figures = serde_json::Value::Null;
+    for _ in 0..100 {
+        let out = tagar.tagar(&["inbox", "figures", "--brand", &id, "--output", "json"]);
+        figures = serde_json::from_slice(&out.stdout).unwrap();
+        if figures["total"]["items"] == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(figures["total"]["items"], 1, "{figures}");
+    assert_eq!(figures["total"]["answered"], 0, "closed, not answered: {figures}");
+    let table = text(&tagar.tagar(&["inbox", "figures", "--brand", &id]).stdout);
+    assert!(table.contains("total") && table.contains("Nobody answered"), "{table}");
     let bad = tagar.tagar(&["inbox", "close", "--brand", &id, "not-an-id"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(

@@ -81,6 +81,17 @@ pub enum InboxCommand {
         /// The reply.
         text: String,
     },
+    /// The desk's figures for a brand over the last 7 days (analytics): first response and
+    /// resolution times (median, p90), the share answered within the SLA, per person and
+    /// per day (or week), and how much of the interaction is two-way.
+    Figures {
+        /// The brand.
+        #[arg(long, value_name = "BRAND_ID")]
+        brand: String,
+        /// Per ISO week instead of per day.
+        #[arg(long)]
+        weekly: bool,
+    },
     /// Prints each new item as it arrives, until Ctrl-C.
     Watch {
         /// Only this brand's.
@@ -281,6 +292,40 @@ pub async fn run(config: Option<&Path>, args: InboxArgs) -> anyhow::Result<()> {
                 )
             });
         }
+        InboxCommand::Figures { brand, weekly } => {
+            let period = if weekly {
+                v1::Period::Week
+            } else {
+                v1::Period::Day
+            };
+            let figures = session
+                .analytics()
+                .get_response_times(unary(v1::GetResponseTimesRequest {
+                    brand_id: brand,
+                    from: None,
+                    to: None,
+                    period: period as i32,
+                }))
+                .await
+                .or_status()?;
+            let json = serde_json::json!({
+                "brand_id": figures.brand_id,
+                "total": figures.total.map(|t| serde_json::json!({
+                    "items": t.items, "answered": t.answered, "within_sla": t.within_sla,
+                    "first_response_median_s": t.first_response_median_s,
+                    "first_response_p90_s": t.first_response_p90_s,
+                    "resolution_median_s": t.resolution_median_s,
+                    "resolution_p90_s": t.resolution_p90_s,
+                })),
+                "people": figures.people.iter().map(|p| serde_json::json!({
+                    "person": p.person, "answered": p.answered, "within_sla": p.within_sla,
+                    "first_response_median_s": p.first_response_median_s,
+                    "first_response_p90_s": p.first_response_p90_s,
+                })).collect::<Vec<_>>(),
+                "active_share": figures.interactions.map(|i| i.active_share),
+            });
+            session.output.emit(&json, || figures_table(&figures));
+        }
         InboxCommand::Watch { brand } => {
             let mut stream = desk
                 .watch_inbox(unary(v1::WatchInboxRequest {
@@ -297,4 +342,64 @@ pub async fn run(config: Option<&Path>, args: InboxArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn minutes(seconds: u64) -> String {
+    match seconds {
+        0 => "-".to_owned(),
+        s if s < 120 => format!("{s} s"),
+        s if s < 7_200 => format!("{} min", s / 60),
+        s => format!("{:.1} h", s as f64 / 3_600.0),
+    }
+}
+
+fn figures_table(f: &v1::ResponseTimes) -> String {
+    let mut table = Table::new(&[
+        "period",
+        "items",
+        "answered",
+        "in SLA",
+        "first response",
+        "p90",
+        "two-way",
+    ]);
+    let mut row = |label: String, r: &v1::ResponseFigures, i: Option<&v1::InteractionFigures>| {
+        table.row([
+            label,
+            r.items.to_string(),
+            r.answered.to_string(),
+            format!("{:.0} %", r.within_sla_share * 100.0),
+            minutes(r.first_response_median_s),
+            minutes(r.first_response_p90_s),
+            i.map_or("-".to_owned(), |i| {
+                format!("{:.0} %", i.active_share * 100.0)
+            }),
+        ]);
+    };
+    for p in &f.periods {
+        let r = p.responses.unwrap_or_default();
+        row(
+            timestamp(p.start.as_ref()).unwrap_or_default(),
+            &r,
+            p.interactions.as_ref(),
+        );
+    }
+    row(
+        "total".to_owned(),
+        &f.total.unwrap_or_default(),
+        f.interactions.as_ref(),
+    );
+    let mut out = table.render();
+    let mut people = Table::new(&["person", "answered", "in SLA", "first response", "p90"]);
+    for p in &f.people {
+        people.row([
+            p.person.clone(),
+            p.answered.to_string(),
+            p.within_sla.to_string(),
+            minutes(p.first_response_median_s),
+            minutes(p.first_response_p90_s),
+        ]);
+    }
+    out.push_str(&people.render_or("Nobody answered anything in the range."));
+    out
 }

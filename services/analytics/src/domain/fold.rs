@@ -151,6 +151,8 @@ pub struct Fold {
     pub negative_post: Option<NegativePostFact>,
     /// A step of a crisis that scheduling took.
     pub crisis: Option<CrisisFact>,
+    /// An inbox item came in, was answered or closed.
+    pub response: Option<super::responses::ResponseFact>,
 }
 
 impl Fold {
@@ -164,6 +166,7 @@ impl Fold {
             && self.label.is_none()
             && self.negative_post.is_none()
             && self.crisis.is_none()
+            && self.response.is_none()
     }
 }
 
@@ -189,6 +192,7 @@ pub fn fold(meta: &EnvelopeMeta, envelope: Envelope) -> Result<Fold, FoldError> 
     let mut fold = Fold {
         chat: chat_fact(meta, &envelope),
         crisis: crisis_fact(meta, &envelope),
+        response: super::responses::response_fact(meta, &envelope),
         ..Fold::default()
     };
     match envelope.event {

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod crisis;
 pub mod export;
 pub mod fold;
+pub mod responses;
 pub mod tally;
 pub mod trends;
 

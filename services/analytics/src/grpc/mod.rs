@@ -16,6 +16,7 @@ use tonic::{Request, Response, Status};
 mod chats;
 mod crises;
 mod query;
+mod responses;
 mod watch;
 
 pub use chats::{CHAT_POLL, ChatWatches, LABEL_WAIT};
@@ -187,6 +188,20 @@ impl AnalyticsService for AnalyticsApi {
             async {
                 let caller = Caller::of(&request, &READERS)?;
                 chats::find(&self.store, &caller, request.get_ref()).await
+            }
+            .await,
+        )
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn get_response_times(
+        &self,
+        request: Request<v1::GetResponseTimesRequest>,
+    ) -> Result<Response<v1::ResponseTimes>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &READERS)?;
+                responses::get(&self.store, &caller, request.get_ref()).await
             }
             .await,
         )

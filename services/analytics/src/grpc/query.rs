@@ -63,6 +63,16 @@ impl ActivityQuery {
         })
     }
 
+    /// The brand.
+    pub fn brand(&self) -> BrandId {
+        self.brand
+    }
+
+    /// The range, `[from, to)` in µs.
+    pub fn range(&self) -> (i64, i64) {
+        (self.from_us, self.to_us)
+    }
+
     /// The minutes with activity in the range, oldest first.
     pub async fn minutes(&self, store: &Store) -> ApiResult<Vec<(i64, Counts)>> {
         Ok(store::brand_minutes(store, self.tenant, self.brand, self.from_us, self.to_us).await?)

@@ -4,6 +4,7 @@
 pub mod chats;
 pub mod crises;
 mod read;
+pub mod responses;
 
 pub use read::{brand_minutes, hashtag_counts, latest_hashtag_minute};
 
@@ -68,6 +69,9 @@ pub async fn flush(
     crises::write_negative_posts(tx.conn(), dialect, &negative).await?;
     for fact in new().filter_map(|f| f.crisis.as_ref()) {
         crises::write_step(tx.conn(), fact).await?;
+    }
+    for fact in new().filter_map(|f| f.response.as_ref()) {
+        responses::write(tx.conn(), fact).await?;
     }
     tx.commit().await?;
     Ok(counted.len())
