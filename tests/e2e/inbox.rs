@@ -56,6 +56,17 @@ pub async fn a_question_is_answered_through_the_network_and_an_abuser_is_not(
         .brand_listening("Kopi Kita", "Asia/Jakarta", "KopiKita")
         .await;
     let account = c.x_account(&brand, "kopikita").await;
+    // The brand answers within half an hour.
+    c.moderation
+        .set_policy(v1::ModerationPolicy {
+            brand_id: brand.clone(),
+            review_threshold: 0.5,
+            hide_threshold: 0.8,
+            spam_hide_threshold: 0.8,
+            first_response_minutes: 30,
+        })
+        .await
+        .expect("set the policy");
 
     // A question from someone who then turns abusive, and is blocked.
     let first = tagar_kernel::testing::x_post("t1", "troll", "kapan toko #KopiKita buka?");
@@ -116,6 +127,8 @@ pub async fn a_question_is_answered_through_the_network_and_an_abuser_is_not(
         tagar_kernel::testing::x_post("q1", "sari", "apakah #KopiKita buka hari Minggu?");
     c.push(vec![question]).await.expect("push");
     let item = item_of(&c, "q1", v1::InboxState::Unspecified).await;
+    let (opened, due) = (item.opened_at.unwrap(), item.due_by.unwrap());
+    assert_eq!(due.seconds - opened.seconds, 30 * 60, "the brand's SLA");
     c.scheduling
         .pause_queue(v1::PauseQueueRequest {
             brand_id: brand.clone(),

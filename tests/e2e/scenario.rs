@@ -27,6 +27,7 @@ pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
             review_threshold: 0.3,
             hide_threshold: 0.5,
             spam_hide_threshold: 0.8,
+            first_response_minutes: 0,
         })
         .await
         .expect("set policy");

@@ -55,8 +55,8 @@ enum Command {
     Post(client::post::PostArgs),
     /// Works the moderation review queue: list, assign, decide.
     Review(client::review::ReviewArgs),
-    /// The engagement desk: what wants an answer across your brands; list, assign, close,
-    /// watch.
+    /// The engagement desk: what wants an answer across your brands; list, assign, reply,
+    /// close, watch, and the desk's response figures.
     Inbox(client::inbox::InboxArgs),
     /// Shows the hashtags growing fastest (once, or live with --watch).
     Trends(client::trends::TrendsArgs),

@@ -84,6 +84,7 @@ impl Commands {
         tenant: TenantId,
         brand: BrandId,
         (review, hide, spam_hide): (f32, f32, f32),
+        first_response_minutes: u32,
     ) -> Result<Loaded<BrandPolicy>, CommandError> {
         let current = self.policy(tenant, brand).await?;
         let command = PolicyCommand::Set {
@@ -91,6 +92,7 @@ impl Commands {
             review,
             hide,
             spam_hide,
+            first_response_minutes,
         };
         self.policies
             .execute(&current, Expected::Any, command)

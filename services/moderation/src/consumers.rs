@@ -214,8 +214,8 @@ impl IngestedPosts {
             if judgement.verdict != Verdict::Hide {
                 let abusive =
                     is_blocked || judged.classification.abuse_score >= policy.review_threshold;
-                self.open_inbox_item(tx, pending, brand, judged.classification, abusive)
-                    .await?;
+                let answering = (judged.classification, policy, abusive);
+                self.open_inbox_item(tx, pending, brand, answering).await?;
             }
             verdicts.push(judgement.verdict);
         }
@@ -229,8 +229,7 @@ impl IngestedPosts {
         tx: &mut StoreTx,
         pending: &Pending,
         brand: BrandId,
-        classification: &Classification,
-        abusive: bool,
+        (classification, policy, abusive): (&Classification, ModerationPolicy, bool),
     ) -> Result<(), HandleError> {
         let post = &pending.post;
         let kind = inbox::kind_of(&post.text, classification.sentiment);
@@ -257,7 +256,7 @@ impl IngestedPosts {
             earlier_cases: earlier,
             abusive,
             opened_at: now,
-            due_by: now + inbox::FIRST_RESPONSE,
+            due_by: policy.first_response_due(now),
         };
         let opened = wire::inbox_opened(&pending.wire, post, facts);
         let cause = pending.meta.event_id.to_string();

@@ -151,7 +151,12 @@ impl ModerationApi {
         );
         let policy = self
             .commands
-            .set_policy(caller.tenant(), brand, thresholds)
+            .set_policy(
+                caller.tenant(),
+                brand,
+                thresholds,
+                req.first_response_minutes,
+            )
             .await?;
         Ok(wire::policy(brand, policy.state.in_force()))
     }

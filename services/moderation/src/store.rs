@@ -33,7 +33,7 @@ pub async fn policy(
     brand: BrandId,
 ) -> Result<Option<(ModerationPolicy, u64)>, StoreError> {
     let row = sqlx::query(
-        "SELECT review_ppm, hide_ppm, spam_hide_ppm, version FROM moderation_policies \
+        "SELECT review_ppm, hide_ppm, spam_hide_ppm, first_response_minutes, version FROM moderation_policies \
          WHERE tenant_id = $1 AND brand_id = $2",
     )
     .bind(tenant.to_string())
@@ -46,6 +46,9 @@ pub async fn policy(
                 review_threshold: from_ppm(r.try_get("review_ppm")?),
                 hide_threshold: from_ppm(r.try_get("hide_ppm")?),
                 spam_hide_threshold: from_ppm(r.try_get("spam_hide_ppm")?),
+                first_response_minutes: r
+                    .try_get::<i64, _>("first_response_minutes")?
+                    .clamp(1, i64::from(u32::MAX)) as u32,
             },
             r.try_get::<i64, _>("version")? as u64,
         ))
@@ -63,10 +66,11 @@ pub async fn save_policy(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO moderation_policies \
-         (tenant_id, brand_id, review_ppm, hide_ppm, spam_hide_ppm, version, updated_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         (tenant_id, brand_id, review_ppm, hide_ppm, spam_hide_ppm, version, updated_at_us, first_response_minutes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (tenant_id, brand_id) DO UPDATE SET review_ppm = excluded.review_ppm, \
          hide_ppm = excluded.hide_ppm, spam_hide_ppm = excluded.spam_hide_ppm, \
+         first_response_minutes = excluded.first_response_minutes, \
          version = excluded.version, updated_at_us = excluded.updated_at_us",
     )
     .bind(tenant.to_string())
@@ -76,6 +80,7 @@ pub async fn save_policy(
     .bind(to_ppm(policy.spam_hide_threshold))
     .bind(version as i64)
     .bind(tagar_store::now_us())
+    .bind(i64::from(policy.first_response_minutes))
     .execute(conn)
     .await?;
     Ok(())

@@ -45,6 +45,7 @@ pub fn policy_event(event: &PolicyEvent) -> Event {
         review_threshold: policy.review_threshold,
         hide_threshold: policy.hide_threshold,
         spam_hide_threshold: policy.spam_hide_threshold,
+        first_response_minutes: policy.first_response_minutes,
     })
 }
 
@@ -138,6 +139,7 @@ pub fn policy(brand: BrandId, p: ModerationPolicy) -> WirePolicy {
         review_threshold: p.review_threshold,
         hide_threshold: p.hide_threshold,
         spam_hide_threshold: p.spam_hide_threshold,
+        first_response_minutes: p.first_response_minutes,
     }
 }
 

@@ -92,6 +92,7 @@ async fn review_queue(mode: Mode) {
             review_threshold: 0.9,
             hide_threshold: 0.6,
             spam_hide_threshold: 0.8,
+            first_response_minutes: 0,
         }))
         .await
         .unwrap_err();
@@ -109,6 +110,7 @@ async fn review_queue(mode: Mode) {
         review_threshold: 0.4,
         hide_threshold: 0.8,
         spam_hide_threshold: 0.9,
+        first_response_minutes: 45,
     };
     assert_eq!(
         key_b

@@ -1,3 +1,6 @@
+-- A brand's SLA: minutes to an inbox item's first response.
+ALTER TABLE moderation_policies ADD COLUMN first_response_minutes BIGINT NOT NULL DEFAULT 60;
+
 -- The engagement desk's inbox: posts that want an answer from a brand (see
 -- services/moderation/README.md, "The inbox"). `opened` is the InboxItemOpened it began
 -- with (encoded); the other columns are what the desk filters and orders by.

@@ -22,7 +22,15 @@ pub struct ModerationPolicy {
     pub hide_threshold: f32,
     /// At or above this spam score a post is hidden (and reviewed).
     pub spam_hide_threshold: f32,
+    /// How soon the brand answers what reaches its inbox: the first response is due this
+    /// many minutes after an item comes in (1 to 10,080, a week).
+    pub first_response_minutes: u32,
 }
+
+/// The first-response time of a brand that never set one, in minutes.
+pub const DEFAULT_FIRST_RESPONSE_MINUTES: u32 = 60;
+/// The longest first-response time a brand may set: a week.
+pub const MAX_FIRST_RESPONSE_MINUTES: u32 = 7 * 24 * 60;
 
 impl Default for ModerationPolicy {
     /// The policy of a brand that never set one.
@@ -31,6 +39,7 @@ impl Default for ModerationPolicy {
             review_threshold: 0.5,
             hide_threshold: 0.8,
             spam_hide_threshold: 0.8,
+            first_response_minutes: DEFAULT_FIRST_RESPONSE_MINUTES,
         }
     }
 }
@@ -72,6 +81,7 @@ impl ModerationPolicy {
             review_threshold: score("review_threshold", review)?,
             hide_threshold: score("hide_threshold", hide)?,
             spam_hide_threshold: score("spam_hide_threshold", spam_hide)?,
+            first_response_minutes: DEFAULT_FIRST_RESPONSE_MINUTES,
         };
         if policy.review_threshold > policy.hide_threshold {
             return Err(Refusal::invalid(
@@ -114,12 +124,40 @@ impl ModerationPolicy {
         }
     }
 
-    /// The policy an event sets.
+    /// The same thresholds with the first response due `minutes` after an item comes in
+    /// (0: the default), refused outside 1 to a week.
+    pub fn answering_within(mut self, minutes: u32) -> Result<Self, Refusal> {
+        self.first_response_minutes = match minutes {
+            0 => DEFAULT_FIRST_RESPONSE_MINUTES,
+            m if m <= MAX_FIRST_RESPONSE_MINUTES => m,
+            _ => {
+                return Err(Refusal::invalid(
+                    "first_response_minutes",
+                    format!("must be 1 to {MAX_FIRST_RESPONSE_MINUTES} (a week)"),
+                ));
+            }
+        };
+        Ok(self)
+    }
+
+    /// When an item that came in at `at` must have its first response.
+    pub fn first_response_due(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        at + chrono::TimeDelta::minutes(i64::from(self.first_response_minutes))
+    }
+
+    /// The policy an event sets (an event from before first-response times: the default).
     pub fn from_event(e: &ModerationPolicySet) -> Self {
         Self {
             review_threshold: e.review_threshold,
             hide_threshold: e.hide_threshold,
             spam_hide_threshold: e.spam_hide_threshold,
+            first_response_minutes: match e.first_response_minutes {
+                0 => DEFAULT_FIRST_RESPONSE_MINUTES,
+                m => m,
+            },
         }
     }
 }
@@ -173,6 +211,8 @@ pub enum PolicyCommand {
         hide: f32,
         /// The spam hide threshold.
         spam_hide: f32,
+        /// Minutes to the first response (0: the default).
+        first_response_minutes: u32,
     },
 }
 
@@ -200,8 +240,10 @@ impl Aggregate for BrandPolicy {
             review,
             hide,
             spam_hide,
+            first_response_minutes,
         } = command;
-        let policy = ModerationPolicy::new(review, hide, spam_hide)?;
+        let policy = ModerationPolicy::new(review, hide, spam_hide)?
+            .answering_within(first_response_minutes)?;
         Ok(vec![PolicyEvent::Set { brand, policy }])
     }
 
@@ -260,6 +302,7 @@ mod tests {
             review,
             hide,
             spam_hide,
+            first_response_minutes: 0,
         };
         let policy = given_nothing::<BrandPolicy>()
             .when(set(0.4, 0.9, 0.7))
@@ -278,6 +321,16 @@ mod tests {
             (
                 set(0.9, 0.5, 0.7),
                 "review_threshold: must not be above hide_threshold",
+            ),
+            (
+                PolicyCommand::Set {
+                    brand,
+                    review: 0.4,
+                    hide: 0.9,
+                    spam_hide: 0.7,
+                    first_response_minutes: 20_000,
+                },
+                "first_response_minutes: must be 1 to 10080 (a week)",
             ),
         ] {
             let refused = given_nothing::<BrandPolicy>().when(command).refused();
