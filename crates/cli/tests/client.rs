@@ -376,9 +376,15 @@ async fn a_question_pushed_in_reaches_the_inbox_and_is_worked_through_the_cli() 
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(figures["total"]["items"], 1, "{figures}");
-    assert_eq!(figures["total"]["answered"], 0, "closed, not answered: {figures}");
+    assert_eq!(
+        figures["total"]["answered"], 0,
+        "closed, not answered: {figures}"
+    );
     let table = text(&tagar.tagar(&["inbox", "figures", "--brand", &id]).stdout);
-    assert!(table.contains("total") && table.contains("Nobody answered"), "{table}");
+    assert!(
+        table.contains("total") && table.contains("Nobody answered"),
+        "{table}"
+    );
     let bad = tagar.tagar(&["inbox", "close", "--brand", &id, "not-an-id"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(

@@ -17,10 +17,6 @@ use tagar_proto::v1::{
 
 pub use kind::{Kind, kind_of, wants_an_answer};
 
-/// How soon a brand answers, unless it says otherwise: the first response is due this long
-/// after the post reaches the inbox.
-pub const FIRST_RESPONSE: chrono::TimeDelta = chrono::TimeDelta::hours(1);
-
 /// Why a closed item takes no more commands.
 pub const CLOSED: &str = "the inbox item is closed";
 
