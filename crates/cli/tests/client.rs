@@ -360,6 +360,14 @@ async fn a_question_pushed_in_reaches_the_inbox_and_is_worked_through_the_cli() 
         "{}",
         text(&assigned.stderr)
     );
+    let muted = tagar.tagar(&["inbox", "mute", "--brand", &id, &item]);
+    assert!(
+        text(&muted.stdout).contains("@sari is muted"),
+        "{}",
+        text(&muted.stderr)
+    );
+    let table = text(&tagar.tagar(&["inbox", "list"]).stdout);
+    assert!(table.contains("[muted]"), "{table}");
     let closed = tagar.tagar(&[
         "inbox", "close", "--brand", &id, &item, "--reason", "answered",
     ]);

@@ -41,6 +41,7 @@ pub fn event_type(event: &Event) -> &'static str {
         Event::InboxItemReplyRequested(_) => "tagar.moderation.InboxItemReplyRequested",
         Event::InboxItemAnswered(_) => "tagar.moderation.InboxItemAnswered",
         Event::InboxItemReplyFailed(_) => "tagar.moderation.InboxItemReplyFailed",
+        Event::InboxAuthorActioned(_) => "tagar.moderation.InboxAuthorActioned",
         Event::BrandCreated(_) => "tagar.scheduling.BrandCreated",
         Event::SocialAccountConnected(_) => "tagar.scheduling.SocialAccountConnected",
         Event::PostDrafted(_) => "tagar.scheduling.PostDrafted",

@@ -277,6 +277,32 @@ impl ModerationService for ModerationApi {
         )
     }
 
+    async fn act_on_inbox_author(
+        &self,
+        request: Request<v1::ActOnInboxAuthorRequest>,
+    ) -> Result<Response<v1::InboxItem>, Status> {
+        reply(
+            async {
+                let caller = Caller::of(&request, &DESK_ROLES)?;
+                let req = request.get_ref();
+                let action = v1::AuthorAction::try_from(req.action)
+                    .map_err(|_| ApiError::invalid("action", "unknown action"))?;
+                let command = InboxCommand::ActOnAuthor {
+                    action,
+                    by: caller.subject().to_owned(),
+                    reason: req.reason.clone(),
+                };
+                let target = (
+                    req.brand_id.as_str(),
+                    req.item_id.as_str(),
+                    req.expected_version,
+                );
+                self.desk.on_item(&caller, target, command).await
+            }
+            .await,
+        )
+    }
+
     type WatchInboxStream = tokio_stream::wrappers::ReceiverStream<Result<v1::InboxItem, Status>>;
 
     async fn watch_inbox(

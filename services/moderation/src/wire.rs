@@ -191,6 +191,8 @@ pub fn inbox_opened(
             account_age_days: age_days,
             earlier_cases,
             abusive,
+            anonymous: age_days < 30
+                && (post.author.followers < 10 || post.author.display_name.trim().is_empty()),
         }),
         posted_at: wire.created_at,
         due_by: Some(tagar_proto::convert::time_to_wire(due_by)),
@@ -253,5 +255,8 @@ pub fn inbox_item(row: crate::store::inbox::InboxRow, now_us: i64) -> v1::InboxI
             .unwrap_or_default(),
         first_response_seconds: row.answered.as_ref().map_or(0, |a| a.2),
         reply_failure: row.reply_failure,
+        offer_block: o.standing.is_some_and(|s| s.abusive && s.anonymous)
+            && !row.author_actions.contains(&v1::AuthorAction::Block),
+        author_actions: row.author_actions.iter().map(|a| *a as i32).collect(),
     }
 }

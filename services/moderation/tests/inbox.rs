@@ -169,6 +169,54 @@ async fn the_desk_holds_what_wants_an_answer(mode: Mode) {
     );
     assert_eq!(inbox(&mut desk, InboxState::Unspecified).await.len(), 3);
 
+    // The complaint's author blocked from the desk: a block goes to the network (through
+    // scheduling) and hides the author's next posts here; asking twice does it once.
+    let act = |action: v1::AuthorAction| v1::ActOnInboxAuthorRequest {
+        brand_id: brand.to_string(),
+        item_id: c.item_id.clone(),
+        action: action as i32,
+        reason: "insults in DMs".into(),
+        expected_version: 0,
+    };
+    let bad = desk
+        .act_on_inbox_author(unary(act(v1::AuthorAction::Unspecified)))
+        .await
+        .unwrap_err();
+    assert!(bad.message().starts_with("action: is required"), "{bad:?}");
+    let blocked = desk
+        .act_on_inbox_author(unary(act(v1::AuthorAction::Block)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(blocked.author_actions, [v1::AuthorAction::Block as i32]);
+    assert!(!blocked.offer_block);
+    let again = desk
+        .act_on_inbox_author(unary(act(v1::AuthorAction::Block)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        again.version, blocked.version,
+        "a second block records nothing"
+    );
+    let next = post("c2", "budi", "and another thing");
+    h.publish(&[ingested(tenant, &next, &[brand])]).await;
+    let mut reader = h.app.reader(tagar_proto::topics::MODERATION_EVENTS).await;
+    let verdict = reader
+        .find(Duration::from_secs(60), "c2", |e| match &e.event {
+            Some(v1::envelope::Event::PostClassified(p)) if p.native_id == "c2" => {
+                Some(p.verdict())
+            }
+            _ => None,
+        })
+        .await;
+    reader.close().await;
+    assert_eq!(
+        verdict,
+        v1::Verdict::Hide,
+        "a blocked author's next post is hidden"
+    );
+
     // Another tenant sees nothing, and cannot touch the items.
     let mut stranger = h.client(TenantId::new(), Role::Admin).await;
     assert!(

@@ -41,6 +41,60 @@ enum Action {
     Block,
     /// Hide the post, a reply in the account's thread.
     HideReply,
+    /// Mute the post's author for the account.
+    Mute,
+    /// Report the post and its author to the network.
+    Report,
+}
+
+/// What to do on the network, and to whom, as a moderator's decision or the desk asked.
+struct Asked {
+    action: Action,
+    network: i32,
+    author_id: String,
+    native_id: String,
+    /// The case or inbox item it comes from, for the log.
+    from: String,
+    /// Sent with a report.
+    comment: String,
+}
+
+/// What `event` asks of the networks, if anything.
+fn asked(event: Option<&Event>) -> Option<Asked> {
+    match event? {
+        Event::ReviewCaseDecided(decided) => {
+            let action = match Decision::try_from(decided.decision) {
+                Ok(Decision::BlockAuthor) if !decided.author_id.is_empty() => Action::Block,
+                Ok(Decision::Hide) if !decided.native_id.is_empty() => Action::HideReply,
+                _ => return None,
+            };
+            Some(Asked {
+                action,
+                network: decided.network,
+                author_id: decided.author_id.clone(),
+                native_id: decided.native_id.clone(),
+                from: format!("case {}", decided.case_id),
+                comment: decided.note.clone(),
+            })
+        }
+        Event::InboxAuthorActioned(acted) if !acted.author_id.is_empty() => {
+            let action = match acted.action() {
+                tagar_proto::v1::AuthorAction::Block => Action::Block,
+                tagar_proto::v1::AuthorAction::Mute => Action::Mute,
+                tagar_proto::v1::AuthorAction::Report => Action::Report,
+                tagar_proto::v1::AuthorAction::Unspecified => return None,
+            };
+            Some(Asked {
+                action,
+                network: acted.network,
+                author_id: acted.author_id.clone(),
+                native_id: acted.native_id.clone(),
+                from: format!("inbox item {}", acted.item_id),
+                comment: acted.reason.clone(),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Carries moderators' decisions out on the networks, from the brand's linked accounts.
@@ -51,6 +105,7 @@ pub struct Blocker {
     vault: Option<Arc<Vault>>,
     blocked: IntCounter,
     hidden: IntCounter,
+    acted: IntCounter,
 }
 
 impl Blocker {
@@ -69,6 +124,10 @@ impl Blocker {
             "replies_hidden_total",
             "Replies hidden on a network in a brand's thread, by a moderator's decision.",
         )?;
+        let acted = metrics.counter(
+            "authors_muted_or_reported_total",
+            "Authors muted or posts reported on a network from a brand's account, from the engagement desk.",
+        )?;
         Ok(Self {
             commands: Commands::new(store.clone()),
             store,
@@ -76,6 +135,7 @@ impl Blocker {
             vault,
             blocked,
             hidden,
+            acted,
         })
     }
 }
@@ -84,14 +144,10 @@ impl Blocker {
 impl RecordHandler for Blocker {
     async fn handle(&mut self, record: &Record) -> Result<(), HandleError> {
         let (meta, envelope) = tagar_kernel::events::decode(record)?;
-        let Some(Event::ReviewCaseDecided(decided)) = &envelope.event else {
+        let Some(decided) = asked(envelope.event.as_ref()) else {
             return Ok(());
         };
-        let action = match Decision::try_from(decided.decision) {
-            Ok(Decision::BlockAuthor) if !decided.author_id.is_empty() => Action::Block,
-            Ok(Decision::Hide) if !decided.native_id.is_empty() => Action::HideReply,
-            _ => return Ok(()),
-        };
+        let action = decided.action;
         let (Some(brand), Ok(network)) =
             (meta.brand, network_from_wire(decided.network, "network"))
         else {
@@ -102,7 +158,7 @@ impl RecordHandler for Blocker {
             return Ok(());
         };
         let Some(vault) = self.vault.clone() else {
-            tracing::warn!(case = %decided.case_id, "no vault key: cannot open the accounts' credentials to block");
+            tracing::warn!(from = %decided.from, "no vault key: cannot open the accounts' credentials to block");
             return Ok(());
         };
         let retry = |e: tagar_store::StoreError| HandleError::Retry(e.to_string());
@@ -122,10 +178,34 @@ impl RecordHandler for Blocker {
                 id: *account.account_id.as_uuid(),
                 credentials: &credentials,
             };
+            // A block or mute asked twice is one on the network; a report is filed each time,
+            // so each account files one per event (at least once: a crash between the call
+            // and its mark files it again).
+            let report_mark = format!("{}:report:{}", DECISIONS.group, account.account_id);
+            if action == Action::Report
+                && sql::was_processed(&self.store, &report_mark, meta.event_id)
+                    .await
+                    .map_err(retry)?
+            {
+                continue;
+            }
             let outcome = match action {
                 Action::Block => connector.block(&acting, &decided.author_id).await,
                 Action::HideReply => connector
                     .hide_reply(&acting, &decided.native_id)
+                    .await
+                    .map(|()| decided.native_id.clone()),
+                Action::Mute => connector
+                    .mute(&acting, &decided.author_id)
+                    .await
+                    .map(|()| decided.author_id.clone()),
+                Action::Report => connector
+                    .report(
+                        &acting,
+                        &decided.native_id,
+                        &decided.author_id,
+                        &decided.comment,
+                    )
                     .await
                     .map(|()| decided.native_id.clone()),
             };
@@ -138,11 +218,19 @@ impl RecordHandler for Blocker {
             }
             match outcome {
                 Ok(done) => {
+                    if action == Action::Report {
+                        let mut tx = self.store.begin().await.map_err(retry)?;
+                        tx.mark_processed(&report_mark, meta.event_id)
+                            .await
+                            .map_err(retry)?;
+                        tx.commit().await.map_err(retry)?;
+                    }
                     match action {
                         Action::Block => self.blocked.inc(),
                         Action::HideReply => self.hidden.inc(),
+                        Action::Mute | Action::Report => self.acted.inc(),
                     }
-                    tracing::info!(case = %decided.case_id, account = %account.account_id, ?action, %done, "acted on the network");
+                    tracing::info!(from = %decided.from, account = %account.account_id, ?action, %done, "acted on the network");
                 }
                 Err(e) if e.is_retryable() => return Err(HandleError::Retry(e.to_string())),
                 Err(NetworkError::Unauthorized { reason, .. }) => {
@@ -152,7 +240,7 @@ impl RecordHandler for Blocker {
                 }
                 // Not this account's thread, or a network without the action: nothing to do.
                 Err(e) => {
-                    tracing::info!(case = %decided.case_id, account = %account.account_id, ?action, error = %e, "the network did not take the action");
+                    tracing::info!(from = %decided.from, account = %account.account_id, ?action, error = %e, "the network did not take the action");
                 }
             }
         }

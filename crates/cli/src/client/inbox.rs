@@ -92,12 +92,32 @@ pub enum InboxCommand {
         #[arg(long)]
         weekly: bool,
     },
+    /// Blocks the item's author on the network from each of the brand's accounts there (and
+    /// hides their next posts here).
+    Block(ActArgs),
+    /// Mutes the item's author on the network.
+    Mute(ActArgs),
+    /// Reports the item's post and author to the network's moderators.
+    Report(ActArgs),
     /// Prints each new item as it arrives, until Ctrl-C.
     Watch {
         /// Only this brand's.
         #[arg(long, value_name = "BRAND_ID")]
         brand: Option<String>,
     },
+}
+
+/// `tagar inbox block|mute|report`.
+#[derive(Debug, Args)]
+pub struct ActArgs {
+    /// The item's brand.
+    #[arg(long, value_name = "BRAND_ID")]
+    brand: String,
+    /// The item.
+    item_id: String,
+    /// Why (sent with a report).
+    #[arg(long, default_value = "")]
+    reason: String,
 }
 
 /// An item as printed in JSON.
@@ -113,6 +133,8 @@ pub struct ItemView {
     author_account_age_days: u32,
     author_earlier_cases: u32,
     never_engage: bool,
+    offer_block: bool,
+    author_actions: Vec<&'static str>,
     text: String,
     assignee: String,
     due_by: Option<String>,
@@ -148,6 +170,16 @@ impl From<v1::InboxItem> for ItemView {
             author_account_age_days: standing.account_age_days,
             author_earlier_cases: standing.earlier_cases,
             never_engage: standing.abusive,
+            offer_block: i.offer_block,
+            author_actions: i
+                .author_actions()
+                .map(|a| match a {
+                    v1::AuthorAction::Block => "blocked",
+                    v1::AuthorAction::Mute => "muted",
+                    v1::AuthorAction::Report => "reported",
+                    v1::AuthorAction::Unspecified => "unknown",
+                })
+                .collect(),
             item_id: i.item_id,
             brand_id: i.brand_id,
             author_handle: i.author_handle,
@@ -168,6 +200,12 @@ fn who(i: &ItemView) -> String {
     who.push(')');
     if i.never_engage {
         who.push_str(" NEVER ENGAGE");
+    }
+    if i.offer_block {
+        who.push_str(" (anonymous: block?)");
+    }
+    if !i.author_actions.is_empty() {
+        who.push_str(&format!(" [{}]", i.author_actions.join(", ")));
     }
     who
 }
@@ -326,6 +364,9 @@ pub async fn run(config: Option<&Path>, args: InboxArgs) -> anyhow::Result<()> {
             });
             session.output.emit(&json, || figures_table(&figures));
         }
+        InboxCommand::Block(a) => act(&session, a, v1::AuthorAction::Block, "blocked").await?,
+        InboxCommand::Mute(a) => act(&session, a, v1::AuthorAction::Mute, "muted").await?,
+        InboxCommand::Report(a) => act(&session, a, v1::AuthorAction::Report, "reported").await?,
         InboxCommand::Watch { brand } => {
             let mut stream = desk
                 .watch_inbox(unary(v1::WatchInboxRequest {
@@ -402,4 +443,31 @@ fn figures_table(f: &v1::ResponseTimes) -> String {
     }
     out.push_str(&people.render_or("Nobody answered anything in the range."));
     out
+}
+
+async fn act(
+    session: &Session,
+    args: ActArgs,
+    action: v1::AuthorAction,
+    done: &str,
+) -> anyhow::Result<()> {
+    let item: ItemView = session
+        .moderation()
+        .act_on_inbox_author(unary(v1::ActOnInboxAuthorRequest {
+            brand_id: args.brand,
+            item_id: args.item_id,
+            action: action as i32,
+            reason: args.reason,
+            expected_version: 0,
+        }))
+        .await
+        .or_status()?
+        .into();
+    session.output.emit(&item, || {
+        format!(
+            "@{} is {done} from the brand's accounts on the network (scheduling does it now).",
+            item.author_handle
+        )
+    });
+    Ok(())
 }

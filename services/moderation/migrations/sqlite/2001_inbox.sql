@@ -23,7 +23,9 @@ CREATE TABLE moderation_inbox (
     answered_at_us   BIGINT,
     answered_by      TEXT   NOT NULL DEFAULT '',
     first_response_s BIGINT NOT NULL DEFAULT 0,
-    reply_failure    TEXT   NOT NULL DEFAULT ''
+    reply_failure    TEXT   NOT NULL DEFAULT '',
+    -- What was done to the author from the item: AuthorAction values, comma-separated.
+    author_actions   TEXT   NOT NULL DEFAULT ''
 );
 CREATE INDEX moderation_inbox_desk ON moderation_inbox (tenant_id, state, due_at_us);
 CREATE UNIQUE INDEX moderation_inbox_post ON moderation_inbox (tenant_id, brand_id, network, native_id);

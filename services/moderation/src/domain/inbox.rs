@@ -11,8 +11,9 @@ use tagar_kernel::{Aggregate, Refusal};
 use tagar_model::{BrandId, bounds};
 use tagar_proto::convert::time_from_wire;
 use tagar_proto::v1::{
-    Envelope, InboxItemAnswered, InboxItemAssigned, InboxItemClosed, InboxItemOpened,
-    InboxItemReplyFailed, InboxItemReplyRequested, envelope::Event,
+    AuthorAction, Envelope, InboxAuthorActioned, InboxItemAnswered, InboxItemAssigned,
+    InboxItemClosed, InboxItemOpened, InboxItemReplyFailed, InboxItemReplyRequested,
+    envelope::Event,
 };
 
 pub use kind::{Kind, kind_of, wants_an_answer};
@@ -53,6 +54,8 @@ pub struct InboxItem {
     pub answered: Option<InboxItemAnswered>,
     /// Why the last reply did not go out.
     pub reply_failure: Option<String>,
+    /// What was done to the author from this item, in order.
+    pub author_actions: Vec<AuthorAction>,
 }
 
 /// A reply asked of the desk.
@@ -110,6 +113,15 @@ pub enum InboxCommand {
         /// The reply's scheduled post.
         reply_post_id: String,
         /// Why.
+        reason: String,
+    },
+    /// Block, mute or report the author on the network.
+    ActOnAuthor {
+        /// What.
+        action: AuthorAction,
+        /// Who.
+        by: String,
+        /// Why (sent with a report).
         reason: String,
     },
 }
@@ -177,6 +189,8 @@ pub enum InboxEvent {
     Answered(InboxItemAnswered),
     /// A reply did not go out.
     ReplyFailed(InboxItemReplyFailed),
+    /// The author was blocked, muted or reported.
+    AuthorActioned(InboxAuthorActioned),
 }
 
 impl Aggregate for InboxItem {
@@ -225,6 +239,29 @@ impl Aggregate for InboxItem {
                     item_id,
                     reply_post_id,
                     reason,
+                })])
+            }
+            (_, InboxCommand::ActOnAuthor { action, by, reason }) => {
+                if action == AuthorAction::Unspecified {
+                    return Err(Refusal::invalid(
+                        "action",
+                        "is required (block, mute or report)",
+                    ));
+                }
+                bounds::chars(&reason, bounds::NOTE_CHARS)
+                    .map_err(|why| Refusal::invalid("reason", why))?;
+                if self.author_actions.contains(&action) {
+                    return Ok(vec![]);
+                }
+                let opened = self.opened.as_ref().cloned().unwrap_or_default();
+                Ok(vec![InboxEvent::AuthorActioned(InboxAuthorActioned {
+                    item_id,
+                    action: action as i32,
+                    network: opened.network,
+                    author_id: opened.author_id,
+                    native_id: opened.native_id,
+                    by,
+                    reason: reason.trim().to_owned(),
                 })])
             }
             (ItemStatus::Closed, _) => Err(Refusal::precondition(CLOSED)),
@@ -310,6 +347,7 @@ impl Aggregate for InboxItem {
                 self.pending_reply = None;
                 self.reply_failure = Some(e.reason.clone());
             }
+            InboxEvent::AuthorActioned(e) => self.author_actions.push(e.action()),
         }
         self
     }
@@ -326,6 +364,7 @@ impl Aggregate for InboxItem {
             InboxEvent::ReplyRequested(e) => Event::InboxItemReplyRequested(e.clone()),
             InboxEvent::Answered(e) => Event::InboxItemAnswered(e.clone()),
             InboxEvent::ReplyFailed(e) => Event::InboxItemReplyFailed(e.clone()),
+            InboxEvent::AuthorActioned(e) => Event::InboxAuthorActioned(e.clone()),
         }
     }
 
@@ -340,6 +379,7 @@ impl Aggregate for InboxItem {
             Some(Event::InboxItemReplyRequested(e)) => Ok(InboxEvent::ReplyRequested(e.clone())),
             Some(Event::InboxItemAnswered(e)) => Ok(InboxEvent::Answered(e.clone())),
             Some(Event::InboxItemReplyFailed(e)) => Ok(InboxEvent::ReplyFailed(e.clone())),
+            Some(Event::InboxAuthorActioned(e)) => Ok(InboxEvent::AuthorActioned(e.clone())),
             other => Err(format!(
                 "not an inbox item event: {:?}",
                 other.as_ref().map(tagar_proto::envelope::event_type)

@@ -11,7 +11,7 @@ use tagar_model::{BrandId, TenantId};
 use tagar_proto::v1::{InboxItemOpened, InboxState};
 use tagar_store::{StoreError, StoreTx};
 
-use crate::domain::inbox::{InboxItem, ItemStatus};
+use crate::domain::inbox::{InboxEvent, InboxItem, ItemStatus};
 
 /// An inbox item as the desk shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +36,8 @@ pub struct InboxRow {
     pub answered: Option<(i64, String, u64)>,
     /// Why the last reply did not go out (empty: it did, or none was asked).
     pub reply_failure: String,
+    /// What was done to the author from the item, in order.
+    pub author_actions: Vec<tagar_proto::v1::AuthorAction>,
 }
 
 fn state_of(status: ItemStatus) -> InboxState {
@@ -73,13 +75,13 @@ impl Projection<InboxItem> for InboxRows {
         sqlx::query(
             "INSERT INTO moderation_inbox (item_id, tenant_id, brand_id, network, native_id, author_id, \
              state, assignee, opened_at_us, due_at_us, opened, version, updated_at_us, reply_post_id, \
-             answered_at_us, answered_by, first_response_s, reply_failure) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             answered_at_us, answered_by, first_response_s, reply_failure, author_actions) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
              ON CONFLICT (item_id) DO UPDATE SET state = excluded.state, assignee = excluded.assignee, \
              version = excluded.version, updated_at_us = excluded.updated_at_us, \
              reply_post_id = excluded.reply_post_id, answered_at_us = excluded.answered_at_us, \
              answered_by = excluded.answered_by, first_response_s = excluded.first_response_s, \
-             reply_failure = excluded.reply_failure",
+             reply_failure = excluded.reply_failure, author_actions = excluded.author_actions",
         )
         .bind(view.id.to_string())
         .bind(view.tenant.to_string())
@@ -106,15 +108,41 @@ impl Projection<InboxItem> for InboxRows {
         .bind(answered.map(|a| a.by.clone()).unwrap_or_default())
         .bind(answered.map_or(0, |a| a.first_response_seconds as i64))
         .bind(item.reply_failure.clone().unwrap_or_default())
+        .bind(
+            item.author_actions
+                .iter()
+                .map(|a| (*a as i32).to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
         .execute(tx.conn())
         .await
         .map_err(StoreError::from)?;
+        // A block from the desk hides the author's next posts, as a moderator's does.
+        for event in change.events {
+            if let InboxEvent::AuthorActioned(e) = event
+                && e.action() == tagar_proto::v1::AuthorAction::Block
+            {
+                let brand = brand.to_string();
+                let item_id = view.id.to_string();
+                super::block_author(
+                    tx.conn(),
+                    view.tenant,
+                    &brand,
+                    e.network,
+                    &e.author_id,
+                    &item_id,
+                )
+                .await?;
+            }
+        }
         Ok(())
     }
 }
 
 const COLUMNS: &str = "brand_id, state, assignee, opened_at_us, due_at_us, opened, version, \
-                       reply_post_id, answered_at_us, answered_by, first_response_s, reply_failure";
+                       reply_post_id, answered_at_us, answered_by, first_response_s, reply_failure, \
+                       author_actions";
 
 fn inbox_row(r: &AnyRow) -> Result<InboxRow, StoreError> {
     let bytes: Vec<u8> = r.try_get("opened")?;
@@ -141,6 +169,12 @@ fn inbox_row(r: &AnyRow) -> Result<InboxRow, StoreError> {
             )),
         },
         reply_failure: r.try_get("reply_failure")?,
+        author_actions: r
+            .try_get::<String, _>("author_actions")?
+            .split(',')
+            .filter_map(|a| a.parse::<i32>().ok())
+            .filter_map(|a| tagar_proto::v1::AuthorAction::try_from(a).ok())
+            .collect(),
     })
 }
 

@@ -182,3 +182,19 @@ pub async fn get_account(
     .await?;
     row.as_ref().map(account_row).transpose()
 }
+
+/// Whether `consumer` recorded `event_id` as processed.
+pub async fn was_processed(
+    store: &Store,
+    consumer: &str,
+    event_id: Uuid,
+) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM processed_events WHERE consumer = $1 AND event_id = $2",
+    )
+    .bind(consumer)
+    .bind(event_id.to_string())
+    .fetch_one(store.pool())
+    .await?;
+    Ok(n > 0)
+}

@@ -243,3 +243,44 @@ fn a_reply_is_checked_against_its_network() {
     let empty = check_reply(tagar_model::Network::X, "  ").unwrap_err();
     assert_eq!(empty.to_string(), "text: is required");
 }
+
+#[test]
+fn the_author_is_blocked_muted_or_reported_once_each_even_after_closing() {
+    use tagar_proto::v1::{AuthorAction, InboxAuthorActioned};
+    let act = |action| InboxCommand::ActOnAuthor {
+        action,
+        by: "ana".into(),
+        reason: " threats ".into(),
+    };
+    let blocked = InboxEvent::AuthorActioned(InboxAuthorActioned {
+        item_id: "i1".into(),
+        action: AuthorAction::Block as i32,
+        network: 0,
+        author_id: String::new(),
+        native_id: "p1".into(),
+        by: "ana".into(),
+        reason: "threats".into(),
+    });
+    let closed = InboxEvent::Closed(InboxItemClosed {
+        item_id: "i1".into(),
+        by: "ana".into(),
+        reason: String::new(),
+    });
+    let item = given::<InboxItem>(&[opened(), closed.clone()])
+        .when(act(AuthorAction::Block))
+        .then(std::slice::from_ref(&blocked));
+    assert_eq!(item.author_actions, [AuthorAction::Block]);
+    given::<InboxItem>(&[opened(), closed.clone(), blocked.clone()])
+        .when(act(AuthorAction::Block))
+        .then(&[]);
+    let muted = given::<InboxItem>(&[opened(), closed, blocked])
+        .when(act(AuthorAction::Mute))
+        .then_state();
+    assert_eq!(
+        muted.author_actions,
+        [AuthorAction::Block, AuthorAction::Mute]
+    );
+    given::<InboxItem>(&[opened()])
+        .when(act(AuthorAction::Unspecified))
+        .refused_with("action: is required");
+}
