@@ -28,6 +28,27 @@ const MAX_LIMIT: u32 = 500;
 
 #[path = "grpc/inbox.rs"]
 mod inbox;
+
+/// A request naming one inbox item: (brand, item, expected version).
+trait ItemTarget {
+    fn target(&self) -> (&str, &str, u64);
+}
+
+macro_rules! item_target {
+    ($($request:ty),*) => {$(
+        impl ItemTarget for $request {
+            fn target(&self) -> (&str, &str, u64) {
+                (&self.brand_id, &self.item_id, self.expected_version)
+            }
+        }
+    )*};
+}
+
+item_target!(
+    v1::AssignInboxItemRequest,
+    v1::CloseInboxItemRequest,
+    v1::ActOnInboxAuthorRequest
+);
 pub use inbox::INBOX_POLL;
 
 /// Who may work the inbox.
@@ -54,6 +75,18 @@ impl ModerationApi {
 }
 
 impl ModerationApi {
+    /// Runs the command `make` builds from the caller and request on the item it names.
+    async fn on_inbox_item<T: ItemTarget>(
+        &self,
+        request: &Request<T>,
+        make: impl FnOnce(&Caller, &T) -> ApiResult<InboxCommand>,
+    ) -> ApiResult<v1::InboxItem> {
+        let caller = Caller::of(request, &DESK_ROLES)?;
+        let req = request.get_ref();
+        let command = make(&caller, req)?;
+        self.desk.on_item(&caller, req.target(), command).await
+    }
+
     async fn list_cases(
         &self,
         request: Request<ListReviewCasesRequest>,
@@ -217,26 +250,17 @@ impl ModerationService for ModerationApi {
         request: Request<v1::AssignInboxItemRequest>,
     ) -> Result<Response<v1::InboxItem>, Status> {
         reply(
-            async {
-                let caller = Caller::of(&request, &DESK_ROLES)?;
-                let req = request.get_ref();
+            self.on_inbox_item(&request, |caller, req| {
                 // Without an assignee named, the caller takes the item.
-                let assignee = if req.assignee.trim().is_empty() {
-                    caller.subject().to_owned()
-                } else {
-                    req.assignee.clone()
+                let assignee = match req.assignee.trim() {
+                    "" => caller.subject().to_owned(),
+                    named => named.to_owned(),
                 };
-                let command = InboxCommand::Assign {
+                Ok(InboxCommand::Assign {
                     assignee,
                     by: caller.subject().to_owned(),
-                };
-                let target = (
-                    req.brand_id.as_str(),
-                    req.item_id.as_str(),
-                    req.expected_version,
-                );
-                self.desk.on_item(&caller, target, command).await
-            }
+                })
+            })
             .await,
         )
     }
@@ -246,20 +270,12 @@ impl ModerationService for ModerationApi {
         request: Request<v1::CloseInboxItemRequest>,
     ) -> Result<Response<v1::InboxItem>, Status> {
         reply(
-            async {
-                let caller = Caller::of(&request, &DESK_ROLES)?;
-                let req = request.get_ref();
-                let command = InboxCommand::Close {
+            self.on_inbox_item(&request, |caller, req| {
+                Ok(InboxCommand::Close {
                     by: caller.subject().to_owned(),
                     reason: req.reason.clone(),
-                };
-                let target = (
-                    req.brand_id.as_str(),
-                    req.item_id.as_str(),
-                    req.expected_version,
-                );
-                self.desk.on_item(&caller, target, command).await
-            }
+                })
+            })
             .await,
         )
     }
@@ -282,23 +298,15 @@ impl ModerationService for ModerationApi {
         request: Request<v1::ActOnInboxAuthorRequest>,
     ) -> Result<Response<v1::InboxItem>, Status> {
         reply(
-            async {
-                let caller = Caller::of(&request, &DESK_ROLES)?;
-                let req = request.get_ref();
+            self.on_inbox_item(&request, |caller, req| {
                 let action = v1::AuthorAction::try_from(req.action)
                     .map_err(|_| ApiError::invalid("action", "unknown action"))?;
-                let command = InboxCommand::ActOnAuthor {
+                Ok(InboxCommand::ActOnAuthor {
                     action,
                     by: caller.subject().to_owned(),
                     reason: req.reason.clone(),
-                };
-                let target = (
-                    req.brand_id.as_str(),
-                    req.item_id.as_str(),
-                    req.expected_version,
-                );
-                self.desk.on_item(&caller, target, command).await
-            }
+                })
+            })
             .await,
         )
     }
