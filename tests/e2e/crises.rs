@@ -68,6 +68,7 @@ pub async fn a_negative_surge_pauses_the_queue_until_a_person_resumes_it(app: &T
             tagar_kernel::testing::x_post(&format!("surge-{i}"), &format!("angry{i}"), text)
         })
         .collect();
+    let pushed = std::time::Instant::now();
     c.push(surge).await.expect("push the surge");
 
     let streamed = tokio::time::timeout(Duration::from_secs(60), watch.message())
@@ -75,6 +76,11 @@ pub async fn a_negative_surge_pauses_the_queue_until_a_person_resumes_it(app: &T
         .expect("a crisis is streamed within a minute")
         .expect("the stream")
         .expect("a crisis");
+    // The figure the README quotes: `cargo test -p tagar --test e2e crisis -- --nocapture`.
+    println!(
+        "crisis streamed {:.1} s after the surge was pushed",
+        pushed.elapsed().as_secs_f64()
+    );
     assert_eq!(streamed.brand_id, brand);
     assert_eq!(streamed.state(), v1::CrisisState::Open);
     let detected = streamed.detected.clone().unwrap();

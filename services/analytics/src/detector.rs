@@ -81,9 +81,17 @@ impl Detector {
     ) -> Result<Option<Uuid>, StoreError> {
         let (tenant, brand) = (recent.tenant, recent.brand);
         let this_minute = crate::domain::minute_of(now.timestamp_micros());
-        let start = this_minute - (i64::from(thresholds.window_minutes) - 1) * MINUTE_US;
+        let mut start = this_minute - (i64::from(thresholds.window_minutes) - 1) * MINUTE_US;
+        // A storm a person has resumed from is not raised again: after a crisis closes, the
+        // window starts in the minute after, so only what comes after the resume counts.
+        if let Some(closed) = sql::last_closed(&self.store, tenant, brand).await? {
+            start = start.max(crate::domain::minute_of(closed) + MINUTE_US);
+        }
+        if start > this_minute {
+            return Ok(None);
+        }
         let mut window = Window {
-            minutes: thresholds.window_minutes,
+            minutes: ((this_minute - start) / MINUTE_US + 1) as u32,
             ..Window::default()
         };
         for (minute, negatives, mentions) in &recent.minutes {

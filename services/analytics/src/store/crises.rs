@@ -482,3 +482,19 @@ pub async fn negative_posts(
         })
         .collect()
 }
+
+/// When the brand's latest crisis was closed (its queue resumed), µs.
+pub async fn last_closed(
+    store: &Store,
+    tenant: TenantId,
+    brand: BrandId,
+) -> Result<Option<i64>, StoreError> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(closed_at_us) FROM analytics_crises WHERE tenant_id = $1 AND brand_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .fetch_one(store.pool())
+    .await?;
+    Ok(at)
+}
