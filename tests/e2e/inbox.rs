@@ -56,17 +56,36 @@ pub async fn a_question_is_answered_through_the_network_and_an_abuser_is_not(
         .brand_listening("Kopi Kita", "Asia/Jakarta", "KopiKita")
         .await;
     let account = c.x_account(&brand, "kopikita").await;
-    // The brand answers within half an hour.
-    c.moderation
+    // The brand answers within half an hour, from its X account as its support account (the
+    // desk knows the account once moderation has read its connection).
+    let policy = v1::ModerationPolicy {
+        brand_id: brand.clone(),
+        review_threshold: 0.5,
+        hide_threshold: 0.8,
+        spam_hide_threshold: 0.8,
+        first_response_minutes: 30,
+        support_account_id: account.clone(),
+    };
+    let bad = c
+        .moderation
         .set_policy(v1::ModerationPolicy {
-            brand_id: brand.clone(),
-            review_threshold: 0.5,
-            hide_threshold: 0.8,
-            spam_hide_threshold: 0.8,
-            first_response_minutes: 30,
+            support_account_id: "0190f1e2-0000-7000-8000-00000000000f".into(),
+            ..policy.clone()
         })
         .await
-        .expect("set the policy");
+        .unwrap_err();
+    assert!(
+        bad.message()
+            .starts_with("support_account_id: is not an account of the brand"),
+        "{}",
+        bad.message()
+    );
+    eventually(Duration::from_secs(30), "the support account set", || {
+        let mut moderation = c.moderation.clone();
+        let policy = policy.clone();
+        async move { moderation.set_policy(policy).await.ok() }
+    })
+    .await;
 
     // A question from someone who then turns abusive, and is blocked.
     let first = tagar_kernel::testing::x_post("t1", "troll", "kapan toko #KopiKita buka?");
@@ -129,6 +148,10 @@ pub async fn a_question_is_answered_through_the_network_and_an_abuser_is_not(
     let item = item_of(&c, "q1", v1::InboxState::Unspecified).await;
     let (opened, due) = (item.opened_at.unwrap(), item.due_by.unwrap());
     assert_eq!(due.seconds - opened.seconds, 30 * 60, "the brand's SLA");
+    assert_eq!(
+        item.routed_account_id, account,
+        "a question goes to the support account"
+    );
     c.scheduling
         .pause_queue(v1::PauseQueueRequest {
             brand_id: brand.clone(),
@@ -173,12 +196,13 @@ pub async fn a_question_is_answered_through_the_network_and_an_abuser_is_not(
         too_long.message()
     );
 
+    // No account named: the answer comes from the support account.
     let asked = c
         .moderation
         .reply_to_inbox_item(reply(
             &brand,
             &item,
-            &account,
+            "",
             "Buka jam 8 sampai 17, sampai jumpa!",
         ))
         .await

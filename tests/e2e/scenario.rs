@@ -28,6 +28,7 @@ pub async fn mentions_moderation_and_publishing(app: &TestApp, key: &str) {
             hide_threshold: 0.5,
             spam_hide_threshold: 0.8,
             first_response_minutes: 0,
+            support_account_id: String::new(),
         })
         .await
         .expect("set policy");

@@ -84,7 +84,7 @@ impl Commands {
         tenant: TenantId,
         brand: BrandId,
         (review, hide, spam_hide): (f32, f32, f32),
-        first_response_minutes: u32,
+        (first_response_minutes, support_account): (u32, Option<Uuid>),
     ) -> Result<Loaded<BrandPolicy>, CommandError> {
         let current = self.policy(tenant, brand).await?;
         let command = PolicyCommand::Set {
@@ -93,6 +93,7 @@ impl Commands {
             hide,
             spam_hide,
             first_response_minutes,
+            support_account,
         };
         self.policies
             .execute(&current, Expected::Any, command)

@@ -249,8 +249,21 @@ impl IngestedPosts {
             store::inbox::earlier_cases(tx.conn(), tenant, brand, (network, &post.author.id))
                 .await
                 .map_err(failed)?;
+        // Questions and complaints go to the brand's support account, when it has one on
+        // the post's network.
+        let routed_to = match (kind, policy.support_account) {
+            (inbox::Kind::Question | inbox::Kind::Complaint, Some(account)) => {
+                let on =
+                    store::inbox::account_network(tx.conn(), tenant, brand, &account.to_string())
+                        .await
+                        .map_err(failed)?;
+                (on == Some(network)).then_some(account)
+            }
+            _ => None,
+        };
         let now = chrono::Utc::now();
         let facts = wire::InboxFacts {
+            routed_to,
             kind,
             sentiment: classification.sentiment,
             earlier_cases: earlier,

@@ -182,13 +182,34 @@ impl ModerationApi {
             req.hide_threshold,
             req.spam_hide_threshold,
         );
+        let support = match req.support_account_id.trim() {
+            "" => None,
+            id => {
+                let account = request::uuid(id, "support_account_id")?;
+                let mut conn = self.store.acquire().await?;
+                let known = store::inbox::account_network(
+                    &mut conn,
+                    caller.tenant(),
+                    brand,
+                    &account.to_string(),
+                )
+                .await?;
+                if known.is_none() {
+                    return Err(ApiError::invalid(
+                        "support_account_id",
+                        "is not an account of the brand (one connected a moment ago may take a second to be known here)",
+                    ));
+                }
+                Some(account)
+            }
+        };
         let policy = self
             .commands
             .set_policy(
                 caller.tenant(),
                 brand,
                 thresholds,
-                req.first_response_minutes,
+                (req.first_response_minutes, support),
             )
             .await?;
         Ok(wire::policy(brand, policy.state.in_force()))

@@ -33,7 +33,8 @@ pub async fn policy(
     brand: BrandId,
 ) -> Result<Option<(ModerationPolicy, u64)>, StoreError> {
     let row = sqlx::query(
-        "SELECT review_ppm, hide_ppm, spam_hide_ppm, first_response_minutes, version FROM moderation_policies \
+        "SELECT review_ppm, hide_ppm, spam_hide_ppm, first_response_minutes, support_account_id, version \
+         FROM moderation_policies \
          WHERE tenant_id = $1 AND brand_id = $2",
     )
     .bind(tenant.to_string())
@@ -49,6 +50,10 @@ pub async fn policy(
                 first_response_minutes: r
                     .try_get::<i64, _>("first_response_minutes")?
                     .clamp(1, i64::from(u32::MAX)) as u32,
+                support_account: uuid::Uuid::parse_str(
+                    &r.try_get::<String, _>("support_account_id")?,
+                )
+                .ok(),
             },
             r.try_get::<i64, _>("version")? as u64,
         ))
@@ -66,11 +71,12 @@ pub async fn save_policy(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO moderation_policies \
-         (tenant_id, brand_id, review_ppm, hide_ppm, spam_hide_ppm, version, updated_at_us, first_response_minutes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         (tenant_id, brand_id, review_ppm, hide_ppm, spam_hide_ppm, version, updated_at_us, first_response_minutes, \
+         support_account_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (tenant_id, brand_id) DO UPDATE SET review_ppm = excluded.review_ppm, \
          hide_ppm = excluded.hide_ppm, spam_hide_ppm = excluded.spam_hide_ppm, \
          first_response_minutes = excluded.first_response_minutes, \
+         support_account_id = excluded.support_account_id, \
          version = excluded.version, updated_at_us = excluded.updated_at_us",
     )
     .bind(tenant.to_string())
@@ -81,6 +87,7 @@ pub async fn save_policy(
     .bind(version as i64)
     .bind(tagar_store::now_us())
     .bind(i64::from(policy.first_response_minutes))
+    .bind(policy.support_account.map(|a| a.to_string()).unwrap_or_default())
     .execute(conn)
     .await?;
     Ok(())

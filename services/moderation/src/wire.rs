@@ -46,6 +46,10 @@ pub fn policy_event(event: &PolicyEvent) -> Event {
         hide_threshold: policy.hide_threshold,
         spam_hide_threshold: policy.spam_hide_threshold,
         first_response_minutes: policy.first_response_minutes,
+        support_account_id: policy
+            .support_account
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
     })
 }
 
@@ -140,6 +144,7 @@ pub fn policy(brand: BrandId, p: ModerationPolicy) -> WirePolicy {
         hide_threshold: p.hide_threshold,
         spam_hide_threshold: p.spam_hide_threshold,
         first_response_minutes: p.first_response_minutes,
+        support_account_id: p.support_account.map(|a| a.to_string()).unwrap_or_default(),
     }
 }
 
@@ -158,6 +163,8 @@ pub struct InboxFacts {
     pub opened_at: chrono::DateTime<chrono::Utc>,
     /// When its first response is due.
     pub due_by: chrono::DateTime<chrono::Utc>,
+    /// The support account it is routed to.
+    pub routed_to: Option<uuid::Uuid>,
 }
 
 /// The `InboxItemOpened` of a post (`wire`, normalised as `post`) that wants an answer.
@@ -173,6 +180,7 @@ pub fn inbox_opened(
         abusive,
         opened_at,
         due_by,
+        routed_to,
     } = facts;
     let age_days = post.author.account_created_at.map_or(0, |at| {
         u32::try_from((chrono::Utc::now() - at).num_days().max(0)).unwrap_or(u32::MAX)
@@ -198,6 +206,7 @@ pub fn inbox_opened(
         due_by: Some(tagar_proto::convert::time_to_wire(due_by)),
         conversation_id: post.conversation_id.clone().unwrap_or_default(),
         opened_at: Some(tagar_proto::convert::time_to_wire(opened_at)),
+        routed_account_id: routed_to.map(|a| a.to_string()).unwrap_or_default(),
     }
 }
 
@@ -258,5 +267,6 @@ pub fn inbox_item(row: crate::store::inbox::InboxRow, now_us: i64) -> v1::InboxI
         offer_block: o.standing.is_some_and(|s| s.abusive && s.anonymous)
             && !row.author_actions.contains(&v1::AuthorAction::Block),
         author_actions: row.author_actions.iter().map(|a| *a as i32).collect(),
+        routed_account_id: o.routed_account_id,
     }
 }

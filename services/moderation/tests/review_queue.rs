@@ -93,6 +93,7 @@ async fn review_queue(mode: Mode) {
             hide_threshold: 0.6,
             spam_hide_threshold: 0.8,
             first_response_minutes: 0,
+            support_account_id: String::new(),
         }))
         .await
         .unwrap_err();
@@ -111,6 +112,7 @@ async fn review_queue(mode: Mode) {
         hide_threshold: 0.8,
         spam_hide_threshold: 0.9,
         first_response_minutes: 45,
+        support_account_id: String::new(),
     };
     assert_eq!(
         key_b

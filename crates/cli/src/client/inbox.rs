@@ -73,9 +73,10 @@ pub enum InboxCommand {
         /// The item's brand.
         #[arg(long, value_name = "BRAND_ID")]
         brand: String,
-        /// The account to answer from.
+        /// The account to answer from (default: the brand's support account the item was
+        /// routed to).
         #[arg(long, value_name = "ACCOUNT_ID")]
-        account: String,
+        account: Option<String>,
         /// The item.
         item_id: String,
         /// The reply.
@@ -315,7 +316,7 @@ pub async fn run(config: Option<&Path>, args: InboxArgs) -> anyhow::Result<()> {
                 .reply_to_inbox_item(unary(v1::ReplyToInboxItemRequest {
                     brand_id: brand,
                     item_id,
-                    account_id: account,
+                    account_id: account.unwrap_or_default(),
                     text,
                     expected_version: 0,
                 }))

@@ -1,5 +1,7 @@
 -- A brand's SLA: minutes to an inbox item's first response.
 ALTER TABLE moderation_policies ADD COLUMN first_response_minutes BIGINT NOT NULL DEFAULT 60;
+-- A brand's support account: questions and complaints on its network are routed to it.
+ALTER TABLE moderation_policies ADD COLUMN support_account_id TEXT NOT NULL DEFAULT '';
 
 -- The engagement desk's inbox: posts that want an answer from a brand (see
 -- services/moderation/README.md, "The inbox"). `opened` is the InboxItemOpened it began

@@ -25,6 +25,9 @@ pub struct ModerationPolicy {
     /// How soon the brand answers what reaches its inbox: the first response is due this
     /// many minutes after an item comes in (1 to 10,080, a week).
     pub first_response_minutes: u32,
+    /// The brand's support account: questions and complaints on its network are routed to
+    /// it.
+    pub support_account: Option<Uuid>,
 }
 
 /// The first-response time of a brand that never set one, in minutes.
@@ -40,6 +43,7 @@ impl Default for ModerationPolicy {
             hide_threshold: 0.8,
             spam_hide_threshold: 0.8,
             first_response_minutes: DEFAULT_FIRST_RESPONSE_MINUTES,
+            support_account: None,
         }
     }
 }
@@ -82,6 +86,7 @@ impl ModerationPolicy {
             hide_threshold: score("hide_threshold", hide)?,
             spam_hide_threshold: score("spam_hide_threshold", spam_hide)?,
             first_response_minutes: DEFAULT_FIRST_RESPONSE_MINUTES,
+            support_account: None,
         };
         if policy.review_threshold > policy.hide_threshold {
             return Err(Refusal::invalid(
@@ -158,6 +163,7 @@ impl ModerationPolicy {
                 0 => DEFAULT_FIRST_RESPONSE_MINUTES,
                 m => m,
             },
+            support_account: Uuid::parse_str(&e.support_account_id).ok(),
         }
     }
 }
@@ -213,6 +219,8 @@ pub enum PolicyCommand {
         spam_hide: f32,
         /// Minutes to the first response (0: the default).
         first_response_minutes: u32,
+        /// The support account, checked to be one of the brand's.
+        support_account: Option<Uuid>,
     },
 }
 
@@ -241,9 +249,11 @@ impl Aggregate for BrandPolicy {
             hide,
             spam_hide,
             first_response_minutes,
+            support_account,
         } = command;
-        let policy = ModerationPolicy::new(review, hide, spam_hide)?
+        let mut policy = ModerationPolicy::new(review, hide, spam_hide)?
             .answering_within(first_response_minutes)?;
+        policy.support_account = support_account;
         Ok(vec![PolicyEvent::Set { brand, policy }])
     }
 
@@ -303,6 +313,7 @@ mod tests {
             hide,
             spam_hide,
             first_response_minutes: 0,
+            support_account: None,
         };
         let policy = given_nothing::<BrandPolicy>()
             .when(set(0.4, 0.9, 0.7))
@@ -329,6 +340,7 @@ mod tests {
                     hide: 0.9,
                     spam_hide: 0.7,
                     first_response_minutes: 20_000,
+                    support_account: None,
                 },
                 "first_response_minutes: must be 1 to 10080 (a week)",
             ),

@@ -160,8 +160,19 @@ impl Desk {
         body: &v1::ReplyToInboxItemRequest,
     ) -> ApiResult<v1::InboxItem> {
         let (brand, item) = self.item(caller, &body.brand_id, &body.item_id).await?;
-        let account = request::uuid(&body.account_id, "account_id")?.to_string();
         let opened = item.state.opened.clone().unwrap_or_default();
+        // Without an account named, the answer comes from the support account the item
+        // was routed to.
+        let account = match (body.account_id.trim(), opened.routed_account_id.as_str()) {
+            ("", "") => {
+                return Err(ApiError::invalid(
+                    "account_id",
+                    "is required (the item was routed to no support account)",
+                ));
+            }
+            ("", routed) => routed.to_owned(),
+            (named, _) => request::uuid(named, "account_id")?.to_string(),
+        };
         let network = tagar_proto::convert::network_from_wire(opened.network, "network")?;
         let mut conn = self.store.acquire().await?;
         match sql::account_network(&mut conn, caller.tenant(), brand, &account).await? {
