@@ -51,6 +51,15 @@ pub async fn a_negative_surge_pauses_the_queue_until_a_person_resumes_it(app: &T
         .expect("watch crises")
         .into_inner();
 
+    // Another brand's question, in before the storm (so due before its posts).
+    let other = c
+        .brand_listening("Teh Melati", "Asia/Tehran", "TehMelati")
+        .await;
+    let question = tagar_kernel::testing::x_post("teh-q", "rina", "kapan #TehMelati buka?");
+    c.push(vec![question])
+        .await
+        .expect("push the other brand's question");
+
     // Normal traffic first: a few posts, one of them negative, raise nothing.
     let calm: Vec<_> = (0..12)
         .map(|i| {
@@ -112,6 +121,31 @@ pub async fn a_negative_surge_pauses_the_queue_until_a_person_resumes_it(app: &T
     assert_eq!(paused.crisis_id, crisis_id);
     assert_eq!(paused.by, "analytics");
     assert!(paused.reason.starts_with("crisis: "), "{}", paused.reason);
+
+    // The desk puts the brand in a crisis first, ahead of what is due earlier elsewhere.
+    let desk = eventually(Duration::from_secs(30), "the crisis on the desk", || {
+        let mut moderation = c.moderation.clone();
+        async move {
+            let items = moderation
+                .list_inbox(v1::ListInboxRequest::default())
+                .await
+                .ok()?
+                .into_inner()
+                .items;
+            let first = items.first()?;
+            let has_other = items.iter().any(|i| i.native_id == "teh-q");
+            (first.in_crisis && has_other).then_some(items)
+        }
+    })
+    .await;
+    let last = desk.last().unwrap();
+    assert_eq!((last.native_id.as_str(), last.in_crisis), ("teh-q", false));
+    assert_eq!(last.brand_id, other);
+    assert!(
+        desk[..desk.len() - 1]
+            .iter()
+            .all(|i| i.brand_id == brand && i.in_crisis)
+    );
 
     // A post that comes due now is held: counted as held, not published.
     let held = c
@@ -196,6 +230,19 @@ pub async fn a_negative_surge_pauses_the_queue_until_a_person_resumes_it(app: &T
         [held.as_str()]
     );
     c.published(&brand, &held, Duration::from_secs(30)).await;
+    eventually(Duration::from_secs(30), "the crisis off the desk", || {
+        let mut moderation = c.moderation.clone();
+        async move {
+            let items = moderation
+                .list_inbox(v1::ListInboxRequest::default())
+                .await
+                .ok()?
+                .into_inner()
+                .items;
+            items.iter().all(|i| !i.in_crisis).then_some(())
+        }
+    })
+    .await;
     let again = c
         .scheduling
         .resume_queue(v1::ResumeQueueRequest {

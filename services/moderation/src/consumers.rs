@@ -418,14 +418,17 @@ impl RecordHandler for IngestedPosts {
     }
 }
 
-/// The consumer group of scheduling's events, and what it reads.
-pub const SCHEDULING: Subscription =
-    Subscription::new("tagar-moderation-scheduling", &[topics::SCHEDULING_EVENTS]);
+/// The consumer group of scheduling's and analytics' events, and what it reads.
+pub const SCHEDULING: Subscription = Subscription::new(
+    "tagar-moderation-scheduling",
+    &[topics::SCHEDULING_EVENTS, topics::ANALYTICS_EVENTS],
+);
 
-/// What the desk learns from scheduling: the brands' accounts (to answer from), and whether
-/// a reply it asked for went out (the item is answered, with its response time) or not.
-/// Idempotent: an account is kept once, and an item takes only the outcome of the reply it
-/// waits for.
+/// What the desk learns from scheduling: the brands' accounts (to answer from), whether a
+/// reply it asked for went out (the item is answered, with its response time) or not, and
+/// when a crisis's queue is resumed; and from analytics, that a brand is in a crisis (its
+/// items come first until the resume). Idempotent: an account is kept once, an item takes
+/// only the outcome of the reply it waits for, a crisis is one row per brand.
 pub struct Replies {
     store: Store,
     commands: Commands,
@@ -524,6 +527,36 @@ impl RecordHandler for Replies {
                 })
                 .await
             }
+            Some(Event::CrisisDetected(detected)) => {
+                let Some(brand) = meta.brand else {
+                    return Ok(());
+                };
+                let since = detected
+                    .detected_at
+                    .as_ref()
+                    .and_then(|t| tagar_proto::convert::time_from_wire(t, "detected_at").ok())
+                    .unwrap_or(meta.occurred_at)
+                    .timestamp_micros();
+                let mut conn = self.store.acquire().await.map_err(retry_of)?;
+                store::inbox::crisis_began(
+                    &mut conn,
+                    meta.tenant,
+                    brand,
+                    &envelope.aggregate_id,
+                    since,
+                )
+                .await
+                .map_err(retry_of)
+            }
+            Some(Event::BrandQueueResumed(resumed)) if !resumed.crisis_id.is_empty() => {
+                let Some(brand) = meta.brand else {
+                    return Ok(());
+                };
+                let mut conn = self.store.acquire().await.map_err(retry_of)?;
+                store::inbox::crisis_ended(&mut conn, meta.tenant, brand, &resumed.crisis_id)
+                    .await
+                    .map_err(retry_of)
+            }
             Some(Event::PublishFailed(failed)) if !failed.retryable => {
                 let reason = failed.reason.clone();
                 self.settle(&meta, &envelope.aggregate_id, |reply_post_id| {
@@ -537,4 +570,8 @@ impl RecordHandler for Replies {
             _ => Ok(()),
         }
     }
+}
+
+fn retry_of(e: tagar_store::StoreError) -> HandleError {
+    HandleError::Retry(e.to_string())
 }

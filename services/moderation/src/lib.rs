@@ -56,6 +56,7 @@ impl ServiceModule for Moderation {
             topics::MODERATION_EVENTS,
             topics::POSTS_INGESTED,
             topics::SCHEDULING_EVENTS,
+            topics::ANALYTICS_EVENTS,
         ]
     }
 

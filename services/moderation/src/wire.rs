@@ -268,5 +268,6 @@ pub fn inbox_item(row: crate::store::inbox::InboxRow, now_us: i64) -> v1::InboxI
             && !row.author_actions.contains(&v1::AuthorAction::Block),
         author_actions: row.author_actions.iter().map(|a| *a as i32).collect(),
         routed_account_id: o.routed_account_id,
+        in_crisis: row.in_crisis,
     }
 }

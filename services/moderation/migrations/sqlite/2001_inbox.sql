@@ -42,3 +42,13 @@ CREATE TABLE moderation_accounts (
     handle     TEXT   NOT NULL,
     PRIMARY KEY (tenant_id, account_id)
 );
+
+-- The brands in a crisis (analytics' CrisisDetected, until scheduling's resume names it):
+-- their inbox items come first.
+CREATE TABLE moderation_crises (
+    tenant_id TEXT   NOT NULL,
+    brand_id  TEXT   NOT NULL,
+    crisis_id TEXT   NOT NULL,
+    since_us  BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, brand_id)
+);

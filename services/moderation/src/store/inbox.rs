@@ -38,6 +38,8 @@ pub struct InboxRow {
     pub reply_failure: String,
     /// What was done to the author from the item, in order.
     pub author_actions: Vec<tagar_proto::v1::AuthorAction>,
+    /// The item's brand is in a crisis: it comes first.
+    pub in_crisis: bool,
 }
 
 fn state_of(status: ItemStatus) -> InboxState {
@@ -142,7 +144,9 @@ impl Projection<InboxItem> for InboxRows {
 
 const COLUMNS: &str = "brand_id, state, assignee, opened_at_us, due_at_us, opened, version, \
                        reply_post_id, answered_at_us, answered_by, first_response_s, reply_failure, \
-                       author_actions";
+                       author_actions, EXISTS (SELECT 1 FROM moderation_crises c \
+                       WHERE c.tenant_id = moderation_inbox.tenant_id AND c.brand_id = moderation_inbox.brand_id) \
+                       AS in_crisis";
 
 fn inbox_row(r: &AnyRow) -> Result<InboxRow, StoreError> {
     let bytes: Vec<u8> = r.try_get("opened")?;
@@ -175,6 +179,9 @@ fn inbox_row(r: &AnyRow) -> Result<InboxRow, StoreError> {
             .filter_map(|a| a.parse::<i32>().ok())
             .filter_map(|a| tagar_proto::v1::AuthorAction::try_from(a).ok())
             .collect(),
+        in_crisis: r
+            .try_get::<bool, _>("in_crisis")
+            .or_else(|_| r.try_get::<i64, _>("in_crisis").map(|n| n != 0))?,
     })
 }
 
@@ -239,10 +246,12 @@ pub async fn list(
         // Integers of an enum, not the caller's text: safe to inline.
         sql.push_str(&format!(" AND state IN ({})", states.join(", ")));
     }
+    // A watch streams in arrival order; a listing puts the brands in a crisis first, then
+    // what is due first.
     let order = if filter.opened_after_us > 0 {
         "opened_at_us, item_id"
     } else {
-        "due_at_us, item_id"
+        "in_crisis DESC, due_at_us, item_id"
     };
     sql.push_str(&format!(" ORDER BY {order} LIMIT ${}", next()));
     let mut query = sqlx::query(&sql)
@@ -335,4 +344,43 @@ pub async fn account_network(
     .fetch_optional(conn)
     .await?;
     Ok(network.map(|n| n as i32))
+}
+
+/// The brand is in crisis `crisis_id` (kept once; a later crisis replaces an ended one).
+pub async fn crisis_began(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    crisis_id: &str,
+    since_us: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO moderation_crises (tenant_id, brand_id, crisis_id, since_us) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (tenant_id, brand_id) DO UPDATE SET crisis_id = excluded.crisis_id, since_us = excluded.since_us",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(crisis_id)
+    .bind(since_us)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The brand's crisis `crisis_id` ended (its queue was resumed).
+pub async fn crisis_ended(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    brand: BrandId,
+    crisis_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM moderation_crises WHERE tenant_id = $1 AND brand_id = $2 AND crisis_id = $3",
+    )
+    .bind(tenant.to_string())
+    .bind(brand.to_string())
+    .bind(crisis_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
