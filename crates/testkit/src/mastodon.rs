@@ -507,6 +507,17 @@ impl MastodonServer {
             .collect()
     }
 
+    /// The replies to status `id`: each one's account and text, oldest first.
+    pub fn replies_to(&self, id: &str) -> Vec<(String, String)> {
+        let server = self.state.lock().expect("state");
+        server
+            .statuses
+            .iter()
+            .filter(|s| s.in_reply_to_id.as_deref() == Some(id))
+            .map(|s| (s.account.clone(), s.text.clone()))
+            .collect()
+    }
+
     /// Whom `account` mutes.
     pub fn mutes_of(&self, account: &str) -> Vec<String> {
         let server = self.state.lock().expect("state");

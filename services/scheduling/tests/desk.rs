@@ -111,4 +111,69 @@ async fn the_desk_mutes_reports_and_blocks_on_the_network(mode: Mode) {
     );
 }
 
+async fn the_desks_reply_goes_out_once_in_the_conversation(mode: Mode) {
+    let server = MastodonServer::start().await;
+    let (brand_account, token) = server.create_account("kopikita");
+    let (sari, _) = server.create_account("sari");
+    let question = server.post_as(&sari, "kapan toko buka?");
+    let system = support::start(mode, 1).await;
+    let mut admin = support::agent(&system, None, Role::Admin, BrandScope::All).await;
+    let brand = support::jakarta_brand(&mut admin).await;
+    let account = admin
+        .connect_account(unary(v1::ConnectAccountRequest {
+            brand_id: brand.clone(),
+            network: v1::Network::Mastodon as i32,
+            handle: "kopikita".into(),
+            credentials: Some(v1::connect_account_request::Credentials::Mastodon(
+                v1::MastodonCredentials {
+                    instance: server.url.clone(),
+                    access_token: token,
+                },
+            )),
+        }))
+        .await
+        .expect("connect the account")
+        .into_inner();
+    let ask = |reply_post: &str, to: &str, text: &str| {
+        EnvelopeBuilder::new(
+            admin.tenant,
+            Event::InboxItemReplyRequested(v1::InboxItemReplyRequested {
+                item_id: "0190f1e2-0000-7000-8000-00000000000a".into(),
+                reply_post_id: reply_post.into(),
+                account_id: account.account_id.clone(),
+                text: text.into(),
+                by: "ana".into(),
+                network: v1::Network::Mastodon as i32,
+                reply_to: to.into(),
+            }),
+        )
+        .brand(BrandId::parse(&brand).unwrap())
+        .build()
+    };
+    let (reply_post, later_post) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    let later = server.post_as(&sari, "dan hari Minggu?");
+    let asked = ask(&reply_post, &question, "Buka jam 8, sampai jumpa!");
+    // Delivered twice, then another reply: all under one key, so in order.
+    let records = [
+        asked.clone(),
+        asked,
+        ask(&later_post, &later, "Minggu juga!"),
+    ];
+    system
+        .publish(topics::MODERATION_EVENTS, &records, |_| "item".to_owned())
+        .await;
+    support::published(&admin, &brand, &later_post).await;
+    let published = support::published(&admin, &brand, &reply_post).await;
+    assert_eq!(
+        server.replies_to(&question),
+        [(brand_account, "Buka jam 8, sampai jumpa!".to_owned())]
+    );
+    assert!(!published.published_native_id.is_empty());
+    assert_eq!(published.publish_attempts, 1);
+}
+
 both_modes!(the_desk_mutes_reports_and_blocks_on_the_network);
+both_modes!(the_desks_reply_goes_out_once_in_the_conversation);
