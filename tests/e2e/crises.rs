@@ -22,6 +22,18 @@ const SURGE: [&str; 6] = [
     "I hate this recall, terrible service #KopiKita",
 ];
 
+/// Every inbox item of the caller's brands, as the desk lists them.
+async fn desk(c: &Clients) -> Option<Vec<v1::InboxItem>> {
+    let mut moderation = c.moderation.clone();
+    let items = moderation
+        .list_inbox(v1::ListInboxRequest::default())
+        .await
+        .ok()?
+        .into_inner()
+        .items;
+    Some(items)
+}
+
 async fn brand_row(c: &Clients, brand: &str) -> v1::Brand {
     let mut scheduling = c.scheduling.clone();
     scheduling
@@ -123,26 +135,22 @@ pub async fn a_negative_surge_pauses_the_queue_until_a_person_resumes_it(app: &T
     assert!(paused.reason.starts_with("crisis: "), "{}", paused.reason);
 
     // The desk puts the brand in a crisis first, ahead of what is due earlier elsewhere.
-    let desk = eventually(Duration::from_secs(30), "the crisis on the desk", || {
-        let mut moderation = c.moderation.clone();
-        async move {
-            let items = moderation
-                .list_inbox(v1::ListInboxRequest::default())
-                .await
-                .ok()?
-                .into_inner()
-                .items;
+    let listed = eventually(
+        Duration::from_secs(30),
+        "the crisis on the desk",
+        || async {
+            let items = desk(&c).await?;
             let first = items.first()?;
             let has_other = items.iter().any(|i| i.native_id == "teh-q");
             (first.in_crisis && has_other).then_some(items)
-        }
-    })
+        },
+    )
     .await;
-    let last = desk.last().unwrap();
+    let last = listed.last().unwrap();
     assert_eq!((last.native_id.as_str(), last.in_crisis), ("teh-q", false));
     assert_eq!(last.brand_id, other);
     assert!(
-        desk[..desk.len() - 1]
+        listed[..listed.len() - 1]
             .iter()
             .all(|i| i.brand_id == brand && i.in_crisis)
     );
@@ -230,18 +238,14 @@ pub async fn a_negative_surge_pauses_the_queue_until_a_person_resumes_it(app: &T
         [held.as_str()]
     );
     c.published(&brand, &held, Duration::from_secs(30)).await;
-    eventually(Duration::from_secs(30), "the crisis off the desk", || {
-        let mut moderation = c.moderation.clone();
-        async move {
-            let items = moderation
-                .list_inbox(v1::ListInboxRequest::default())
-                .await
-                .ok()?
-                .into_inner()
-                .items;
+    eventually(
+        Duration::from_secs(30),
+        "the crisis off the desk",
+        || async {
+            let items = desk(&c).await?;
             items.iter().all(|i| !i.in_crisis).then_some(())
-        }
-    })
+        },
+    )
     .await;
     let again = c
         .scheduling

@@ -54,6 +54,19 @@ impl ServiceModule for Analytics {
         Some(&MIGRATIONS)
     }
 
+    /// Negative posts are a crisis's evidence and the baseline of its rising terms: kept for
+    /// the baseline's days and one more, then pruned.
+    fn prunes(&self, _retention: &tagar_store::RetentionConfig) -> Vec<tagar_store::Prune> {
+        vec![tagar_store::Prune {
+            table: "analytics_negative_posts",
+            column: "at_us",
+            unit: tagar_store::TimeUnit::Micros,
+            keep: std::time::Duration::from_secs(
+                (domain::crisis::detect::BASELINE_DAYS as u64 + 1) * 86_400,
+            ),
+        }]
+    }
+
     fn grpc_services(&self) -> &'static [&'static str] {
         &[GRPC_SERVICE]
     }

@@ -16,6 +16,8 @@ CREATE TABLE analytics_negative_posts (
     PRIMARY KEY (tenant_id, brand_id, network, native_id)
 );
 CREATE INDEX analytics_negative_posts_by_time ON analytics_negative_posts (tenant_id, brand_id, at_us);
+-- Retention prunes by age alone (ServiceModule::prunes): kept for the baseline's 7 days and a day.
+CREATE INDEX analytics_negative_posts_by_age ON analytics_negative_posts (at_us);
 
 -- One row per crisis: the CrisisDetected it raised (encoded), open until the brand's queue
 -- is resumed. At most one open crisis per brand (a second detector replica is refused).

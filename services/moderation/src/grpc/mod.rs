@@ -26,7 +26,6 @@ const POLICY_ROLES: [Role; 2] = [Role::Admin, Role::Manager];
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 
-#[path = "grpc/inbox.rs"]
 mod inbox;
 
 /// A request naming one inbox item: (brand, item, expected version).

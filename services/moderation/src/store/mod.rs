@@ -13,7 +13,6 @@ use tagar_store::{Placeholders, StoreError, StoreTx};
 
 use crate::domain::case::{CaseStatus, ReviewCase};
 
-#[path = "store/inbox.rs"]
 pub mod inbox;
 use crate::domain::policy::{BrandPolicy, ModerationPolicy};
 pub use inbox::InboxRows;
