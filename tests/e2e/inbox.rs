@@ -210,16 +210,8 @@ pub async fn a_question_is_answered_through_the_network_and_an_abuser_is_not(
         .into_inner();
     let reply_post = asked.pending_reply_post_id.clone();
     assert!(!reply_post.is_empty());
-    let again = c
-        .moderation
-        .reply_to_inbox_item(reply(&brand, &item, &account, "Buka!"))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        again.code(),
-        Code::FailedPrecondition,
-        "one reply on its way at a time"
-    );
+    // (A second reply while this one is on its way is refused: the domain's tests; here the
+    // loopback network may publish it before a second call could be made.)
     let published = c
         .published(&brand, &reply_post, Duration::from_secs(60))
         .await;
